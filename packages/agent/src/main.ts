@@ -1,0 +1,2 @@
+// placeholder replaced by the agent's command line
+export {};

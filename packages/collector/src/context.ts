@@ -1,0 +1,31 @@
+/**
+ * The collector's running context, handed to every module at start: the database, the
+ * data dir, the parsed config, the in-process bus that carries committed events and alert
+ * changes between ingest, rules, feed, outputs and compliance, and an injectable clock.
+ */
+import { EventEmitter } from 'node:events';
+import type { DB } from './store/db.js';
+import type { Alert, StoredEvent } from './model.js';
+import type { Logger } from '@vigil/proto';
+
+export type AlertChange = 'opened' | 'updated' | 'acknowledged' | 'resolved';
+
+export interface BusEvents {
+  /** Log events committed to the store, in commit order (after the transaction). */
+  committed: [events: StoredEvent[]];
+  /** An alert was opened or changed; carries the alert's new state. */
+  alert: [alert: Alert, change: AlertChange];
+}
+
+export class Bus extends EventEmitter<BusEvents> {}
+
+export interface CollectorContext {
+  db: DB;
+  dataDir: string;
+  /** Parsed --config YAML (sections owned by their modules); {} when none was given. */
+  config: Record<string, unknown>;
+  bus: Bus;
+  /** Wall clock in ms; tests inject a controllable one. */
+  now(): number;
+  log: Logger;
+}

@@ -1,0 +1,42 @@
+/**
+ * Opens the collector's SQLite database (better-sqlite3, WAL) and runs schema migrations.
+ * Each store module owns its tables and its own ordered list of migration steps, recorded
+ * per module in `schema_migrations`, so modules evolve independently and never renumber.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type DB = Database.Database;
+
+export function openDatabase(file: string, opts: { readonly?: boolean } = {}): DB {
+  if (file !== ':memory:' && !opts.readonly) mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: opts.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes
+    db.pragma('foreign_keys = ON');
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    module TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL,
+    PRIMARY KEY (module, version))`);
+  return db;
+}
+
+/** A migration step: SQL text or a function; steps are applied in order, once each. */
+export type MigrationStep = string | ((db: DB) => void);
+
+export function migrate(db: DB, module: string, steps: MigrationStep[]): void {
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations WHERE module = ?').get(module) as { v: number | null };
+  const done = row.v ?? 0;
+  const record = db.prepare('INSERT INTO schema_migrations (module, version, applied_at) VALUES (?, ?, ?)');
+  for (let i = done; i < steps.length; i++) {
+    const step = steps[i];
+    db.transaction(() => {
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
+      record.run(module, i + 1, Date.now());
+    })();
+  }
+}

@@ -1,0 +1,73 @@
+// Golden encodings: the bytes of representative frames are fixed in test/golden/*.hex.
+// A schema change that alters any existing encoding fails here; appended fields do not.
+// Regenerate a golden only for a deliberate, documented wire change (VIGIL_GOLDEN=write).
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeAgentFrame, decodeCollectorFrame, encodeAgentFrame, encodeBatchFrame,
+  encodeCollectorFrame, encodeEventsFragment, FrameError, type AgentFrame, type Event,
+} from '../src/index.js';
+
+const T0 = 1795000000000; // fixed clock
+const events: Event[] = [
+  { timeMs: T0, line: { type: 'auth', path: '/var/log/auth.log', offset: 4294967296 + 17, text: 'Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186' } },
+  { timeMs: T0 + 1, line: { type: 'auth', path: 'journal', text: 'x'.repeat(10), truncated: true, originalLength: 70000, fields: { _PID: '42', SYSLOG_IDENTIFIER: 'sshd' } } },
+  { timeMs: T0 + 2, metrics: { samples: [{ name: 'cpu.pct', value: 12.5 }, { name: 'fs.used_pct', value: 81, labels: { mount: '/' } }] } },
+  { timeMs: T0 + 3, containerEvent: { id: 'c0ffee', name: 'web', image: 'busybox', action: 'die', exitCode: 137, attributes: { signal: '9' }, timeNano: 1795000000123456789 / 1 } },
+  { timeMs: T0 + 4, containerState: { id: 'c0ffee', name: 'web', state: 'restarting', health: 'unhealthy', restartCount: 3, exitCode: 1, oomKilled: true, memoryUsage: 1024, memoryLimit: 8388608 } },
+  { timeMs: T0 + 5, probe: { name: 'app', url: 'http://localhost:3001/api/health', success: false, statusCode: 503, latencyMs: 12.25, error: 'status 503' } },
+  { timeMs: T0 + 6, loss: { droppedEvents: 10, droppedBytes: 999, firstSeq: 1, lastSeq: 10, reason: 'outbox full' } },
+];
+
+const frames: Record<string, () => Uint8Array> = {
+  hello: () => encodeAgentFrame({ hello: { agentName: 'web-1', version: '0.1.0', bootId: 'b00t', clockMs: T0, instanceId: 'inst-1', host: { hostname: 'web-1', os: 'debian 12', cpus: 2, memoryBytes: 25769803776, ips: ['127.0.0.1'] } } }),
+  batch: () => encodeBatchFrame(1000, T0, [encodeEventsFragment(events.slice(0, 3)), encodeEventsFragment(events.slice(3))]),
+  heartbeat: () => encodeAgentFrame({ heartbeat: { clockMs: T0, stats: { linesRead: 5, bytesRead: 500, eventsDropped: 1, outboxBytes: 4096, outboxEvents: 2, ackedSeq: 3, cpuPct: 0.5, rssBytes: 50e6 } } }),
+  welcome: () => encodeCollectorFrame({ welcome: { lastSeq: 999, clockMs: T0, maxFrameBytes: 4 << 20 } }),
+  ack: () => encodeCollectorFrame({ ack: { seq: 1006 } }),
+  refusal: () => encodeCollectorFrame({ refusal: { reason: 'malformed frame' } }),
+};
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const goldenPath = (name: string) => new URL(`./golden/${name}.hex`, import.meta.url);
+
+describe('wire format', () => {
+  for (const [name, make] of Object.entries(frames)) {
+    it(`${name} encodes to its golden bytes`, () => {
+      const got = hex(make());
+      const path = goldenPath(name);
+      if (process.env.VIGIL_GOLDEN === 'write' || !existsSync(path)) writeFileSync(path, got + '\n');
+      expect(got).toBe(readFileSync(path, 'utf8').trim());
+    });
+  }
+
+  it('batch frames built from fragments decode to the original events', () => {
+    const frame = decodeAgentFrame(frames.batch());
+    expect(frame.batch?.firstSeq).toBe(1000);
+    expect(frame.batch?.events).toHaveLength(events.length);
+    const back = frame.batch!.events.map((e) => JSON.parse(JSON.stringify(e)));
+    expect(back[0].line.text).toBe(events[0].line!.text);
+    expect(frame.batch!.events[0].line!.offset).toBe(4294967313);
+    expect(frame.batch!.events[4].containerState!.restartCount).toBe(3);
+    expect(frame.batch!.events[6].loss!.droppedEvents).toBe(10);
+  });
+
+  it('fragments concatenate like one encoding', () => {
+    const whole = encodeBatchFrame(1, T0, [encodeEventsFragment(events)]);
+    const split = encodeBatchFrame(1, T0, [encodeEventsFragment(events.slice(0, 2)), encodeEventsFragment(events.slice(2))]);
+    expect(hex(split)).toBe(hex(whole));
+    expect(decodeAgentFrame(whole).batch?.events).toHaveLength(events.length);
+  });
+
+  it('collector frames round-trip', () => {
+    expect(decodeCollectorFrame(frames.ack()).ack?.seq).toBe(1006);
+    expect(decodeCollectorFrame(frames.welcome()).welcome?.lastSeq).toBe(999);
+    const hb = decodeAgentFrame(frames.heartbeat()) as AgentFrame;
+    expect(hb.heartbeat?.stats?.rssBytes).toBe(50e6);
+  });
+
+  it('malformed bytes raise FrameError', () => {
+    expect(() => decodeAgentFrame(Uint8Array.from([0xff, 0xff, 0xff]))).toThrow(FrameError);
+    expect(() => decodeAgentFrame(Uint8Array.from([0x12, 0x10, 0x08]))).toThrow(FrameError);
+  });
+});
