@@ -15,6 +15,8 @@ export interface BusEvents {
   committed: [events: StoredEvent[]];
   /** An alert was opened or changed; carries the alert's new state. */
   alert: [alert: Alert, change: AlertChange];
+  /** An agent's heartbeat arrived (wall clock ms at the collector). */
+  heartbeat: [agent: string, atMs: number];
 }
 
 export class Bus extends EventEmitter<BusEvents> {}
