@@ -8,6 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { CollectorContext } from './context.js';
+import type { AuthResult } from './api/auth.js';
+import type { Role } from './store/tokens.js';
+import type { MetricsRegistry } from './metrics/registry.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -15,6 +18,12 @@ export interface ServerHooks {
   app: FastifyInstance;
   /** Claims WebSocket upgrades for one exact path (e.g. '/api/feed'). */
   onUpgrade(path: string, handler: UpgradeHandler): void;
+  /** Checks an upgrade request's API token (viewer: any api token; admin: admin only). */
+  authenticate(req: IncomingMessage, role: Role): Promise<AuthResult>;
+  /** Calls onRevoked once when token `id` is revoked (by any process); returns unsubscribe. */
+  watchToken(id: string, onRevoked: () => void): () => void;
+  /** Where modules register Prometheus gauges (and counters) for GET /metrics. */
+  metrics: MetricsRegistry;
 }
 
 export interface CollectorModule {
@@ -26,4 +35,11 @@ export interface CollectorModule {
 /** Loaded lazily, in this order. Each module file default-exports a CollectorModule. */
 export const MODULES: Array<() => Promise<{ default: CollectorModule }>> = [
   // e.g. () => import('./rules/module.js'),
+  () => import('./telemetry/module.js'),
+  // alerts first: feed and outputs (and the rules engine, via alerts/registry.ts) use it
+  () => import('./alerts/module.js'),
+  () => import('./feed/module.js'),
+  () => import('./outputs/module.js'),
+  // compliance after alerts: it raises check state changes through the alerts service
+  () => import('./compliance/module.js'),
 ];

@@ -27,7 +27,7 @@ export interface LogLine {
   originalLength?: number; fields?: Record<string, string>;
 }
 export interface Sample { name: string; value: number; labels?: Record<string, string> }
-export interface Metrics { samples: Sample[] }
+export interface Metrics { samples: Sample[]; hostName?: string }
 export interface ContainerEvent {
   id: string; name?: string; image?: string; action: string; exitCode?: number;
   attributes?: Record<string, string>; timeNano?: number; health?: string;

@@ -1,10 +1,17 @@
 /**
  * Decoders turn one raw log line of a given type into ECS fields. A StreamDecoder is
  * stateful per stream (one agent's one file or journal), so that lines without an
- * address can inherit it from their sshd connection's earlier lines.
- * TEMPORARY STUB: the detection work replaces the body of createDecoder; the interface stays.
+ * address can inherit it from their sshd connection's earlier lines. The patterns are
+ * data (ruleset/decoders/*.yaml, compiled once per folder); this module picks the decoder.
  */
 import type { EcsFields } from '../model.js';
+import { join } from 'node:path';
+import { RULESET_DIR } from '../paths.js';
+import { DockerEventsDecoder } from './docker-events.js';
+import { JsonDecoder } from './json-decoder.js';
+import { loadRuleset } from './ruleset.js';
+import { StatusDecoder } from './status-decoder.js';
+import { SyslogDecoder } from './syslog-decoder.js';
 
 export interface DecodeMeta {
   /** When the agent read the line (ms): the reference for year-less syslog timestamps. */
@@ -26,11 +33,25 @@ export interface StreamDecoder {
 }
 
 export const LOG_TYPES = ['auth', 'syslog', 'backup', 'deployment', 'docker-events', 'json'] as const;
+export type LogType = (typeof LOG_TYPES)[number];
 
-export function createDecoder(_type: string): StreamDecoder {
-  return {
-    decode(text, meta) {
-      return { '@timestamp': new Date(meta.readTimeMs).toISOString(), message: text, 'event.kind': 'event', 'vigil.unparsed': true };
-    },
-  };
+/**
+ * A fresh stateful decoder for one stream of `type`. Throws (once, here) on an unknown
+ * type or a broken decoder file in rulesetDir (a RulesetError naming the file).
+ */
+export function createDecoder(type: string, rulesetDir: string = join(RULESET_DIR, 'decoders')): StreamDecoder {
+  switch (type) {
+    case 'auth':
+    case 'syslog':
+      return new SyslogDecoder(loadRuleset(rulesetDir, type));
+    case 'backup':
+    case 'deployment':
+      return new StatusDecoder(loadRuleset(rulesetDir, type), type);
+    case 'docker-events':
+      return new DockerEventsDecoder();
+    case 'json':
+      return new JsonDecoder();
+    default:
+      throw new Error(`unknown log type '${type}' (expected one of ${LOG_TYPES.join(', ')})`);
+  }
 }

@@ -28,15 +28,18 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
 export type MigrationStep = string | ((db: DB) => void);
 
 export function migrate(db: DB, module: string, steps: MigrationStep[]): void {
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations WHERE module = ?').get(module) as { v: number | null };
-  const done = row.v ?? 0;
+  const current = db.prepare('SELECT MAX(version) AS v FROM schema_migrations WHERE module = ?');
   const record = db.prepare('INSERT INTO schema_migrations (module, version, applied_at) VALUES (?, ?, ?)');
-  for (let i = done; i < steps.length; i++) {
+  for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
+    // IMMEDIATE: takes the write lock before re-reading the version, so two processes
+    // opening the same file at once (collector and CLI) never apply a step twice.
     db.transaction(() => {
+      const done = (current.get(module) as { v: number | null }).v ?? 0;
+      if (done > i) return;
       if (typeof step === 'string') db.exec(step);
       else step(db);
       record.run(module, i + 1, Date.now());
-    })();
+    }).immediate();
   }
 }

@@ -1,0 +1,57 @@
+/**
+ * Opens the outbox's SQLite file in the state dir (WAL; exclusive lock held by the kernel,
+ * so a second agent on the same dir fails clearly while a SIGKILLed one leaves nothing
+ * stale) and creates its three tables: rows (one per emit: first_seq, count, bytes, blob
+ * of pre-encoded events), checkpoints, and meta (instance_id, sequence and loss counters).
+ */
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS rows (
+  first_seq INTEGER PRIMARY KEY,
+  count INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  blob BLOB NOT NULL,
+  loss INTEGER NOT NULL DEFAULT 0   -- 1: the row is one DataLoss event
+);
+CREATE TABLE IF NOT EXISTS checkpoints (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+`;
+
+export const OUTBOX_FILE = 'outbox.db';
+
+/** Opens (creating if needed) the outbox db of a state dir and returns it with its meta. */
+export function openOutboxDb(stateDir: string): { db: Db; meta: Map<string, number | string> } {
+  mkdirSync(stateDir, { recursive: true });
+  const db = new Database(join(stateDir, OUTBOX_FILE), { timeout: 200 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+    const init = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+    db.transaction(() => {
+      init.run('instance_id', randomUUID());
+      for (const k of ['next_seq', 'acked_seq', 'dropped_events', 'dropped_bytes', 'loss_events', 'loss_bytes', 'loss_first', 'loss_last']) {
+        init.run(k, k === 'next_seq' ? 1 : 0);
+      }
+    }).immediate();
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      throw new Error(`state dir ${stateDir} is in use by another running agent`);
+    }
+    throw err;
+  }
+  const meta = new Map<string, number | string>();
+  for (const r of db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: number | string }>) {
+    meta.set(r.key, r.value);
+  }
+  return { db, meta };
+}

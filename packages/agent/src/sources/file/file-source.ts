@@ -1,0 +1,210 @@
+/**
+ * The file source: discovers files matching the configured paths, tracks each by identity
+ * (device + inode + fingerprint), runs one serialized read cycle at a time (triggered by
+ * fs.watch or the poll), follows rotations (a rotated-away file is read to its end, then
+ * dropped), and at start finishes files rotated while the agent was stopped.
+ */
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '@vigil/proto';
+import type { Source, SourceContext } from '../source.js';
+import { compileGlob, expandGlob, type CompiledGlob } from './glob.js';
+import { decodeCheckpoint, idKey, KEY_PREFIX, type Checkpoint } from './identity.js';
+import { openTailer, type OpenRequest } from './open.js';
+import { findById, findCopy } from './siblings.js';
+import type { Tailer, TailerDeps } from './tailer.js';
+import type { FileEntry, ResolvedOptions } from './types.js';
+import { DirWatchers } from './watch.js';
+
+const CHUNKS_PER_TURN = 16;
+const MIN_SCAN_GAP_MS = 50;
+
+export interface FileSourceStats { linesRead: number; bytesRead: number; linesTruncated: number; filesOpen: number }
+
+export class FileSource implements Source {
+  readonly name: string;
+  private readonly globs: Array<{ entry: FileEntry; glob: CompiledGlob }>;
+  /** Tailers by the device:inode of the file they hold open. */
+  private readonly tailers = new Map<string, Tailer>();
+  private readonly counters = { linesRead: 0, bytesRead: 0, linesTruncated: 0 };
+  private readonly warned = new Set<string>();
+  private ctx!: SourceContext;
+  private log!: Logger;
+  private deps!: TailerDeps;
+  private watchers: DirWatchers | undefined;
+  private stopped = false;
+  private stopWake!: () => void;
+  private readonly stopSignal = new Promise<void>((r) => { this.stopWake = r; });
+  private dirty = false;
+  private running: Promise<void> | undefined;
+  private lastScan = 0;
+  private rescan: NodeJS.Timeout | undefined;
+
+  constructor(entries: FileEntry[], private readonly opts: ResolvedOptions) {
+    this.name = 'file:' + entries.map((e) => e.path).join(',');
+    this.globs = entries.map((entry) => ({ entry, glob: compileGlob(entry.path) }));
+  }
+
+  stats(): FileSourceStats {
+    return { ...this.counters, filesOpen: this.tailers.size };
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.ctx = ctx;
+    this.log = ctx.log.child({ source: this.name });
+    this.deps = { ctx, log: this.log, opts: this.opts, room: () => this.room(), stats: this.counters };
+    const restored = this.restore();
+    this.scan(true, restored);
+    this.recover(restored);
+    this.watchers = new DirWatchers(() => this.kick(), this.opts.pollMs);
+    this.updateWatchers();
+    ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopWake();
+    this.watchers?.close();
+    clearTimeout(this.rescan);
+    await this.running;
+    for (const t of this.tailers.values()) t.close();
+    this.tailers.clear();
+  }
+
+  /** Our checkpoints by key: those whose path one of our entries matches. */
+  private restore(): Map<string, Checkpoint> {
+    const out = new Map<string, Checkpoint>();
+    for (const [key, value] of this.ctx.checkpoints(KEY_PREFIX)) {
+      const cp = decodeCheckpoint(value);
+      if (!cp) { this.log.warn('ignoring an unreadable file checkpoint', { key }); continue; }
+      if (this.globs.some((g) => g.glob.full.test(cp.path))) out.set(key, cp);
+    }
+    return out;
+  }
+
+  private async room(): Promise<boolean> {
+    if (this.stopped) return false;
+    await Promise.race([this.ctx.room(), this.stopSignal]);
+    await new Promise<void>((r) => setImmediate(r));
+    return !this.stopped;
+  }
+
+  private kick(): void {
+    this.dirty = true;
+    if (!this.running && !this.stopped) this.running = this.run().finally(() => { this.running = undefined; });
+  }
+
+  private async run(): Promise<void> {
+    while (this.dirty && !this.stopped) {
+      this.dirty = false;
+      try {
+        await this.cycle();
+      } catch (e) {
+        this.log.error('file source cycle failed', { error: String(e) });
+      }
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    const since = Date.now() - this.lastScan;
+    if (since >= MIN_SCAN_GAP_MS) {
+      this.scan(false);
+      this.updateWatchers();
+    } else if (!this.rescan && !this.stopped) {
+      // bursts of watch events: rescan once the gap has passed, reading meanwhile
+      this.rescan = setTimeout(() => { this.rescan = undefined; this.kick(); }, MIN_SCAN_GAP_MS - since);
+    }
+    for (const [idk, t] of [...this.tailers]) {
+      if (this.stopped) return;
+      let r;
+      try {
+        r = await t.pump(CHUNKS_PER_TURN);
+      } catch (e) {
+        this.log.warn('file read failed; will retry from its checkpoint', { path: t.path, error: String(e) });
+        t.close();
+        this.tailers.delete(idk);
+        continue;
+      }
+      if (r === 'more') this.dirty = true;
+      if (r === 'eof' && t.detachedAt !== undefined
+        && Date.now() - Math.max(t.detachedAt, t.lastActivity) >= this.opts.closeInactiveMs) {
+        this.log.debug('closing a rotated-away file read to its end', { path: t.path, location: t.location });
+        t.finish();
+        this.tailers.delete(idk);
+      }
+    }
+  }
+
+  /** Matches the configured paths: new files get tailers, vanished ones are marked detached. */
+  private scan(initial: boolean, restored?: Map<string, Checkpoint>): void {
+    this.lastScan = Date.now();
+    const seen = new Set<string>();
+    const busyKeys = new Set([...this.tailers.values()].map((t) => t.key));
+    for (const { entry, glob } of this.globs) {
+      for (const path of expandGlob(glob)) {
+        let idk: string;
+        try {
+          const st = statSync(path, { bigint: true });
+          idk = idKey({ dev: st.dev.toString(), ino: st.ino.toString() });
+        } catch { continue; }
+        if (seen.has(idk)) continue;
+        seen.add(idk);
+        const t = this.tailers.get(idk);
+        if (t) { t.location = path; t.detachedAt = undefined; continue; }
+        const key = KEY_PREFIX + idk;
+        if (busyKeys.has(key)) continue; // a rotated copy still finishes under this key
+        const raw = restored ? restored.get(key) : this.ctx.checkpoint(key);
+        const cp = typeof raw === 'string' ? decodeCheckpoint(raw) : raw;
+        restored?.delete(key);
+        const atEnd = initial && !cp && entry.start_at === 'end';
+        this.track({ path, location: path, entry, cp, atEnd }, atEnd);
+      }
+    }
+    const now = Date.now();
+    for (const [idk, t] of this.tailers) {
+      if (!seen.has(idk) && t.detachedAt === undefined) t.detachedAt = now;
+    }
+  }
+
+  /** At start: finds files checkpointed under a path that now holds another file. */
+  private recover(restored: Map<string, Checkpoint>): void {
+    for (const [key, cp] of restored) {
+      const entry = this.globs.find((g) => g.glob.full.test(cp.path))!.entry;
+      const moved = findById(cp.path, cp);
+      const copy = moved ? undefined : findCopy(cp.path, { fpHash: cp.fp, fpLen: cp.fpLen, minSize: cp.off });
+      const location = moved ?? copy;
+      if (location && this.track({ path: cp.path, location, entry, cp, key }, false)) {
+        this.log.info('finishing a file rotated while the agent was stopped', { path: cp.path, location, offset: cp.off });
+        continue;
+      }
+      this.log.warn('checkpointed file not found; lines it gained after the checkpoint are lost', { path: cp.path, offset: cp.off });
+      this.ctx.emit([], { [key]: null });
+    }
+  }
+
+  private track(req: OpenRequest, persist: boolean): boolean {
+    let t: Tailer;
+    try {
+      t = openTailer(req, this.deps);
+    } catch (e) {
+      if (!this.warned.has(req.location)) this.log.warn('cannot open file', { path: req.location, error: String(e) });
+      this.warned.add(req.location);
+      return false;
+    }
+    this.warned.delete(req.location);
+    const idk = idKey(t.id);
+    if (this.tailers.has(idk)) { t.close(); return false; }
+    if (req.location !== req.path) t.detachedAt = Date.now();
+    this.tailers.set(idk, t);
+    if (persist) t.saveCheckpoint();
+    return true;
+  }
+
+  private updateWatchers(): void {
+    const dirs = new Set(this.globs.map((g) => g.glob.baseDir));
+    for (const t of this.tailers.values()) if (t.detachedAt === undefined) dirs.add(dirname(t.location));
+    this.watchers?.update(dirs);
+  }
+}

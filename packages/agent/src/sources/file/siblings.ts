@@ -1,0 +1,60 @@
+/**
+ * Finds a file's rotated siblings (NAME.1, NAME-20261127, NAME_old, or STEM.1.EXT when
+ * the name keeps its extension; compressed ones such as NAME.1.gz excluded), and among
+ * them the same file by device+inode or a copy of it by fingerprint and size.
+ */
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { hashBytes, readHead, type FileId } from './identity.js';
+
+const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|lzma|zip|z|Z|7z)$/;
+const SEPARATORS = '.-_';
+
+/** Paths in the same directory that look like rotations of `path` (not `path` itself). */
+export function siblingsOf(path: string): string[] {
+  const dir = dirname(path);
+  const base = basename(path);
+  const ext = extname(base);
+  const stem = ext ? base.slice(0, -ext.length) : '';
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return []; }
+  return names.filter((n) => {
+    if (n === base || COMPRESSED.test(n)) return false;
+    if (n.startsWith(base) && SEPARATORS.includes(n[base.length])) return true;
+    return stem !== '' && n.startsWith(stem) && SEPARATORS.includes(n[stem.length]) && n.endsWith(ext);
+  }).map((n) => join(dir, n));
+}
+
+/** `path` or one of its siblings whose device and inode are `id`. */
+export function findById(path: string, id: FileId): string | undefined {
+  for (const p of [path, ...siblingsOf(path)]) {
+    try {
+      const st = statSync(p, { bigint: true });
+      if (st.isFile() && st.dev.toString() === id.dev && st.ino.toString() === id.ino) return p;
+    } catch { /* vanished meanwhile */ }
+  }
+  return undefined;
+}
+
+export interface CopyQuery { fpHash: string; fpLen: number; minSize: number; exclude?: FileId }
+
+/**
+ * The newest sibling (or `path` itself when it is another inode) that starts with the
+ * fingerprinted bytes and holds at least minSize bytes: the rotated copy of the content.
+ */
+export function findCopy(path: string, q: CopyQuery): string | undefined {
+  let best: { p: string; mtime: number } | undefined;
+  for (const p of [path, ...siblingsOf(path)]) {
+    try {
+      const st = statSync(p, { bigint: true });
+      if (!st.isFile() || Number(st.size) < q.minSize || Number(st.size) < q.fpLen) continue;
+      if (q.exclude && st.dev.toString() === q.exclude.dev && st.ino.toString() === q.exclude.ino) continue;
+      const fd = openSync(p, 'r');
+      let ok: boolean;
+      try { ok = hashBytes(readHead(fd, q.fpLen)) === q.fpHash; } finally { closeSync(fd); }
+      const mtime = Number(st.mtimeMs);
+      if (ok && (!best || mtime > best.mtime)) best = { p, mtime };
+    } catch { /* unreadable or vanished: not a candidate */ }
+  }
+  return best?.p;
+}

@@ -1,0 +1,48 @@
+/**
+ * Configuration shapes of the file source: one entry per configured path (globs allowed)
+ * and the tuning options with their defaults. Pure data; no I/O here.
+ */
+import type { LogType } from '@vigil/proto';
+
+export interface FileEntry {
+  /** Absolute (or cwd-relative) path; `*`, `?` and `[...]` are allowed in any component. */
+  path: string;
+  type: LogType;
+  /** Where to start a file that has no checkpoint and exists when the agent starts. */
+  start_at?: 'beginning' | 'end';
+  /** Lines longer than this many bytes are cut (on a UTF-8 boundary) and flagged. */
+  max_line_bytes?: number;
+}
+
+export interface FileSourceOptions {
+  /** Poll period for discovery, rotation and growth checks (fs.watch also triggers). */
+  pollMs?: number;
+  /** Bytes read per read() call. */
+  chunkBytes?: number;
+  /** Lines per ctx.emit call at most. */
+  batchLines?: number;
+  /** Text bytes per ctx.emit call at most (approximately). */
+  batchBytes?: number;
+  /** A rotated-away or deleted file is closed after this long at its end without growth. */
+  closeInactiveMs?: number;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 65536;
+
+export interface ResolvedOptions {
+  pollMs: number;
+  chunkBytes: number;
+  batchLines: number;
+  batchBytes: number;
+  closeInactiveMs: number;
+}
+
+export function resolveOptions(o: FileSourceOptions = {}): ResolvedOptions {
+  return {
+    pollMs: o.pollMs ?? 250,
+    chunkBytes: o.chunkBytes ?? 1 << 20,
+    batchLines: o.batchLines ?? 4096,
+    batchBytes: o.batchBytes ?? 1 << 20,
+    closeInactiveMs: o.closeInactiveMs ?? 5000,
+  };
+}

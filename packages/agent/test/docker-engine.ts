@@ -1,0 +1,50 @@
+/**
+ * Test helper around scripts/docker-engine.sh: a private dockerd per test file (its own
+ * roots and socket in a temp dir), the docker CLI pointed at it, and a restart that keeps
+ * containers (SIGTERM dockerd, start it again). Only root can run it; callers skip loudly.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const SCRIPT = resolve(import.meta.dirname, '../../../scripts/docker-engine.sh');
+export const IS_ROOT = process.getuid?.() === 0;
+const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+
+export class DockerEngine {
+  readonly dir = mkdtempSync('/tmp/vd-'); // short: unix socket paths are limited to 108 bytes
+  socket = '';
+
+  start(): string {
+    this.socket = execFileSync('bash', [SCRIPT, 'start', this.dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 }).trim();
+    return this.socket;
+  }
+
+  docker(...args: string[]): string {
+    return execFileSync(DOCKER, ['-H', `unix://${this.socket}`, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).trim();
+  }
+
+  /** dockerd's pid (the engine's own, from its pid file). */
+  pid(): number { return Number(readFileSync(join(this.dir, 'pid'), 'utf8').trim()); }
+
+  /** Stops dockerd with SIGTERM and waits for it to exit; containers are kept on disk. */
+  async kill(): Promise<void> {
+    const pid = this.pid();
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 300; i++) {
+      try { process.kill(pid, 0); } catch { return; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(pid, 'SIGKILL');
+  }
+
+  stop(): void {
+    try { execFileSync('bash', [SCRIPT, 'stop', this.dir], { stdio: 'inherit', timeout: 120_000 }); } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+export function skipNotice(what: string): void {
+  if (!IS_ROOT) console.warn(`\n!!!!!!!! SKIPPED ${what}: needs root to install and run a private Docker engine !!!!!!!!\n`);
+}

@@ -1,0 +1,108 @@
+// The docker source against a real, private Docker engine (scripts/docker-engine.sh):
+// crash-looping, OOM-killed, unhealthy and steady containers, a dockerd restart mid-run,
+// and a missing socket. Events go to an in-memory SourceContext. Root only (skips loudly).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, type ContainerEvent, type ContainerState, type Event, type Logger } from '@vigil/proto';
+import type { Source, SourceContext } from '../src/sources/source.js';
+import { createDockerSource } from '../src/sources/docker/index.js';
+import { createHostMetricsSource } from '../src/sources/host/index.js';
+import { DockerEngine, IS_ROOT, skipNotice } from './docker-engine.js';
+
+function memoryContext(log: Logger = createLogger('silent')) {
+  const events: Event[] = [];
+  const ac = new AbortController();
+  const ctx: SourceContext = {
+    emit: (evs) => { events.push(...evs); }, checkpoint: () => undefined, checkpoints: () => [],
+    room: async () => {}, log, signal: ac.signal,
+  };
+  return { ctx, events, ac };
+}
+
+const waitFor = async (cond: () => boolean, ms: number, what: string) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+skipNotice('docker source tests');
+const engine = new DockerEngine();
+let source: Source;
+const { ctx, events } = memoryContext();
+const states = (name: string) => events.map((e) => e.containerState).filter((s): s is ContainerState => s?.name === name);
+const latest = (name: string) => states(name).at(-1);
+const lifecycle = (name: string) => events.map((e) => e.containerEvent).filter((e): e is ContainerEvent => e?.name === name);
+const RUN = ['run', '-d', '--network', 'none'];
+
+describe.skipIf(!IS_ROOT)('docker source on a real engine', () => {
+  beforeAll(async () => {
+    engine.start();
+    source = createDockerSource({ socket: engine.socket, interval: 1000 });
+    await source.start(ctx);
+  });
+  afterAll(async () => {
+    await source?.stop();
+    engine.stop();
+  });
+
+  it('reports a crash loop (restart_count >= 3 within 20 s), an OOM kill, an unhealthy and a steady container', async () => {
+    engine.docker(...RUN, '--name', 'steady', 'vigil-busybox', 'sleep', '600');
+    engine.docker(...RUN, '--name', 'sick', '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1', 'vigil-busybox', 'sleep', '600');
+    engine.docker(...RUN, '--name', 'hog', '-m', '8m', 'vigil-busybox', 'sh', '-c', 'sleep 1; a=xxxxxxxxxxxxxxxx; while true; do a=$a$a; sleep 0.2; done');
+    const loopStart = Date.now();
+    engine.docker(...RUN, '--name', 'crashy', '--restart', 'always', 'vigil-busybox', 'sh', '-c', 'sleep 0.3; exit 3');
+
+    await waitFor(() => (latest('crashy')?.restartCount ?? 0) >= 3, 20_000, 'crashy restart_count >= 3');
+    expect(Date.now() - loopStart).toBeLessThan(20_000);
+    const dies = lifecycle('crashy').filter((e) => e.action === 'die');
+    expect(dies.length).toBeGreaterThanOrEqual(3);
+    expect(dies.every((e) => e.exitCode === 3)).toBe(true);
+    await waitFor(() => lifecycle('crashy').filter((e) => e.action === 'start').length >= 3, 10_000, 'three start events');
+
+    await waitFor(() => latest('hog')?.oomKilled === true, 20_000, 'hog oom_killed');
+    expect(latest('hog')).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: true, image: 'vigil-busybox' });
+    expect(lifecycle('hog').map((e) => e.action)).toContain('oom');
+
+    await waitFor(() => latest('sick')?.health === 'unhealthy', 20_000, 'sick unhealthy');
+    expect(lifecycle('sick').some((e) => e.action === 'health_status' && e.health === 'unhealthy')).toBe(true);
+
+    const steadyId = latest('steady')!.id;
+    const usage = () => events.flatMap((e) => e.metrics?.samples ?? []).filter((s) => s.labels?.['container.id'] === steadyId);
+    await waitFor(() => usage().some((s) => s.name === 'container.cpu.pct'), 10_000, 'steady usage samples');
+    expect(latest('steady')).toMatchObject({ state: 'running', health: 'none', restartCount: 0 });
+    expect(usage().find((s) => s.name === 'container.memory.usage')!.value).toBeGreaterThan(0);
+    const hogUsage = events.flatMap((e) => e.containerState?.name === 'hog' ? [e.containerState] : []);
+    expect(hogUsage.length).toBeGreaterThan(0);
+  });
+
+  it('reconnects after dockerd restarts and sees the events after it', async () => {
+    await engine.kill();
+    const before = events.length;
+    engine.start();
+    engine.docker(...RUN, '--name', 'after-restart', 'vigil-busybox', 'sleep', '600');
+    await waitFor(() => lifecycle('after-restart').some((e) => e.action === 'start'), 30_000, 'start event after the restart');
+    await waitFor(() => latest('after-restart')?.state === 'running', 15_000, 'state after the restart');
+    expect(events.length).toBeGreaterThan(before);
+    engine.docker('rm', '-f', 'after-restart');
+    await waitFor(() => lifecycle('after-restart').some((e) => e.action === 'destroy'), 15_000, 'destroy event');
+    await waitFor(() => latest('after-restart')?.removed === true, 15_000, 'removed state');
+  });
+});
+
+describe('docker source without a socket', () => {
+  it('warns once and leaves other sources running', async () => {
+    const warnings: string[] = [];
+    const log: Logger = { ...createLogger('silent'), warn: (m) => { warnings.push(m); }, child: () => log };
+    const { ctx: c, events: evs } = memoryContext(log);
+    const docker = createDockerSource({ socket: '/nonexistent/docker.sock', interval: 1000 });
+    const host = createHostMetricsSource({ interval: 200 });
+    await docker.start(c);
+    await host.start(c);
+    await new Promise((r) => setTimeout(r, 2500)); // several reconnect attempts
+    await docker.stop();
+    await host.stop();
+    expect(warnings.filter((w) => w.includes('docker'))).toHaveLength(1);
+    expect(evs.filter((e) => e.metrics).length).toBeGreaterThanOrEqual(3);
+  });
+});

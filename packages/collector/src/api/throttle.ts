@@ -1,0 +1,44 @@
+/**
+ * Slows down guessing: each address that keeps presenting bad tokens waits longer before
+ * its next 401 (a few free misses, then doubling up to a cap). Memory is bounded: at most
+ * `maxEntries` addresses, oldest forgotten first, and an address is forgotten after a
+ * quiet period.
+ */
+export interface ThrottleOptions {
+  freeFailures?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  forgetAfterMs?: number;
+  maxEntries?: number;
+}
+
+interface Entry { failures: number; lastMs: number }
+
+export class FailureThrottle {
+  private readonly entries = new Map<string, Entry>();
+  private readonly o: Required<ThrottleOptions>;
+
+  constructor(opts: ThrottleOptions = {}, private readonly now: () => number = Date.now) {
+    this.o = { freeFailures: 3, baseDelayMs: 100, maxDelayMs: 5000, forgetAfterMs: 15 * 60_000, maxEntries: 10_000, ...opts };
+  }
+
+  /** Records a failure from `addr`; returns how long to wait before answering it (ms). */
+  fail(addr: string): number {
+    const now = this.now();
+    let e = this.entries.get(addr);
+    if (e && now - e.lastMs > this.o.forgetAfterMs) e = undefined;
+    this.entries.delete(addr);
+    if (!e && this.entries.size >= this.o.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    e = { failures: (e?.failures ?? 0) + 1, lastMs: now };
+    this.entries.set(addr, e);
+    return this.delayFor(e.failures);
+  }
+
+  private delayFor(failures: number): number {
+    const over = failures - this.o.freeFailures;
+    if (over <= 0) return 0;
+    return Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over - 1, 30));
+  }
+
+  get size(): number { return this.entries.size; }
+}

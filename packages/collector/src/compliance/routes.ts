@@ -1,0 +1,50 @@
+/**
+ * Compliance routes: GET /api/compliance (the latest result of every check), POST
+ * /api/compliance/evaluate (admin: evaluate now, answer the same shape), and GET
+ * /api/compliance/:id/history?since=&format=json|csv&limit= (newest first).
+ */
+import type { FastifyInstance } from 'fastify';
+import { guarded, enumParam, intParam, requireRole, timeParam, type Authenticate } from './http.js';
+import { history, historyCsv } from './history.js';
+import type { CheckDef, CheckResult } from './types.js';
+
+export interface ComplianceApi {
+  checks(): CheckDef[];
+  latest(): CheckResult[];
+  evaluateNow(): CheckResult[];
+  db: import('../store/db.js').DB;
+}
+
+const querySchema = (props: Record<string, unknown>) => ({ type: 'object', properties: props });
+
+export function registerComplianceRoutes(app: FastifyInstance, api: ComplianceApi, auth: Authenticate): void {
+  app.get('/api/compliance', {
+    preHandler: requireRole(auth, 'viewer'),
+  }, async () => ({ checks: api.latest() }));
+
+  app.post('/api/compliance/evaluate', {
+    preHandler: requireRole(auth, 'admin'),
+  }, async () => ({ checks: api.evaluateNow() }));
+
+  app.get('/api/compliance/:id/history', {
+    schema: {
+      params: { type: 'object', properties: { id: { type: 'string' } } },
+      querystring: querySchema({ since: { type: 'string', format: 'date-time' }, format: { type: 'string', enum: ['json', 'csv'] }, limit: { type: 'string' } }),
+    },
+    attachValidation: true,
+    preHandler: requireRole(auth, 'viewer'),
+  }, guarded(async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const since = timeParam(q, 'since');
+    const format = enumParam(q, 'format', ['json', 'csv'] as const, 'json');
+    const limit = intParam(q, 'limit', 1, 100_000, 10_000);
+    const id = (req.params as { id: string }).id;
+    const check = api.checks().find((c) => c.id === id);
+    if (!check) return reply.code(404).send({ error: `no compliance check ${id}` });
+    const rows = history(api.db, check, since, limit);
+    if (format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${check.id}-history.csv"`).send(historyCsv(rows));
+    }
+    return { id: check.id, title: check.title, history: rows };
+  }));
+}

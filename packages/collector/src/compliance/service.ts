@@ -1,0 +1,78 @@
+/**
+ * The running compliance service: owns the loaded checks and the schedule. Each tick
+ * (default every minute, and on demand) it evaluates every check against the collector's
+ * clock, writes the daily report if due (with those fresh results), raises alerts for
+ * pass/fail changes and prunes old rows. The latest results are cached for the API and /metrics.
+ */
+import type { CollectorContext } from '../context.js';
+import type { DB } from '../store/db.js';
+import { evaluateAll } from './engine.js';
+import { latestResults, pruneHistory } from './history.js';
+import { pruneOps } from './ops.js';
+import { pruneProbes } from './probes.js';
+import { raiseTransition } from './alerting.js';
+import type { ComplianceConfig } from './settings.js';
+import type { CheckDef, CheckResult } from './types.js';
+import { dueReportDate, generateReport, type ReportEnv } from '../reports/daily.js';
+
+/** Derived rows are kept long enough for the longest window (dr-test: 90 days) plus slack. */
+const DERIVED_KEEP_MS = 400 * 86_400_000;
+
+export class ComplianceService {
+  readonly reportEnv: ReportEnv;
+  private cache: CheckResult[] | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: CollectorContext, private readonly checkList: CheckDef[], private readonly cfg: ComplianceConfig) {
+    this.reportEnv = { db: ctx.db, dataDir: ctx.dataDir, checks: () => this.checkList, now: () => ctx.now(), reportAtMs: cfg.reportAtMs };
+  }
+
+  get db(): DB { return this.ctx.db; }
+  checks(): CheckDef[] { return this.checkList; }
+
+  latest(): CheckResult[] {
+    this.cache ??= latestResults(this.ctx.db, this.checkList);
+    return this.cache;
+  }
+
+  /** One scheduled pass: evaluation, due report, alerts, pruning. */
+  evaluateNow(): CheckResult[] {
+    const now = this.ctx.now();
+    const env = { db: this.ctx.db, now, dataDir: this.ctx.dataDir };
+    const { results, transitions } = evaluateAll(this.checkList, env, (fresh) => this.writeDueReport(fresh));
+    for (const t of transitions) {
+      try { raiseTransition(this.ctx, t, now); } catch (e) { this.ctx.log.warn('compliance alert not raised', { check: t.check.id, err: (e as Error).message }); }
+    }
+    pruneHistory(this.ctx.db, now, this.cfg.historyMs);
+    pruneOps(this.ctx.db, now, DERIVED_KEEP_MS);
+    pruneProbes(this.ctx.db, now, DERIVED_KEEP_MS);
+    this.cache = results;
+    return results;
+  }
+
+  /** Writes today's report when its deadline has passed and it is not there yet. */
+  private writeDueReport(fresh: CheckResult[]): void {
+    const due = dueReportDate(this.reportEnv);
+    if (!due) return;
+    try {
+      generateReport(this.reportEnv, due, fresh);
+      this.ctx.log.info('daily report written', { date: due });
+    } catch (e) {
+      this.ctx.log.error('daily report failed', { date: due, err: (e as Error).message });
+    }
+  }
+
+  start(): void {
+    const run = () => {
+      try { this.evaluateNow(); } catch (e) { this.ctx.log.error('compliance evaluation failed', { err: (e as Error).message }); }
+    };
+    this.timer = setInterval(run, this.cfg.intervalMs);
+    this.timer.unref();
+    setImmediate(run);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

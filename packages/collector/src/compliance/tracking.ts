@@ -1,0 +1,49 @@
+/**
+ * Bus listeners that keep the compliance module's own view of incidents and agents:
+ * every alert change (opened / acknowledged / resolved, at the collector's clock) into
+ * compliance_alerts, for MTTR, response times and the daily report; every heartbeat and
+ * committed batch into compliance_agents, for the agents-reporting check.
+ */
+import type { AlertChange, CollectorContext } from '../context.js';
+import type { Alert, StoredEvent } from '../model.js';
+import type { DB } from '../store/db.js';
+
+export function recordAlert(db: DB, alert: Alert, change: AlertChange, atMs: number): void {
+  db.prepare(`INSERT INTO compliance_alerts (alert_id, rule_id, rule_name, severity, agent, group_json, count, opened_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(alert_id) DO UPDATE SET count = excluded.count, severity = excluded.severity`).run(
+    alert.id, alert['rule.id'], alert['rule.name'] ?? null, alert.severity, alert['agent.name'] ?? null,
+    JSON.stringify(alert.group ?? {}), alert.count ?? 1, atMs);
+  if (change === 'acknowledged' || alert.status === 'acknowledged') {
+    db.prepare('UPDATE compliance_alerts SET acked_ms = ? WHERE alert_id = ? AND acked_ms IS NULL').run(atMs, alert.id);
+  }
+  if (change === 'resolved' || alert.status === 'resolved') {
+    db.prepare('UPDATE compliance_alerts SET resolved_ms = ? WHERE alert_id = ? AND resolved_ms IS NULL').run(atMs, alert.id);
+  }
+}
+
+export function recordHeard(db: DB, agent: string, atMs: number): void {
+  db.prepare(`INSERT INTO compliance_agents (name, last_seen_ms) VALUES (?, ?)
+     ON CONFLICT(name) DO UPDATE SET last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)`).run(agent, atMs);
+}
+
+/** Subscribes to the bus; returns the unsubscribe function. */
+export function trackBus(ctx: CollectorContext): () => void {
+  const onAlert = (alert: Alert, change: AlertChange): void => {
+    try { recordAlert(ctx.db, alert, change, ctx.now()); } catch (e) { ctx.log.warn('compliance: alert not tracked', { err: String(e) }); }
+  };
+  const onHeartbeat = (agent: string): void => recordHeard(ctx.db, agent, ctx.now());
+  const onCommitted = (events: StoredEvent[]): void => {
+    const agents = new Set(events.map((e) => e.agent));
+    const now = ctx.now();
+    for (const a of agents) recordHeard(ctx.db, a, now);
+  };
+  ctx.bus.on('alert', onAlert);
+  ctx.bus.on('heartbeat', onHeartbeat);
+  ctx.bus.on('committed', onCommitted);
+  return () => {
+    ctx.bus.off('alert', onAlert);
+    ctx.bus.off('heartbeat', onHeartbeat);
+    ctx.bus.off('committed', onCommitted);
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Tiny composable validators for the collector's YAML config: each checks one value,
+ * returns it normalised (durations in ms, sizes in bytes) or throws ConfigError naming
+ * the key path, e.g. `retention.max_age: expected a duration like 30d or 12h`.
+ */
+export class ConfigError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(`${path || '(top level)'}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Validator<T = unknown> = (value: unknown, path: string) => T;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An object with known keys; any other key is an error. Missing keys are passed undefined. */
+export function object<S extends Record<string, Validator>>(shape: S): Validator<{ [K in keyof S]: ReturnType<S[K]> }> {
+  return (value, path) => {
+    if (value === null || value === undefined) value = {};
+    if (!isObject(value)) throw new ConfigError(path, 'expected a mapping');
+    for (const key of Object.keys(value)) {
+      if (!(key in shape)) throw new ConfigError(path ? `${path}.${key}` : key, `unknown key (known: ${Object.keys(shape).join(', ')})`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, check] of Object.entries(shape)) out[key] = check(value[key], path ? `${path}.${key}` : key);
+    return out as { [K in keyof S]: ReturnType<S[K]> };
+  };
+}
+
+export function optional<T, D extends T | undefined = undefined>(check: Validator<T>, fallback?: D): Validator<T | D> {
+  return (value, path) => (value === undefined || value === null ? (fallback as D) : check(value, path));
+}
+
+export const string: Validator<string> = (v, path) => {
+  if (typeof v !== 'string' || v === '') throw new ConfigError(path, 'expected a non-empty string');
+  return v;
+};
+
+export const boolean: Validator<boolean> = (v, path) => {
+  if (typeof v !== 'boolean') throw new ConfigError(path, 'expected true or false');
+  return v;
+};
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 };
+/** `30d`, `12h`, `90s`, `500ms` or a number of seconds. */
+export const duration: Validator<number> = (v, path) => {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v * 1000;
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(v.trim()) : null;
+  if (!m) throw new ConfigError(path, 'expected a duration like 30d, 12h, 90s or 500ms');
+  return Number(m[1]) * UNITS_MS[m[2]];
+};
+
+const UNITS_B: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+/** `500MB`, `1GiB`, `2gb` or a number of bytes. */
+export const bytes: Validator<number> = (v, path) => {
+  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*([a-zA-Z]+)$/.exec(v.trim()) : null;
+  const unit = m ? UNITS_B[m[2].toLowerCase()] : undefined;
+  if (!m || !unit) throw new ConfigError(path, 'expected a size like 500MB or 1GiB');
+  return Math.round(Number(m[1]) * unit);
+};
+
+/** Any mapping, unchecked: for sections whose module has not declared a schema yet. */
+export const anyMapping: Validator<Record<string, unknown>> = (v, path) => {
+  if (v === null || v === undefined) return {};
+  if (!isObject(v)) throw new ConfigError(path, 'expected a mapping');
+  return v;
+};

@@ -1,0 +1,62 @@
+/**
+ * The collector's core services over one database file: the event store, the agent
+ * registry, tokens and their revocation watch, the authenticator with its failure
+ * throttle, the metrics registry and retention. Built once at start (and by tests);
+ * ingest, the API and the modules receive them from here, never open the db themselves.
+ */
+import type { CollectorContext } from './context.js';
+import type { CollectorConfig } from './config/load.js';
+import type { DB } from './store/db.js';
+import { migrateCore } from './store/schema.js';
+import { openDatabase } from './store/db.js';
+import { createEventStore, type EventStore } from './store/events.js';
+import { createAgentRegistry, type AgentRegistry } from './store/agents.js';
+import { createTokenStore, type TokenStore } from './store/tokens.js';
+import { TokenWatch } from './store/token-watch.js';
+import { createRetention, usedBytes } from './store/retention.js';
+import { Authenticator } from './api/auth.js';
+import { FailureThrottle, type ThrottleOptions } from './api/throttle.js';
+import { MetricsRegistry } from './metrics/registry.js';
+
+export interface CoreServices {
+  config: CollectorConfig;
+  reader: DB;
+  events: EventStore;
+  agents: AgentRegistry;
+  tokens: TokenStore;
+  watch: TokenWatch;
+  auth: Authenticator;
+  metrics: MetricsRegistry;
+  retention: ReturnType<typeof createRetention>;
+  close(): void;
+}
+
+export interface CoreOptions {
+  /** The database file behind ctx.db: reads then use a separate read-only connection. */
+  file?: string;
+  throttle?: ThrottleOptions;
+}
+
+export function createCore(ctx: CollectorContext, opts: CoreOptions = {}): CoreServices {
+  const config = ctx.config as CollectorConfig;
+  migrateCore(ctx.db);
+  const reader = opts.file ? openDatabase(opts.file, { readonly: true }) : ctx.db;
+  const events = createEventStore(ctx.db, reader);
+  const agents = createAgentRegistry(ctx.db, reader, config.ingest.heartbeat_timeout);
+  agents.resetConnections();
+  const tokens = createTokenStore(ctx.db, reader);
+  const watch = new TokenWatch(tokens);
+  const auth = new Authenticator(tokens, new FailureThrottle(opts.throttle, ctx.now), ctx.now);
+  const metrics = new MetricsRegistry();
+  const retention = createRetention(ctx.db, { maxAgeMs: config.retention.max_age, maxBytes: config.retention.max_bytes });
+  metrics.gauge('vigil_agents_online', 'Agents connected and heard from within the heartbeat timeout.', () => agents.onlineCount(ctx.now()));
+  metrics.gauge('vigil_ingest_lag_seconds', 'Largest delay from event read time to commit among online agents.', () => agents.maxLagMs(ctx.now()) / 1000);
+  metrics.gauge('vigil_db_size_bytes', 'Database pages in use, in bytes.', () => usedBytes(reader));
+  return {
+    config, reader, events, agents, tokens, watch, auth, metrics, retention,
+    close() {
+      watch.stop();
+      if (reader !== ctx.db) reader.close();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Loads the decoder data files (ruleset/decoders/*.yaml, not *.cases.yaml) and compiles
+ * them once per folder: each pattern's regex, literal pre-checks, constant fields and the
+ * capture-group → ECS key map, indexed by program name for one `--type`. Named groups use
+ * `_` for `.` and `__` for `_` (`user_name` → `user.name`, `process_exit__code` →
+ * `process.exit_code`) unless the pattern's `map` says otherwise.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { captureNames } from './regex-groups.js';
+
+/** How a line counts for sshd connection accounting (see ruleset/decoders/README.md). */
+export type SshRole = 'attempt' | 'announce' | 'restate';
+
+export interface CompiledPattern {
+  /** `<file name>/<pattern id>`, written to vigil.decoder. */
+  id: string;
+  starts: string[];
+  contains: string[];
+  regex: RegExp;
+  /** ECS key for capture group k+1, or '' to ignore it. */
+  keys: string[];
+  fields: Array<[string, unknown]>;
+  ssh?: SshRole;
+}
+
+export interface CompiledRuleset {
+  byProgram: Map<string, CompiledPattern[]>;
+  /** Patterns tried after the program's own, for every program. */
+  anyProgram: CompiledPattern[];
+  /** Patterns for lines with no program tag (or no syslog prefix at all). */
+  noProgram: CompiledPattern[];
+}
+
+interface PatternDoc {
+  id?: string; starts?: string | string[]; contains?: string | string[]; regex?: string;
+  fields?: Record<string, unknown>; map?: Record<string, string>; ssh?: SshRole;
+}
+interface DecoderDoc {
+  name?: string; types?: string[]; programs?: string[]; patterns?: PatternDoc[];
+  /** Regex source put before every pattern's regex (a shared line prefix). */
+  prefix?: string;
+  /** Group → ECS key entries shared by every pattern. */
+  map?: Record<string, string>;
+}
+
+const cache = new Map<string, CompiledRuleset>();
+
+export class RulesetError extends Error {}
+
+/** The compiled decoders of `dir` for one log type (cached). Throws RulesetError on bad files. */
+export function loadRuleset(dir: string, type: string): CompiledRuleset {
+  const key = `${dir}\0${type}`;
+  let rs = cache.get(key);
+  if (!rs) {
+    rs = compile(readDecoderFiles(dir), type);
+    cache.set(key, rs);
+  }
+  return rs;
+}
+
+export function readDecoderFiles(dir: string): Array<{ file: string; doc: DecoderDoc }> {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return []; }
+  return names
+    .filter((n) => n.endsWith('.yaml') && !n.endsWith('.cases.yaml'))
+    .sort()
+    .map((file) => {
+      try {
+        return { file, doc: (parse(readFileSync(join(dir, file), 'utf8'), { merge: true }) ?? {}) as DecoderDoc };
+      } catch (err) {
+        throw new RulesetError(`${file}: ${(err as Error).message}`);
+      }
+    });
+}
+
+function compile(files: Array<{ file: string; doc: DecoderDoc }>, type: string): CompiledRuleset {
+  const rs: CompiledRuleset = { byProgram: new Map(), anyProgram: [], noProgram: [] };
+  for (const { file, doc } of files) {
+    if (!Array.isArray(doc.types) || !doc.types.includes(type)) continue;
+    const name = doc.name ?? file.replace(/\.yaml$/, '');
+    const patterns = (doc.patterns ?? []).map((p, i) => compilePattern(file, name, p, i, doc));
+    for (const prog of doc.programs ?? ['*']) {
+      if (prog === '*') rs.anyProgram.push(...patterns);
+      else if (prog === '') rs.noProgram.push(...patterns);
+      else {
+        const k = prog.toLowerCase();
+        rs.byProgram.set(k, [...(rs.byProgram.get(k) ?? []), ...patterns]);
+      }
+    }
+  }
+  return rs;
+}
+
+function list(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+function compilePattern(file: string, name: string, p: PatternDoc, i: number, doc: DecoderDoc): CompiledPattern {
+  const id = `${name}/${p.id ?? i}`;
+  if (typeof p.regex !== 'string') throw new RulesetError(`${file}: pattern ${id} has no regex`);
+  const source = (doc.prefix ?? '') + p.regex;
+  const map = { ...doc.map, ...p.map };
+  let regex: RegExp;
+  try { regex = new RegExp(source); } catch (err) {
+    throw new RulesetError(`${file}: pattern ${id}: ${(err as Error).message}`);
+  }
+  const keys = captureNames(source).map((g) => (g === '' ? '' : map[g] ?? g.replace(/__/g, '\0').replace(/_/g, '.').replace(/\0/g, '_')));
+  if (p.ssh !== undefined && !['attempt', 'announce', 'restate'].includes(p.ssh)) {
+    throw new RulesetError(`${file}: pattern ${id}: ssh must be attempt, announce or restate`);
+  }
+  return {
+    id, regex, keys, ssh: p.ssh,
+    starts: list(p.starts), contains: list(p.contains),
+    fields: Object.entries(p.fields ?? {}),
+  };
+}
+
+/** First pattern of `list` that matches `msg`, with its match. */
+export function firstMatch(list: CompiledPattern[], msg: string): { p: CompiledPattern; m: RegExpExecArray } | undefined {
+  outer: for (const p of list) {
+    for (const s of p.starts) if (!msg.startsWith(s)) continue outer;
+    for (const s of p.contains) if (!msg.includes(s)) continue outer;
+    const m = p.regex.exec(msg);
+    if (m) return { p, m };
+  }
+  return undefined;
+}

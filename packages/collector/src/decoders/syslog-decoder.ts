@@ -1,0 +1,118 @@
+/**
+ * The decoder for syslog-style streams (`--type auth` and `syslog`): parses the prefix by
+ * hand, dispatches on the program name to that program's data patterns (then the patterns
+ * for any program), unwraps `message repeated N times: [ ... ]`, and runs sshd connection
+ * accounting (source inheritance, vigil.attempts). Journal entries use meta.fields.
+ */
+import type { EcsFields } from '../model.js';
+import type { DecodeMeta, StreamDecoder } from './index.js';
+import { applyPattern } from './fields.js';
+import { isoTime, stripEol, unparsed } from './event.js';
+import { PrefixParser, type SyslogPrefix } from './prefix.js';
+import { firstMatch, type CompiledPattern, type CompiledRuleset } from './ruleset.js';
+import { SshConnections } from './ssh-state.js';
+
+const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+const MAX_PROGRAMS = 1000;
+
+/** `sshd(pam_unix)` → `sshd`, `/usr/sbin/sshd` → `sshd`. */
+export function programBase(program: string): string {
+  let p = program;
+  const slash = p.lastIndexOf('/');
+  if (slash >= 0) p = p.slice(slash + 1);
+  const paren = p.indexOf('(');
+  if (paren > 0) p = p.slice(0, paren);
+  return p;
+}
+
+export class SyslogDecoder implements StreamDecoder {
+  private readonly parser = new PrefixParser();
+  private readonly pre: SyslogPrefix = { tsMs: NaN, host: '', program: '', pid: NaN, msg: '', matched: false };
+  private readonly sshd = new SshConnections();
+  private readonly local = new SshConnections(1024);
+  private readonly byProgram = new Map<string, CompiledPattern[]>();
+
+  constructor(private readonly rs: CompiledRuleset) {}
+
+  decode(text: string, meta: DecodeMeta): EcsFields {
+    try {
+      return this.decodeLine(stripEol(text), meta);
+    } catch (err) {
+      const ev = unparsed(text, meta.readTimeMs);
+      ev['vigil.error'] = (err as Error).message;
+      return ev;
+    }
+  }
+
+  private decodeLine(line: string, meta: DecodeMeta): EcsFields {
+    const p = this.pre;
+    this.parser.parse(line, meta.readTimeMs, p);
+    let { msg, program, pid, host, tsMs } = p;
+    let matched = p.matched;
+    const jf = meta.fields;
+    if (jf && Number.isNaN(tsMs) && (jf.SYSLOG_IDENTIFIER || jf._COMM)) {
+      program = jf.SYSLOG_IDENTIFIER || jf._COMM;
+      pid = Number(jf._PID ?? jf.SYSLOG_PID ?? NaN);
+      host = jf._HOSTNAME ?? '';
+      const us = Number(jf._SOURCE_REALTIME_TIMESTAMP ?? jf.__REALTIME_TIMESTAMP ?? NaN);
+      tsMs = Math.floor(us / 1000);
+      msg = line;
+      matched = true;
+    } else if (!matched && line.charCodeAt(0) === 91) {
+      const rb = line.indexOf('] ');
+      if (rb > 0 && rb < 40) msg = line.slice(rb + 2); // raw dmesg `[  518.05] ` / `[Thu Dec  7 ...] `
+    }
+
+    const out: EcsFields = { '@timestamp': isoTime(tsMs, meta.readTimeMs), message: msg, 'event.kind': 'event' };
+    if (host) out['host.name'] = host;
+    const base = program ? programBase(program) : '';
+    if (base) out['process.name'] = base;
+    if (base !== program) out['log.syslog.appname'] = program;
+    if (pid === pid) out['process.pid'] = pid; // not NaN
+
+    let body = msg;
+    let repeat = 1;
+    if (body.startsWith('message repeated ')) {
+      const n = parseInt(body.slice(17), 10);
+      const lb = body.indexOf('[');
+      const rb = body.lastIndexOf(']');
+      if (n > 0 && lb > 0 && rb > lb) {
+        repeat = n;
+        out['vigil.repeat'] = n;
+        body = body.slice(lb + 1, rb).trim();
+      }
+    }
+
+    const hit = firstMatch(this.patternsFor(base, program), body);
+    if (hit) applyPattern(out, hit.p, hit.m);
+    else if (matched) out['vigil.decoder'] = 'syslog';
+    else out['vigil.unparsed'] = true;
+
+    const role = hit?.p.ssh;
+    if (SSHD.has(base)) {
+      this.sshd.apply(`${host}\0${pid}`, out, role, repeat, tsMs);
+    } else if (role !== undefined && out['event.outcome'] === 'failure') {
+      const who = pid === pid ? String(pid) : String(out['user.name'] ?? '');
+      const n = Number(out['vigil.failures'] ?? repeat);
+      this.local.apply(`${host}\0${base}\0${who}`, out, role, n, tsMs);
+    }
+    if (out['vigil.attempts'] === undefined && out['event.outcome'] === 'failure') {
+      const cat = out['event.category'];
+      if (Array.isArray(cat) && cat.includes('authentication')) out['vigil.attempts'] = repeat;
+    }
+    return out;
+  }
+
+  /** This program's patterns then the any-program ones (cached per program tag). */
+  private patternsFor(base: string, program: string): CompiledPattern[] {
+    let list = this.byProgram.get(program);
+    if (list) return list;
+    const own = program === ''
+      ? this.rs.noProgram
+      : this.rs.byProgram.get(program.toLowerCase()) ?? this.rs.byProgram.get(base.toLowerCase()) ?? [];
+    list = own.length ? [...own, ...this.rs.anyProgram] : this.rs.anyProgram;
+    if (this.byProgram.size >= MAX_PROGRAMS) this.byProgram.clear();
+    this.byProgram.set(program, list);
+    return list;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * One StreamDecoder per (agent, path, type), so a stream's decoder keeps its own state
+ * (e.g. sshd connections seen earlier in that file); bounded, least recently used first
+ * out, so a host with ever-changing file names cannot grow it without end.
+ */
+import { createDecoder, type StreamDecoder } from '../decoders/index.js';
+
+export class DecoderCache {
+  private readonly map = new Map<string, StreamDecoder>();
+  constructor(private readonly max = 10_000) {}
+
+  get(agent: string, path: string, type: string): StreamDecoder {
+    const key = `${agent}\u0000${path}\u0000${type}`;
+    let d = this.map.get(key);
+    if (d) {
+      this.map.delete(key); // re-insert: Map order is recency
+    } else {
+      d = createDecoder(type);
+      if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value as string);
+    }
+    this.map.set(key, d);
+    return d;
+  }
+
+  get size(): number { return this.map.size; }
+}

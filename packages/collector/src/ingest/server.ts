@@ -1,0 +1,103 @@
+/**
+ * The ingest endpoint: WebSocket upgrades on /ingest (package ws, noServer mode,
+ * permessage-deflate, bounded frames) on the collector's HTTP(S) server. The agent token
+ * and the X-Vigil-Agent name are checked on the upgrade request, so a refused agent gets
+ * HTTP 401 and never a socket. Keeps one session per agent name, closes sessions whose
+ * token is revoked, and closes everything on shutdown.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { CollectorContext } from '../context.js';
+import type { AgentRegistry } from '../store/agents.js';
+import type { EventStore } from '../store/events.js';
+import type { TokenWatch } from '../store/token-watch.js';
+import { refuseUpgrade, type Authenticator } from '../api/auth.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
+import { createBatchCommitter } from './commit.js';
+import { createIngestCounters } from './counters.js';
+import { DecoderCache } from './decoder-cache.js';
+import { AgentSession } from './session.js';
+
+export interface IngestDeps {
+  auth: Authenticator;
+  watch: TokenWatch;
+  events: EventStore;
+  agents: AgentRegistry;
+  metrics: MetricsRegistry;
+  maxFrameBytes: number;
+}
+
+export interface Ingest {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
+  const counters = createIngestCounters(deps.metrics);
+  const commit = createBatchCommitter({ db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache() });
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true, maxPayload: deps.maxFrameBytes });
+  const sessions = new Map<string, AgentSession>();
+  const sessionDeps = { ctx, agents: deps.agents, events: deps.events, commit, counters, maxFrameBytes: deps.maxFrameBytes };
+  let closing = false;
+
+  const attach = (ws: WebSocket, agent: string, tokenId: string) => {
+    const session = new AgentSession(ws, agent, tokenId, sessionDeps);
+    const previous = sessions.get(agent);
+    sessions.set(agent, session);
+    if (previous) previous.refuse('replaced', 'a newer connection of this agent took over');
+    const unwatch = deps.watch.watch(tokenId, () => session.refuse('token_revoked', 'the agent token was revoked'));
+    ws.on('message', (data, isBinary) => {
+      try {
+        session.handle(data as Buffer, isBinary);
+      } catch (err) {
+        ctx.log.error('ingest frame failed', { agent, error: (err as Error).message });
+        session.refuse('internal_error', 'the frame could not be processed', 1011);
+      }
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      const reason = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame_too_large' : 'protocol_error';
+      if (!session.closed) { session.closed = true; counters.rejects.inc({ reason }); }
+      ctx.log.warn('agent socket error', { agent, reason, error: err.message });
+    });
+    ws.on('close', () => {
+      session.closed = true;
+      unwatch();
+      if (sessions.get(agent) === session) {
+        sessions.delete(agent);
+        try { deps.agents.disconnected(agent, ctx.now()); } catch { /* db closing */ }
+      }
+    });
+  };
+
+  return {
+    handleUpgrade(req, socket, head) {
+      if (closing) return refuseUpgrade(socket, 503, 'collector shutting down');
+      socket.on('error', () => socket.destroy());
+      deps.auth.agent(req).then((r) => {
+        if (!r.ok) {
+          counters.rejects.inc({ reason: 'unauthorized' });
+          return refuseUpgrade(socket, r.status, r.error);
+        }
+        if (closing || socket.destroyed) return socket.destroy();
+        wss.handleUpgrade(req, socket, head, (ws) => attach(ws, r.identity.name, r.identity.id));
+      }, (err: Error) => {
+        ctx.log.error('agent authentication failed', { error: err.message });
+        refuseUpgrade(socket, 503, 'authentication unavailable');
+      });
+    },
+    connections: () => sessions.size,
+    async close() {
+      closing = true;
+      const open = [...wss.clients];
+      for (const ws of open) ws.close(1001, 'collector shutting down');
+      await Promise.race([
+        Promise.all(open.map((ws) => new Promise<void>((r) => (ws.readyState === ws.CLOSED ? r() : ws.once('close', () => r()))))),
+        new Promise<void>((r) => setTimeout(r, 1000).unref()),
+      ]);
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * One agent's WebSocket session: the protocol state machine of vigil.proto. Hello →
+ * Welcome{lastSeq}; Batch → one committed transaction → bus 'committed' → Ack; Heartbeat
+ * → registry. Frames are decoded defensively: anything malformed or out of order closes
+ * this session with a Refusal and code 1008, counted by reason, and nothing else.
+ */
+import type WebSocket from 'ws';
+import { decodeAgentFrame, encodeCollectorFrame, FrameError, type Batch, type Hello } from '@vigil/proto';
+import type { CollectorContext } from '../context.js';
+import type { AgentRegistry } from '../store/agents.js';
+import type { EventStore } from '../store/events.js';
+import type { CommitResult } from './commit.js';
+import type { IngestCounters } from './counters.js';
+import { auditFields } from './to-event.js';
+
+export interface SessionDeps {
+  ctx: CollectorContext;
+  agents: AgentRegistry;
+  events: EventStore;
+  commit(agent: string, instance: string, batch: Batch, now: number, skewMs: number): CommitResult;
+  counters: IngestCounters;
+  maxFrameBytes: number;
+}
+
+export class AgentSession {
+  private instanceId: string | undefined;
+  private skewMs = 0;
+  closed = false;
+
+  constructor(readonly ws: WebSocket, readonly agent: string, readonly tokenId: string, private readonly deps: SessionDeps) {}
+
+  /** Closes with a Refusal frame and a policy code; counted under `reason`. */
+  refuse(reason: string, detail: string, code = 1008): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deps.counters.rejects.inc({ reason });
+    this.deps.ctx.log.warn('agent session refused', { agent: this.agent, reason, detail });
+    try { this.ws.send(encodeCollectorFrame({ refusal: { reason: `${reason}: ${detail}` } })); } catch { /* closing anyway */ }
+    this.ws.close(code, `${reason}: ${detail}`.slice(0, 120));
+  }
+
+  handle(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    this.deps.counters.bytes.inc(undefined, data.length);
+    if (!isBinary) return this.refuse('text_frame', 'frames must be binary protobuf');
+    let frame;
+    try {
+      frame = decodeAgentFrame(data);
+    } catch (err) {
+      if (err instanceof FrameError) return this.refuse('malformed_frame', err.message);
+      throw err;
+    }
+    if (frame.hello) return this.onHello(frame.hello);
+    if (!this.instanceId) return this.refuse('before_hello', 'the first frame must be a Hello');
+    if (frame.batch) return this.onBatch(frame.batch);
+    if (frame.heartbeat) {
+      const now = this.deps.ctx.now();
+      this.deps.agents.heartbeat(this.agent, frame.heartbeat.clockMs || undefined, frame.heartbeat.stats ?? undefined, now);
+      if (frame.heartbeat.clockMs) this.skewMs = now - frame.heartbeat.clockMs;
+      this.deps.ctx.bus.emit('heartbeat', this.agent, now);
+      return;
+    }
+    this.refuse('empty_frame', 'frame carries no hello, batch or heartbeat');
+  }
+
+  private onHello(h: Hello): void {
+    if (this.instanceId) return this.refuse('duplicate_hello', 'Hello was already received');
+    if (h.agentName !== this.agent) return this.refuse('name_mismatch', 'Hello agent_name differs from X-Vigil-Agent');
+    if (!h.instanceId) return this.refuse('missing_field', 'Hello without instance_id');
+    const { ctx, agents, events } = this.deps;
+    const now = ctx.now();
+    const r = agents.hello(h, now);
+    this.instanceId = h.instanceId;
+    if (h.clockMs) this.skewMs = now - h.clockMs;
+    if (r.newInstance && r.previousInstance && r.previousInstance !== h.instanceId) {
+      const fields = auditFields(this.agent, now, now, 'agent-instance-changed',
+        `agent ${this.agent} started a new instance; its sequence numbers restart`);
+      fields['vigil.instance.id'] = h.instanceId;
+      fields['vigil.instance.previous'] = r.previousInstance;
+      const stored = ctx.db.transaction(() => events.insertBatch([{ agent: this.agent, seq: 0, kind: 'audit', ingested: now, timeMs: now, fields }]))();
+      ctx.bus.emit('committed', stored);
+    }
+    this.ws.send(encodeCollectorFrame({ welcome: { lastSeq: r.lastSeq, clockMs: now, maxFrameBytes: this.deps.maxFrameBytes } }));
+  }
+
+  private onBatch(b: Batch): void {
+    if (!Number.isSafeInteger(b.firstSeq) || b.firstSeq < 1) return this.refuse('missing_field', 'Batch without a valid first_seq');
+    const { ctx, counters } = this.deps;
+    let result: CommitResult;
+    try {
+      result = this.deps.commit(this.agent, this.instanceId!, b, ctx.now(), this.skewMs);
+    } catch (err) {
+      // Nothing was committed, so nothing is acked: the agent resends after reconnecting.
+      ctx.log.error('batch commit failed', { agent: this.agent, error: (err as Error).message });
+      return this.refuse('store_error', 'the batch could not be stored', 1011);
+    }
+    counters.batches.inc();
+    counters.duplicates.inc(undefined, result.duplicates);
+    for (const ev of result.stored) counters.events.inc({ kind: ev.kind });
+    if (result.stored.length > 0) {
+      try { ctx.bus.emit('committed', result.stored); } catch (err) {
+        ctx.log.error('committed listener failed', { error: (err as Error).message });
+      }
+    }
+    if (!this.closed) this.ws.send(encodeCollectorFrame({ ack: { seq: result.ack } }));
+  }
+}

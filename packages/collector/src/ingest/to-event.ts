@@ -1,0 +1,81 @@
+/**
+ * Turns one wire Event into a row for the store: log lines through their stream's
+ * decoder plus the ingest fields (agent, file, offset, type, truncation), data-loss
+ * bodies into kind 'loss', other bodies through their registered BodyHandler, and
+ * anything unknown or failing into kind 'audit', so nothing an agent sent is lost.
+ */
+import { eventBody, type Event } from '@vigil/proto';
+import type { EcsFields } from '../model.js';
+import type { NewEvent } from '../store/events.js';
+import { bodyHandler, type BodyHandler } from './handlers.js';
+import type { DecoderCache } from './decoder-cache.js';
+
+export interface Converted { row: NewEvent; handler?: BodyHandler }
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toNewEvent(ev: Event, seq: number, agent: string, now: number, decoders: DecoderCache): Converted {
+  const timeMs = ev.timeMs || now;
+  const base = { agent, seq, ingested: now, timeMs };
+  const body = eventBody(ev);
+  if (body === 'line') {
+    const line = ev.line!;
+    const path = line.path ?? '';
+    const offset = line.offset ?? 0;
+    const fields = decoders.get(agent, path, line.type).decode(line.text ?? '', {
+      readTimeMs: timeMs, agent, path, offset, fields: line.fields,
+    });
+    fields['agent.name'] = agent;
+    fields['log.file.path'] = path;
+    fields['log.offset'] = offset;
+    fields['event.ingested'] = iso(now);
+    fields['vigil.type'] = line.type;
+    if (line.truncated) {
+      fields['vigil.truncated'] = true;
+      if (line.originalLength) fields['vigil.original_length'] = line.originalLength;
+    }
+    return { row: { ...base, kind: 'log', type: line.type, fields } };
+  }
+  if (body === 'loss') {
+    const l = ev.loss!;
+    return { row: { ...base, kind: 'loss', fields: lossFields(agent, timeMs, now, {
+      message: `agent ${agent} dropped ${l.droppedEvents ?? 0} events${l.reason ? ` (${l.reason})` : ''}`,
+      action: 'data-loss', dropped: l.droppedEvents ?? 0, firstSeq: l.firstSeq, lastSeq: l.lastSeq,
+      bytes: l.droppedBytes, reason: l.reason,
+    }) } };
+  }
+  const handler = body ? bodyHandler(body) : undefined;
+  if (!handler) return { row: { ...base, kind: 'audit', fields: auditFields(agent, timeMs, now, 'unknown-body', `event with an unknown body (${body ?? 'none'})`) } };
+  try {
+    const fields = handler.toFields(ev, agent);
+    fields['agent.name'] ??= agent;
+    fields['event.ingested'] = iso(now);
+    return { row: { ...base, kind: handler.kind, fields }, handler };
+  } catch (err) {
+    const f = auditFields(agent, timeMs, now, 'undecodable-body', `${body} event could not be converted: ${(err as Error).message}`);
+    f['vigil.body'] = body;
+    return { row: { ...base, kind: 'audit', fields: f } };
+  }
+}
+
+export function auditFields(agent: string, timeMs: number, now: number, action: string, message: string): EcsFields {
+  return {
+    '@timestamp': iso(timeMs), message, 'event.kind': 'event', 'event.action': action,
+    'agent.name': agent, 'event.ingested': iso(now),
+  };
+}
+
+export interface LossInfo {
+  message: string; action: string; dropped: number;
+  firstSeq?: number; lastSeq?: number; bytes?: number; reason?: string;
+}
+
+export function lossFields(agent: string, timeMs: number, now: number, l: LossInfo): EcsFields {
+  const f = auditFields(agent, timeMs, now, l.action, l.message);
+  f['vigil.loss.dropped_events'] = l.dropped;
+  if (l.firstSeq) f['vigil.loss.first_seq'] = l.firstSeq;
+  if (l.lastSeq) f['vigil.loss.last_seq'] = l.lastSeq;
+  if (l.bytes) f['vigil.loss.dropped_bytes'] = l.bytes;
+  if (l.reason) f['vigil.loss.reason'] = l.reason;
+  return f;
+}

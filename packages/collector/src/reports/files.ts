@@ -1,0 +1,26 @@
+/**
+ * Where daily reports live: DATA/reports/YYYY-MM-DD.json and .md. Writes go through a
+ * temporary file and a rename, so a reader never sees half a report.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type ReportFormat = 'json' | 'md';
+
+export function reportPath(dataDir: string, date: string, format: ReportFormat): string {
+  return join(dataDir, 'reports', `${date}.${format}`);
+}
+
+export function writeReportFile(dataDir: string, date: string, format: ReportFormat, text: string): string {
+  const path = reportPath(dataDir, date, format);
+  mkdirSync(join(dataDir, 'reports'), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+  return path;
+}
+
+export function readReportFile(dataDir: string, date: string, format: ReportFormat): string | undefined {
+  const path = reportPath(dataDir, date, format);
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}

@@ -1,0 +1,131 @@
+/**
+ * The engine's alert book: at most one alert per (rule, group) key, opened when a bucket
+ * fires, updated (count, last_seen, bounded evidence: first 10 + last 10 ids) while the
+ * condition goes on, resolved after `resolve_after` of quiet event time, and reopened
+ * under the same id when the key fires again within `cooldown`. State changes are queued
+ * and drained as AlertUpdates, coalescing repeated updates of one alert between drains.
+ */
+import { createHash } from 'node:crypto';
+import { KeyedState } from './keyed.js';
+import type { Firing } from './buckets/bucket.js';
+import type { AlertUpdate, CompiledRule, EvidenceId } from './types.js';
+
+export interface AlertState {
+  id: string;
+  key: string;
+  rule: CompiledRule;
+  group: Record<string, string>;
+  count: number;
+  firstTs: number;
+  lastTs: number;
+  head: EvidenceId[];
+  tail: EvidenceId[];
+  agent?: string;
+  status: 'open' | 'resolved';
+}
+
+const EVIDENCE_HALF = 10;
+
+interface Pending { alert: AlertState; change: AlertUpdate['change']; frozen?: AlertUpdate }
+
+export class AlertBook {
+  readonly alerts: KeyedState<AlertState>;
+  readonly open = new Set<AlertState>();
+  opened = 0;
+  private queue: Pending[] = [];
+  private readonly live = new Map<AlertState, number>();
+
+  constructor(maxKeys: number) { this.alerts = new KeyedState(maxKeys); }
+
+  get(key: string): AlertState | undefined { return this.alerts.get(key); }
+
+  /** A bucket fired for `key`: opens a new alert, or reopens a recent one (cooldown). */
+  fire(rule: CompiledRule, key: string, group: Record<string, string>, f: Firing, agent: string | undefined): void {
+    const prev = this.alerts.get(key);
+    if (prev && prev.status === 'open') { this.extend(prev, f, agent); return; }
+    if (prev && f.firstTs - prev.lastTs < rule.spec.cooldownMs) {
+      prev.status = 'open';
+      this.open.add(prev);
+      this.extend(prev, f, agent);
+      return;
+    }
+    const canon = Object.keys(group).sort().map((k) => `${k}=${group[k]}`).join(',');
+    const akey = `${rule.spec.id}:${canon}`;
+    const id = `${rule.spec.id}-${createHash('sha1').update(`${akey}@${f.firstTs}`).digest('hex').slice(0, 12)}`;
+    const a: AlertState = {
+      id, key: akey, rule, group, count: f.count, firstTs: f.firstTs, lastTs: f.lastTs,
+      head: f.evidence.slice(0, EVIDENCE_HALF), tail: f.evidence.slice(EVIDENCE_HALF).slice(-EVIDENCE_HALF), agent, status: 'open',
+    };
+    this.alerts.touch(key, () => a);
+    this.open.add(a);
+    this.opened++;
+    this.enqueue(a, 'opened');
+  }
+
+  /** One more event of an open alert's condition. */
+  touch(a: AlertState, ts: number, id: EvidenceId, weight: number, agent: string | undefined): void {
+    a.count += weight;
+    if (ts > a.lastTs) a.lastTs = ts;
+    addEvidence(a, id);
+    if (agent && !a.agent) a.agent = agent;
+    this.enqueue(a, 'updated');
+  }
+
+  resolve(a: AlertState, ts?: number): void {
+    if (a.status !== 'open') return;
+    if (ts !== undefined && ts > a.lastTs) a.lastTs = ts;
+    a.status = 'resolved';
+    this.open.delete(a);
+    this.enqueue(a, 'resolved');
+  }
+
+  /** Resolves alerts quiet for resolve_after at watermark `wm`; forgets old resolved ones. */
+  advance(wm: number): void {
+    for (const a of this.open) if (a.rule.spec.type !== 'absence' && wm - a.lastTs >= a.rule.spec.resolveAfterMs) this.resolve(a);
+    this.alerts.sweep((_k, a) => (a.status === 'resolved' && wm - a.lastTs >= a.rule.spec.cooldownMs ? 'drop' : 'keep'));
+  }
+
+  drain(): AlertUpdate[] {
+    const out = this.queue.map((p) => p.frozen ?? snapshot(p.alert, p.change));
+    this.queue = [];
+    this.live.clear();
+    return out;
+  }
+
+  private extend(a: AlertState, f: Firing, agent: string | undefined): void {
+    a.count += f.count;
+    if (f.lastTs > a.lastTs) a.lastTs = f.lastTs;
+    for (const id of f.evidence) addEvidence(a, id);
+    if (agent && !a.agent) a.agent = agent;
+    this.enqueue(a, 'updated');
+  }
+
+  private enqueue(a: AlertState, change: AlertUpdate['change']): void {
+    const i = this.live.get(a);
+    if (i !== undefined) {
+      const p = this.queue[i];
+      if (change === 'updated' && p.change !== 'resolved') return; // the pending entry carries the latest state
+      p.frozen = snapshot(a, p.change);
+    }
+    this.live.set(a, this.queue.length);
+    this.queue.push({ alert: a, change });
+  }
+}
+
+function addEvidence(a: AlertState, id: EvidenceId): void {
+  if (a.head.length < EVIDENCE_HALF) { a.head.push(id); return; }
+  a.tail.push(id);
+  if (a.tail.length > EVIDENCE_HALF) a.tail.shift();
+}
+
+export function snapshot(a: AlertState, change: AlertUpdate['change']): AlertUpdate {
+  const s = a.rule.spec;
+  return {
+    id: a.id, key: a.key,
+    rule: { id: s.id, name: s.name, severity: s.severity, ...(s.technique.length ? { technique: s.technique } : {}) },
+    group: { ...a.group }, count: a.count,
+    first_seen: new Date(a.firstTs).toISOString(), last_seen: new Date(a.lastTs).toISOString(),
+    evidence: [...a.head, ...a.tail], ...(a.agent ? { agent: a.agent } : {}),
+    status: change === 'resolved' ? 'resolved' : 'open', change,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * sequence: step A (optionally N times within the window), then step B, ... for the same
+ * key. Each step must follow the latest event of the steps before it within `window`
+ * (events of earlier steps keep the chain alive: failures that go on before a success
+ * still lead to it). Completing the last step fires and restarts the chain.
+ */
+import { KeyedState } from '../keyed.js';
+import { Window, type Bucket, type Firing } from './bucket.js';
+import type { Predicate } from '../filter.js';
+import type { EvidenceId, RuleEvent } from '../types.js';
+
+interface Chain { stage: number; last: number; first: number; win: Window; ids: EvidenceId[]; count: number }
+
+export interface Step { match: Predicate; count: number; sumField?: string }
+
+export class SequenceBucket implements Bucket {
+  private readonly keys: KeyedState<Chain>;
+
+  constructor(private readonly steps: Step[], private readonly windowMs: number, maxKeys: number) {
+    this.keys = new KeyedState(maxKeys);
+  }
+
+  get size(): number { return this.keys.size; }
+  get evictions(): number { return this.keys.evictions; }
+
+  /** True when the event matches any step (the engine's selection). */
+  selects(ev: RuleEvent): boolean {
+    for (const s of this.steps) if (s.match(ev.fields)) return true;
+    return false;
+  }
+
+  add(key: string, ts: number, ev: RuleEvent): Firing | null {
+    const c = this.keys.touch(key, () => ({ stage: 0, last: ts, first: ts, win: new Window(), ids: [], count: 0 }));
+    if (ts - c.last > this.windowMs && c.stage > 0) this.restart(c);
+    // The highest step this event can advance or extend.
+    for (let j = Math.min(c.stage, this.steps.length - 1); j >= 0; j--) {
+      const step = this.steps[j];
+      if (!step.match(ev.fields)) continue;
+      const w = weight(ev, step.sumField);
+      if (w <= 0) return null;
+      if (j < c.stage) { // an earlier step again: keeps the chain alive
+        c.last = Math.max(c.last, ts);
+        c.count += w;
+        if (c.ids.length < 20) c.ids.push(ev.id);
+        return null;
+      }
+      c.win.push(ts, w, ev.id);
+      if (c.stage === 0) c.win.prune(c.win.newest - this.windowMs);
+      if (c.win.sum < step.count) return null;
+      if (c.stage === 0) c.first = c.win.oldest;
+      c.count += c.win.sum;
+      for (const id of c.win.liveIds()) if (c.ids.length < 20) c.ids.push(id);
+      c.last = Math.max(c.last, c.win.newest);
+      c.win.clear();
+      c.stage++;
+      if (c.stage < this.steps.length) return null;
+      const firing = { count: c.count, firstTs: c.first, lastTs: c.last, evidence: c.ids.slice() };
+      this.restart(c);
+      return firing;
+    }
+    return null;
+  }
+
+  private restart(c: Chain): void {
+    c.stage = 0; c.win.clear(); c.ids = []; c.count = 0;
+  }
+
+  expire(wm: number): void {
+    this.keys.sweep((_k, c) => (Math.max(c.last, c.win.length ? c.win.newest : -Infinity) <= wm - this.windowMs ? 'drop' : 'stop'));
+  }
+}
+
+function weight(ev: RuleEvent, field?: string): number {
+  if (!field) return 1;
+  const v = ev.fields[field];
+  return v === undefined || v === null ? 1 : Number(v) || 0;
+}

@@ -1,0 +1,143 @@
+/**
+ * The detection engine: feeds each event, in event time, to the rules the index offers
+ * it, folds firings into one alert per (rule, group), and advances a watermark (the
+ * newest event time minus the allowed lateness) that drives expiry, absences and
+ * auto-resolution. The caller may also advance it with the wall clock when input is idle
+ * (live mode). Alert changes are drained as AlertUpdates after each batch.
+ */
+import { AlertBook } from './alerts.js';
+import { AbsenceBucket } from './buckets/absence.js';
+import { RuleIndex } from './rule-index.js';
+import { RuleRuntime } from './runtime.js';
+import type { SequenceBucket } from './buckets/sequence.js';
+import type { SustainedBucket } from './buckets/sustained.js';
+import type { AlertUpdate, CompiledRule, RuleEvent, RuleStats } from './types.js';
+
+export interface EngineOptions {
+  /** How late (event time) an event may arrive and still count; the watermark trails by it. */
+  latenessMs?: number;
+  /** Live mode: event times beyond now() + this do not move the watermark (bad clocks). */
+  now?: () => number;
+  maxFutureMs?: number;
+}
+
+interface Slot { rt: RuleRuntime; book: AlertBook }
+
+const ADVANCE_STEP_MS = 1000;
+
+export class RuleEngine {
+  private slots: Slot[] = [];
+  private index!: RuleIndex;
+  private maxTs = -Infinity;
+  private nextAdvance = -Infinity;
+  private stamp = 0;
+  private started = false;
+  private readonly lateness: number;
+
+  constructor(rules: CompiledRule[], private readonly opts: EngineOptions = {}) {
+    this.lateness = opts.latenessMs ?? 5000;
+    this.setRules(rules);
+  }
+
+  get watermark(): number { return this.maxTs - this.lateness; }
+  get rules(): CompiledRule[] { return this.slots.map((s) => s.rt.rule); }
+
+  /**
+   * Replaces the ruleset. A rule whose spec is unchanged keeps its windows and alerts; a
+   * changed rule with the same id keeps its alerts (windows restart); removed rules go.
+   */
+  setRules(rules: CompiledRule[]): void {
+    const old = new Map(this.slots.map((s) => [s.rt.rule.spec.id, s]));
+    this.slots = rules.map((rule) => {
+      const prev = old.get(rule.spec.id);
+      if (prev && prev.rt.rule.spec.digest === rule.spec.digest) return prev;
+      const rt = new RuleRuntime(rule);
+      if (this.started && rt.bucket instanceof AbsenceBucket) rt.bucket.start(this.watermark);
+      const book = prev?.book ?? new AlertBook(rule.spec.maxKeys);
+      if (prev) for (const [, a] of prev.book.alerts.entries()) a.rule = rule;
+      rt.book = book;
+      return { rt, book };
+    });
+    this.index = new RuleIndex(this.slots.map((s) => s.rt));
+  }
+
+  ingest(ev: RuleEvent): void {
+    const ts = Date.parse(ev.fields['@timestamp'] as string);
+    if (Number.isNaN(ts)) return;
+    const now = this.opts.now;
+    if (ts > this.maxTs && (!now || ts <= now() + (this.opts.maxFutureMs ?? 300_000))) {
+      this.maxTs = ts;
+      if (!this.started) this.start();
+      if (this.watermark >= this.nextAdvance) this.advance();
+    }
+    const stamp = ++this.stamp;
+    this.index.forEach(ev.fields, stamp, (rt) => this.offer(rt, ev, ts));
+  }
+
+  /** Moves the watermark to at least `ms` (live mode, when input is idle). */
+  advanceTo(ms: number): void {
+    if (ms - this.lateness <= this.watermark) return;
+    this.maxTs = ms + this.lateness;
+    if (!this.started) this.start();
+    this.advance();
+  }
+
+  drain(): AlertUpdate[] {
+    const out: AlertUpdate[] = [];
+    for (const s of this.slots) for (const u of s.book.drain()) out.push(u);
+    return out;
+  }
+
+  stats(): RuleStats[] {
+    return this.slots.map(({ rt, book }) => ({
+      rule: rt.rule.spec.id, events: rt.events, keys: rt.bucket.size,
+      evictions: rt.bucket.evictions + book.alerts.evictions, alerts_opened: book.opened, alerts_open: book.open.size,
+    }));
+  }
+
+  private start(): void {
+    this.started = true;
+    for (const s of this.slots) if (s.rt.bucket instanceof AbsenceBucket) s.rt.bucket.start(this.watermark);
+  }
+
+  private advance(): void {
+    const wm = this.watermark;
+    this.nextAdvance = wm + ADVANCE_STEP_MS;
+    for (const { rt, book } of this.slots) {
+      if (rt.bucket instanceof AbsenceBucket) {
+        for (const d of rt.bucket.due(wm)) book.fire(rt.rule, d.key, d.group, d.firing, d.group['agent.name']);
+      }
+      rt.bucket.expire(wm);
+      book.advance(wm);
+    }
+  }
+
+  private offer(rt: RuleRuntime, ev: RuleEvent, ts: number): void {
+    const r = rt.rule;
+    const f = ev.fields;
+    if (rt.kinds && !rt.kinds.has(ev.kind ?? 'log')) return;
+    if (!r.where(f)) return;
+    const type = r.spec.type;
+    if (type === 'sequence' && !(rt.bucket as SequenceBucket).selects(ev)) return;
+    if (r.allow(f)) return;
+    const key = rt.key(f);
+    if (key === null) return;
+    const w = rt.weight(f);
+    if (w <= 0) return;
+    rt.events++;
+    const book = rt.book;
+    const alert = book.get(key);
+    const agent = typeof f['agent.name'] === 'string' ? f['agent.name'] as string : undefined;
+    if (type === 'absence') {
+      rt.bucket.add(key, ts, ev, w, rt.group(f));
+      if (alert && alert.status === 'open') book.resolve(alert, ts);
+      return;
+    }
+    if (type === 'sustained' && !r.condition!(f)) { (rt.bucket as SustainedBucket).reset(key); return; }
+    const open = alert !== undefined && alert.status === 'open';
+    if (open) book.touch(alert, ts, ev.id, w, agent);
+    const firing = rt.bucket.add(key, ts, ev, w, null);
+    if (firing && !open) book.fire(r, key, rt.group(f), firing, agent);
+  }
+
+}

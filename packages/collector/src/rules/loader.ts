@@ -1,0 +1,59 @@
+/**
+ * Loads a ruleset folder: every `<id>.yaml` (not `*.cases.yaml`) is one rule, validated
+ * against the schema and compiled (filters, allowlist) once. Any error - YAML syntax,
+ * schema, filter, duplicate id, file name not matching the id - fails the whole load with
+ * a message naming the file and key, so a reload can keep the previous ruleset.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { compileWhere, FilterError } from './filter.js';
+import { compileAllowlist, type AllowlistSpec } from './allowlist.js';
+import { RuleError, validateRule } from './schema.js';
+import type { CompiledRule, RuleSpec } from './types.js';
+
+export function isRuleFile(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !/\.cases\.ya?ml$/.test(name);
+}
+
+export function loadRuleSpecs(dir: string): RuleSpec[] {
+  let names: string[];
+  try { names = readdirSync(dir).filter(isRuleFile).sort(); } catch (e) {
+    throw new RuleError(`${dir}: cannot read the rules folder (${(e as Error).message})`);
+  }
+  const specs: RuleSpec[] = [];
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const file = join(dir, name);
+    let doc: unknown;
+    try { doc = parse(readFileSync(file, 'utf8')); } catch (e) {
+      throw new RuleError(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const spec = validateRule(doc, file);
+    if (name.replace(/\.ya?ml$/, '') !== spec.id) throw new RuleError(`${file}: id: '${spec.id}' must match the file name`);
+    if (seen.has(spec.id)) throw new RuleError(`${file}: id: '${spec.id}' is already defined in ${seen.get(spec.id)}`);
+    seen.set(spec.id, file);
+    specs.push(spec);
+  }
+  return specs;
+}
+
+export function compileRule(spec: RuleSpec, global: AllowlistSpec): CompiledRule {
+  try {
+    return {
+      spec,
+      where: compileWhere(spec.where),
+      steps: spec.steps?.map((s, i) => compileWhere(s.where, `steps[${i}].where`)),
+      condition: spec.condition ? compileWhere(spec.condition, 'condition') : undefined,
+      allow: compileAllowlist(spec.allowlist, global),
+      group: spec.groupBy.map((g) => g.split('|').map((s) => s.trim())),
+    };
+  } catch (e) {
+    if (e instanceof FilterError) throw new RuleError(`${spec.file}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function loadRuleset(dir: string, global: AllowlistSpec): CompiledRule[] {
+  return loadRuleSpecs(dir).map((s) => compileRule(s, global));
+}

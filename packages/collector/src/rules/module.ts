@@ -1,0 +1,57 @@
+/**
+ * The rules collector module: loads the ruleset (collector config `rules:`, default
+ * ruleset/detections), runs the engine on ctx.bus 'committed' and 'heartbeat', ticks the
+ * watermark, reloads on SIGHUP or folder change, and publishes per-rule gauges
+ * (keys held, evictions, events, open alerts) on /metrics.
+ */
+import { alertSinkFor } from '../alerts/registry.js';
+import { readRulesConfig } from './config.js';
+import { LiveRules } from './live.js';
+import { watchReloads, type Reloader } from './reload.js';
+import type { CollectorModule } from '../modules.js';
+import type { StoredEvent } from '../model.js';
+import type { CollectorContext } from '../context.js';
+
+const running = new WeakMap<CollectorContext, LiveRules>();
+const stoppers = new Set<() => void>();
+
+/** The engine running for a collector context (tests, other modules); undefined when none. */
+export function liveRulesFor(ctx: CollectorContext): LiveRules | undefined { return running.get(ctx); }
+
+const rulesModule: CollectorModule = {
+  name: 'rules',
+  start(ctx, server) {
+    const cfg = readRulesConfig(ctx.config);
+    const log = ctx.log.child({ module: 'rules' });
+    const l = new LiveRules(cfg, () => ctx.now(), () => alertSinkFor(ctx), log);
+    running.set(ctx, l);
+    log.info('rules loaded', { dir: cfg.dir, rules: l.engine.rules.length });
+    const onCommitted = (events: StoredEvent[]) => l.committed(events);
+    const onHeartbeat = (agent: string, at: number) => l.heartbeat(agent, at);
+    ctx.bus.on('committed', onCommitted);
+    ctx.bus.on('heartbeat', onHeartbeat);
+    const tick = setInterval(() => l.tick(), 1000);
+    tick.unref();
+    const reloader: Reloader = watchReloads(cfg.dir, cfg.watch, (why) => l.reload(why), (e) => log.warn('rules folder watch failed', { error: e.message }));
+    const per = (pick: (s: ReturnType<LiveRules['stats']>[number]) => number) => () => l.stats().map((s) => ({ labels: { rule: s.rule }, value: pick(s) }));
+    server.metrics.gauge('vigil_rule_keys', 'Keys (groups) held in memory per detection rule', per((s) => s.keys));
+    server.metrics.gauge('vigil_rule_evictions', 'Keys evicted per detection rule since start (max_keys reached)', per((s) => s.evictions));
+    server.metrics.gauge('vigil_rule_events', 'Events that reached each detection rule since start', per((s) => s.events));
+    server.metrics.gauge('vigil_rule_alerts_open', 'Open alerts per detection rule', per((s) => s.alerts_open));
+    server.metrics.gauge('vigil_rules_reload_errors', 'Ruleset reloads rejected by validation', () => l.reloadErrors);
+    const stop = () => {
+      ctx.bus.off('committed', onCommitted);
+      ctx.bus.off('heartbeat', onHeartbeat);
+      clearInterval(tick);
+      reloader.stop();
+      running.delete(ctx);
+      stoppers.delete(stop);
+    };
+    stoppers.add(stop);
+  },
+  stop() {
+    for (const stop of [...stoppers]) stop();
+  },
+};
+
+export default rulesModule;

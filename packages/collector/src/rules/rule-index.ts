@@ -1,0 +1,76 @@
+/**
+ * The rule index: each rule is filed under one cheap discriminator taken from its filter
+ * (vigil.type, event.category, event.action, process.name, ... equality, membership or
+ * existence), so an event meets only the rules that can match it; rules without one are
+ * offered every event.
+ */
+import { indexHints, type IndexHint } from './filter.js';
+import type { RuleRuntime } from './runtime.js';
+
+const PRIORITY = ['vigil.type', 'event.category', 'event.action', 'process.name', 'event.kind', 'container.health'];
+
+interface FieldIndex { field: string; byValue: Map<string, RuleRuntime[]>; whenPresent: RuleRuntime[] }
+
+export class RuleIndex {
+  private readonly fields: FieldIndex[] = [];
+  private readonly always: RuleRuntime[] = [];
+
+  constructor(rules: RuleRuntime[]) {
+    for (const rr of rules) {
+      const hint = chooseHint(rr);
+      if (!hint) { this.always.push(rr); continue; }
+      let fi = this.fields.find((x) => x.field === hint.field);
+      if (!fi) { fi = { field: hint.field, byValue: new Map(), whenPresent: [] }; this.fields.push(fi); }
+      if (hint.values === 'exists') fi.whenPresent.push(rr);
+      else for (const v of new Set(hint.values)) {
+        const list = fi.byValue.get(v) ?? [];
+        list.push(rr);
+        fi.byValue.set(v, list);
+      }
+    }
+  }
+
+  /** Calls visit once per rule that may match fields `f` (stamp dedupes). */
+  forEach(f: Record<string, unknown>, stamp: number, visit: (rr: RuleRuntime) => void): void {
+    for (const fi of this.fields) {
+      const v = f[fi.field];
+      if (v === undefined || v === null) continue;
+      for (const rr of fi.whenPresent) if (rr.stamp !== stamp) { rr.stamp = stamp; visit(rr); }
+      if (Array.isArray(v)) {
+        for (const e of v) offer(fi.byValue.get(String(e)), stamp, visit);
+      } else {
+        offer(fi.byValue.get(typeof v === 'string' ? v : String(v)), stamp, visit);
+      }
+    }
+    for (const rr of this.always) if (rr.stamp !== stamp) { rr.stamp = stamp; visit(rr); }
+  }
+}
+
+function offer(list: RuleRuntime[] | undefined, stamp: number, visit: (rr: RuleRuntime) => void): void {
+  if (!list) return;
+  for (const rr of list) if (rr.stamp !== stamp) { rr.stamp = stamp; visit(rr); }
+}
+
+function chooseHint(rr: RuleRuntime): IndexHint | null {
+  const s = rr.rule.spec;
+  let hints: IndexHint[];
+  if (s.type === 'sequence') {
+    // Only a field every step constrains can index the rule (the union of their values).
+    const per = s.steps!.map((st) => indexHints({ ...s.where, ...st.where }));
+    hints = per[0].filter((h) => per.every((p) => p.some((x) => x.field === h.field)))
+      .map((h) => {
+        const all = per.map((p) => p.find((x) => x.field === h.field)!);
+        return all.some((x) => x.values === 'exists') ? { field: h.field, values: 'exists' as const } : { field: h.field, values: all.flatMap((x) => x.values as string[]) };
+      });
+  } else {
+    hints = indexHints(s.where);
+  }
+  if (!hints.length) return null;
+  const ranked = [...hints].sort((a, b) => rank(a) - rank(b));
+  return ranked[0];
+}
+
+function rank(h: IndexHint): number {
+  const p = PRIORITY.indexOf(h.field);
+  return (p < 0 ? PRIORITY.length : p) + (h.values === 'exists' ? 100 : 0);
+}

@@ -1,0 +1,112 @@
+/**
+ * Starts a collector: opens the database (a writer and a read-only reader), builds the
+ * core services, the API and ingest, starts the feature MODULES in order, routes
+ * WebSocket upgrades by path, runs retention periodically and listens (http or https).
+ * stop() refuses new work, closes agent sessions (a batch is acked only once committed),
+ * stops modules and closes the database. No lock or pid file: a restart after SIGKILL works.
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createLogger, type Logger } from '@vigil/proto';
+import { Bus, type CollectorContext } from './context.js';
+import { openDatabase } from './store/db.js';
+import { createCore, type CoreServices } from './core.js';
+import { build } from './api/app.js';
+import { refuseUpgrade } from './api/auth.js';
+import { createIngest } from './ingest/server.js';
+import { MODULES, type CollectorModule, type UpgradeHandler } from './modules.js';
+import type { CollectorConfig } from './config/load.js';
+import type { ThrottleOptions } from './api/throttle.js';
+
+export interface StartOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  config: CollectorConfig;
+  log?: Logger;
+  now?: () => number;
+  throttle?: ThrottleOptions;
+}
+
+export interface RunningCollector {
+  url: string;
+  port: number;
+  ctx: CollectorContext;
+  core: CoreServices;
+  stop(): Promise<void>;
+}
+
+export { DB_FILE } from './store/schema.js';
+import { DB_FILE } from './store/schema.js';
+
+export async function startCollector(o: StartOptions): Promise<RunningCollector> {
+  const log = o.log ?? createLogger();
+  const file = join(o.dataDir, DB_FILE);
+  const db = openDatabase(file);
+  const ctx: CollectorContext = { db, dataDir: o.dataDir, config: o.config, bus: new Bus(), now: o.now ?? Date.now, log };
+  const core = createCore(ctx, { file, throttle: o.throttle });
+  const { cert, key } = o.config.tls;
+  const https = cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined;
+  const app = build(ctx, core, { https });
+  const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes });
+  core.metrics.gauge('vigil_ingest_connections', 'Open agent sessions.', () => ingest.connections());
+
+  const upgrades = new Map<string, UpgradeHandler>([['/ingest', ingest.handleUpgrade]]);
+  const started: CollectorModule[] = [];
+  for (const load of MODULES) {
+    const mod = (await load()).default;
+    await mod.start(ctx, {
+      app,
+      onUpgrade: (path, handler) => { upgrades.set(path, handler); },
+      authenticate: (req, role) => core.auth.api(req, role),
+      watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
+      metrics: core.metrics,
+    });
+    started.push(mod);
+    log.info('module started', { module: mod.name });
+  }
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    core.auth.tag(req);
+    const path = (req.url ?? '/').split('?')[0];
+    const handler = upgrades.get(path);
+    if (!handler) return refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}`);
+    handler(req, socket, head);
+  });
+
+  let retentionBusy = false;
+  const runRetention = () => {
+    if (retentionBusy) return;
+    retentionBusy = true;
+    core.retention.run(ctx.now()).then((r) => {
+      if (r.deletedByAge + r.deletedBySize > 0) log.info('retention', { ...r });
+    }, (err: Error) => log.error('retention failed', { error: err.message })).finally(() => { retentionBusy = false; });
+  };
+  const retentionTimer = setInterval(runRetention, o.config.retention.interval);
+  runRetention();
+
+  await app.listen({ host: o.host, port: o.port });
+  const port = (app.server.address() as AddressInfo).port;
+  const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `${https ? 'https' : 'http'}://${shownHost}:${port}`;
+  log.info('collector listening', { url, ingest: `${https ? 'wss' : 'ws'}://${shownHost}:${port}/ingest`, data: o.dataDir });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    clearInterval(retentionTimer);
+    app.server.close();             // no new connections
+    await ingest.close();           // sessions closed; nothing uncommitted was acked
+    for (const mod of started.reverse()) {
+      try { await mod.stop?.(); } catch (err) { log.error('module stop failed', { module: mod.name, error: (err as Error).message }); }
+    }
+    await app.close();
+    while (retentionBusy) await new Promise((r) => setTimeout(r, 10));
+    core.close();
+    db.close();
+    log.info('collector stopped');
+  })());
+  return { url, port, ctx, core, stop };
+}

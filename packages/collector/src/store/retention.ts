@@ -1,0 +1,76 @@
+/**
+ * Retention: deletes events whose INGESTION time is older than the configured age (a
+ * replayed year-old log is kept on arrival), then the oldest events while the database
+ * holds more than the size cap. Works from the oldest id in small chunks, yielding to the
+ * event loop between chunks so ingest never stalls, and keeps the per-kind totals exact.
+ */
+import type { DB } from './db.js';
+
+export interface RetentionPolicy {
+  /** Keep events ingested within this many ms; 0 or undefined: keep forever. */
+  maxAgeMs?: number;
+  /** Database size cap in bytes (pages in use); undefined: none. */
+  maxBytes?: number;
+  /** Rows deleted per chunk. */
+  chunk?: number;
+}
+
+export interface RetentionResult { deletedByAge: number; deletedBySize: number }
+
+export function usedBytes(db: DB): number {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  return (pages - free) * pageSize;
+}
+
+const nextTick = () => new Promise<void>((r) => setImmediate(r));
+
+export function createRetention(db: DB, policy: RetentionPolicy) {
+  const chunk = policy.chunk ?? 2000;
+  // The window is the oldest `chunk` rows by id; ingestion time grows with id.
+  const window = 'SELECT id, kind, ingested FROM events ORDER BY id LIMIT @chunk';
+  const oldCounts = db.prepare(`SELECT kind, COUNT(*) AS n FROM (${window}) WHERE ingested < @cutoff GROUP BY kind`);
+  const oldDelete = db.prepare(`DELETE FROM events WHERE id IN (SELECT id FROM (${window}) WHERE ingested < @cutoff)`);
+  const anyCounts = db.prepare(`SELECT kind, COUNT(*) AS n FROM (${window}) GROUP BY kind`);
+  const anyDelete = db.prepare(`DELETE FROM events WHERE id IN (${window.replace('id, kind, ingested', 'id')})`);
+  const totalRows = db.prepare('SELECT COALESCE(SUM(n), 0) FROM event_totals').pluck();
+  const bump = db.prepare('UPDATE event_totals SET n = n - ? WHERE kind = ?');
+
+  const step = (counts: Database_Statement, del: Database_Statement, params: Record<string, number>) =>
+    db.transaction(() => {
+      const rows = counts.all(params) as Array<{ kind: string; n: number }>;
+      for (const r of rows) bump.run(r.n, r.kind);
+      return del.run(params).changes;
+    }).immediate();
+
+  return {
+    /** One full pass; resolves with how much it deleted. */
+    async run(nowMs: number): Promise<RetentionResult> {
+      const result: RetentionResult = { deletedByAge: 0, deletedBySize: 0 };
+      if (policy.maxAgeMs) {
+        const params = { chunk, cutoff: nowMs - policy.maxAgeMs };
+        for (;;) {
+          const n = step(oldCounts, oldDelete, params);
+          result.deletedByAge += n;
+          if (n < chunk) break;
+          await nextTick();
+        }
+      }
+      if (policy.maxBytes !== undefined) {
+        for (let used = usedBytes(db); used > policy.maxBytes; used = usedBytes(db)) {
+          // Delete about the share of rows that is over the cap, in chunks.
+          const rows = totalRows.get() as number;
+          const share = Math.ceil((rows * (used - policy.maxBytes)) / used);
+          const n = step(anyCounts, anyDelete, { chunk: Math.max(100, Math.min(chunk, share)) });
+          result.deletedBySize += n;
+          if (n === 0) break;
+          await nextTick();
+        }
+      }
+      return result;
+    },
+  };
+}
+
+type Database_Statement = ReturnType<DB['prepare']>;

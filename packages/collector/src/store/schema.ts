@@ -1,0 +1,64 @@
+/**
+ * The core store's tables and their migration steps (module 'core'): events with their
+ * per-kind totals, the agent registry with per-instance sequence high-water marks, API
+ * and agent tokens, and a revision row that triggers bump whenever tokens change, so a
+ * running collector notices tokens created or revoked by the CLI through the same file.
+ */
+import { migrate, type DB, type MigrationStep } from './db.js';
+
+const STEPS: MigrationStep[] = [
+  `CREATE TABLE IF NOT EXISTS events (
+     id INTEGER PRIMARY KEY,
+     agent TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('log','metric','container','probe','loss','audit')),
+     ts INTEGER NOT NULL,
+     ingested INTEGER NOT NULL,
+     type TEXT, source_ip TEXT, user_name TEXT, outcome TEXT, action TEXT, message TEXT,
+     fields TEXT NOT NULL);
+   CREATE INDEX IF NOT EXISTS events_agent_id ON events (agent, id);
+   CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
+   CREATE INDEX IF NOT EXISTS events_source_ip ON events (source_ip);
+   CREATE INDEX IF NOT EXISTS events_user_name ON events (user_name);
+   CREATE INDEX IF NOT EXISTS events_kind_ts ON events (kind, ts);
+   CREATE TABLE IF NOT EXISTS event_totals (kind TEXT PRIMARY KEY, n INTEGER NOT NULL);
+   INSERT OR IGNORE INTO event_totals (kind, n) VALUES
+     ('log',0),('metric',0),('container',0),('probe',0),('loss',0),('audit',0);`,
+  `CREATE TABLE IF NOT EXISTS agents (
+     name TEXT PRIMARY KEY,
+     version TEXT, host TEXT, instance_id TEXT, boot_id TEXT,
+     first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+     connected INTEGER NOT NULL DEFAULT 0,
+     clock_skew_ms INTEGER, lag_ms INTEGER,
+     lines_read INTEGER NOT NULL DEFAULT 0, bytes_read INTEGER NOT NULL DEFAULT 0,
+     events_dropped INTEGER NOT NULL DEFAULT 0, lines_truncated INTEGER NOT NULL DEFAULT 0,
+     stats TEXT);
+   CREATE TABLE IF NOT EXISTS agent_instances (
+     agent TEXT NOT NULL, instance_id TEXT NOT NULL,
+     last_seq INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL,
+     PRIMARY KEY (agent, instance_id));`,
+  `CREATE TABLE IF NOT EXISTS tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('agent','api')),
+     role TEXT CHECK (role IS NULL OR role IN ('viewer','admin')),
+     hash BLOB NOT NULL,
+     created INTEGER NOT NULL, last_used INTEGER, revoked INTEGER);
+   CREATE INDEX IF NOT EXISTS tokens_name ON tokens (name);
+   CREATE TABLE IF NOT EXISTS revisions (name TEXT PRIMARY KEY, rev INTEGER NOT NULL);
+   INSERT OR IGNORE INTO revisions (name, rev) VALUES ('tokens', 0);
+   CREATE TRIGGER IF NOT EXISTS tokens_rev_insert AFTER INSERT ON tokens
+     BEGIN UPDATE revisions SET rev = rev + 1 WHERE name = 'tokens'; END;
+   CREATE TRIGGER IF NOT EXISTS tokens_rev_revoke AFTER UPDATE OF revoked ON tokens
+     BEGIN UPDATE revisions SET rev = rev + 1 WHERE name = 'tokens'; END;
+   CREATE TRIGGER IF NOT EXISTS tokens_rev_delete AFTER DELETE ON tokens
+     BEGIN UPDATE revisions SET rev = rev + 1 WHERE name = 'tokens'; END;`,
+];
+
+/** Creates or upgrades the core tables; idempotent, safe while another process runs. */
+export function migrateCore(db: DB): void {
+  migrate(db, 'core', STEPS);
+}
+
+/** The database file inside the collector's --data directory. */
+export const DB_FILE = 'vigil.db';

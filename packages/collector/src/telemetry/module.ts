@@ -1,0 +1,38 @@
+/**
+ * The telemetry collector module: creates the telemetry tables, registers the wire-body
+ * handlers (metrics, container events and state), the API routes and the Prometheus
+ * gauges, and prunes expired samples and events every 5 minutes in small chunks.
+ */
+import type { CollectorModule } from '../modules.js';
+import { registerTelemetryGauges } from './gauges.js';
+import { registerTelemetryHandlers } from './handlers.js';
+import { registerTelemetryRoutes } from './routes.js';
+import { TelemetryStore } from './store.js';
+
+let timer: NodeJS.Timeout | undefined;
+
+const telemetryModule: CollectorModule = {
+  name: 'telemetry',
+  start(ctx, server) {
+    const store = new TelemetryStore(ctx.db);
+    registerTelemetryHandlers(store);
+    registerTelemetryRoutes(server.app, ctx.db, (req) => server.authenticate(req.raw, 'viewer'), () => ctx.now());
+    registerTelemetryGauges(server.metrics, ctx.db, () => ctx.now());
+    const prune = () => {
+      try {
+        // chunks of 5000 rows per table; repeat while a chunk came back full, yielding in between
+        if (store.prune(ctx.now()) >= 5000) timer = setTimeout(prune, 50);
+        else timer = setTimeout(prune, 5 * 60_000);
+      } catch (err) {
+        ctx.log.error('telemetry prune failed', { error: (err as Error).message });
+        timer = setTimeout(prune, 5 * 60_000);
+      }
+      timer.unref();
+    };
+    timer = setTimeout(prune, 10_000);
+    timer.unref();
+  },
+  stop() { clearTimeout(timer); },
+};
+
+export default telemetryModule;

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import type { StoredEvent } from '../src/model.js';
+import type { RunningCollector } from '../src/server.js';
+import { AgentClient, line, tempDir, testCollector } from './core-helpers.js';
+
+let c: RunningCollector;
+let token: string;
+let cleanup: () => void;
+const committed: StoredEvent[] = [];
+
+beforeAll(async () => {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  c = await testCollector(t.dir);
+  token = c.core.tokens.create('agent', 'web1');
+  c.ctx.bus.on('committed', (evs) => committed.push(...evs));
+});
+afterAll(async () => { await c.stop(); cleanup(); });
+
+const headers = (tok: string, name: string) => ({ authorization: `Bearer ${tok}`, 'x-vigil-agent': name });
+const logCount = () => c.core.events.count({ kind: 'log' });
+
+async function session(name = 'web1', instanceId = 'inst-a', tok = token): Promise<{ a: AgentClient; lastSeq: number }> {
+  const a = await AgentClient.connect(c.url, headers(tok, name));
+  a.send({ hello: { agentName: name, instanceId, version: '0.1.0', clockMs: Date.now(), host: { hostname: 'web1.example' } } });
+  const w = await a.next();
+  expect(w.welcome).toBeDefined();
+  return { a, lastSeq: w.welcome!.lastSeq };
+}
+
+describe('ingest over a real WebSocket', () => {
+  it('refuses bad credentials with HTTP 401 before any upgrade', async () => {
+    const other = c.core.tokens.create('agent', 'db1');
+    const api = c.core.tokens.create('api', 'dash', 'admin');
+    const attempts: Array<Record<string, string>> = [
+      {}, { 'x-vigil-agent': 'web1' }, headers('vgl_000000000000_' + 'A'.repeat(43), 'web1'),
+      headers(other, 'web1'), headers(api, 'web1'), { authorization: `Bearer ${token}` },
+    ];
+    for (const h of attempts) {
+      await expect(AgentClient.connect(c.url, h)).rejects.toMatchObject({ status: 401 });
+    }
+    expect(c.core.metrics.render()).toMatch(/vigil_ingest_rejects_total\{reason="unauthorized"\} 6/);
+    expect(logCount()).toBe(0);
+  });
+
+  it('hello → welcome, batch → ack; a resent batch is stored once; a gap is recorded', async () => {
+    const { a, lastSeq } = await session();
+    expect(lastSeq).toBe(0);
+    const batch = { firstSeq: 1, sentMs: Date.now(), events: [line(0, 'Failed password for root from 203.0.113.7 port 22 ssh2'), line(60, 'second')] };
+    a.send({ batch });
+    expect((await a.next()).ack).toEqual({ seq: 2 });
+    a.send({ batch });
+    expect((await a.next()).ack).toEqual({ seq: 2 });
+    expect(logCount()).toBe(2);
+    expect(committed.filter((e) => e.kind === 'log')).toHaveLength(2);
+    a.send({ batch: { firstSeq: 5, events: [line(200, 'after gap')] } });
+    expect((await a.next()).ack).toEqual({ seq: 5 });
+    const loss = c.core.events.query({ kind: 'loss' }, 10).events;
+    expect(loss).toHaveLength(1);
+    expect(loss[0].fields).toMatchObject({ 'vigil.loss.first_seq': 3, 'vigil.loss.last_seq': 4 });
+    a.send({ heartbeat: { clockMs: Date.now(), stats: { linesRead: 5, bytesRead: 300, eventsDropped: 0 } } });
+    await new Promise((r) => setTimeout(r, 100));
+    const agent = c.core.agents.list(Date.now()).find((x) => x.name === 'web1')!;
+    expect(agent).toMatchObject({ status: 'online', lines_read: 5, bytes_read: 300, last_seq: 5, instance_id: 'inst-a' });
+    expect(agent.host).toMatchObject({ hostname: 'web1.example' });
+    await a.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.core.agents.list(Date.now()).find((x) => x.name === 'web1')!.status).toBe('offline');
+    // Reconnecting, the same instance resumes from its high-water mark.
+    const again = await session();
+    expect(again.lastSeq).toBe(5);
+    await again.a.close();
+  });
+
+  it('a new instance restarts sequences and is recorded as an audit event', async () => {
+    const { a, lastSeq } = await session('web1', 'inst-b');
+    expect(lastSeq).toBe(0);
+    a.send({ batch: { firstSeq: 1, events: [line(0, 'from b')] } });
+    expect((await a.next()).ack).toEqual({ seq: 1 });
+    const audit = c.core.events.query({ kind: 'audit' }, 10).events;
+    expect(audit.map((e) => e.fields['event.action'])).toContain('agent-instance-changed');
+    await a.close();
+  });
+
+  it('closes a session on protocol violations with a Refusal and 1008', async () => {
+    const a = await AgentClient.connect(c.url, headers(token, 'web1'));
+    a.send({ batch: { firstSeq: 1, events: [line(0, 'too early')] } });
+    const f = await a.next();
+    expect(f.refusal?.reason).toMatch(/before_hello/);
+    await a.closed;
+    expect(a.closeCode).toBe(1008);
+    const b = await AgentClient.connect(c.url, headers(token, 'web1'));
+    b.send({ hello: { agentName: 'someone-else', instanceId: 'x' } });
+    expect((await b.next()).refusal?.reason).toMatch(/name_mismatch/);
+    await b.closed;
+    expect(b.closeCode).toBe(1008);
+  });
+
+  it('thousands of random frames leave the server healthy and store nothing', async () => {
+    const before = { logs: logCount(), all: ['loss', 'audit', 'metric', 'container', 'probe'].map((k) => c.core.events.count({ kind: k as 'loss' })) };
+    const frames = 2000;
+    let closedWithReason = 0;
+    const one = async (i: number) => {
+      const ws = new WebSocket(`${c.url.replace('http', 'ws')}/ingest`, { headers: headers(token, 'web1') });
+      await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+      const size = 1 + (i % 97) * 7;
+      const bytes = randomBytes(size);
+      if (i % 3 === 0) bytes[0] = 0x12; // looks like a Batch field, then garbage
+      ws.send(bytes);
+      const code = await new Promise<number>((r) => ws.once('close', (cd) => r(cd)));
+      if (code === 1008) closedWithReason++;
+    };
+    for (let i = 0; i < frames; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => one(i + k)));
+    expect(closedWithReason).toBe(frames);
+    expect(logCount()).toBe(before.logs);
+    expect(['loss', 'audit', 'metric', 'container', 'probe'].map((k) => c.core.events.count({ kind: k as 'loss' }))).toEqual(before.all);
+    // Oversized frame: closed with 1009.
+    const big = new WebSocket(`${c.url.replace('http', 'ws')}/ingest`, { headers: headers(token, 'web1') });
+    await new Promise((r) => big.once('open', r));
+    big.send(Buffer.alloc(17 * 1024 * 1024));
+    expect(await new Promise<number>((r) => big.once('close', (cd) => r(cd)))).toBe(1009);
+    // Still serving.
+    const { a } = await session('web1', 'inst-b');
+    a.send({ batch: { firstSeq: 2, events: [line(10, 'still alive')] } });
+    expect((await a.next()).ack).toEqual({ seq: 2 });
+    await a.close();
+    const health = await fetch(`${c.url}/api/health`);
+    expect(await health.json()).toEqual({ status: 'ok' });
+  });
+
+  it('closes the socket of a revoked token within about a second', async () => {
+    const t2 = c.core.tokens.create('agent', 'web2');
+    const { a } = await session('web2', 'w2', t2);
+    const started = Date.now();
+    c.core.tokens.revoke('web2', Date.now());
+    await a.closed;
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(a.closeCode).toBe(1008);
+    expect(a.closeReason).toMatch(/revoked/);
+    await expect(AgentClient.connect(c.url, headers(t2, 'web2'))).rejects.toMatchObject({ status: 401 });
+  });
+});

@@ -1,0 +1,143 @@
+// Telemetry in the collector with a real SQLite file and a real fastify app (inject):
+// wire bodies through the registered handlers, container state and lifecycle events,
+// series with downsampling and pruning, the API answers and 400s, and Prometheus gauges.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Event } from '@vigil/proto';
+import { openDatabase, type DB } from '../src/store/db.js';
+import { bodyHandler } from '../src/ingest/handlers.js';
+import { MetricsRegistry } from '../src/metrics/registry.js';
+import { TelemetryStore } from '../src/telemetry/store.js';
+import { registerTelemetryHandlers } from '../src/telemetry/handlers.js';
+import { registerTelemetryRoutes } from '../src/telemetry/routes.js';
+import { registerTelemetryGauges } from '../src/telemetry/gauges.js';
+
+const H = 3600_000;
+let dir: string, db: DB, store: TelemetryStore, now = Date.parse('2026-11-27T12:00:00Z');
+let nextId = 1;
+const app = Fastify();
+
+/** What ingest does with a non-log body: handler fields, a row id, afterInsert in a transaction. */
+function ingest(agent: string, ev: Event) {
+  const body = (['metrics', 'containerEvent', 'containerState'] as const).find((b) => ev[b])!;
+  const h = bodyHandler(body)!;
+  const fields = h.toFields(ev, agent);
+  const stored = { id: nextId++, agent, seq: nextId, kind: h.kind, fields };
+  db.transaction(() => h.afterInsert?.(db, stored, ev))();
+  return stored;
+}
+
+const hostEv = (t: number, cpu: number, fsPct = 40): Event => ({ timeMs: t, metrics: { hostName: 'web-1.example', samples: [
+  { name: 'cpu.pct', value: cpu }, { name: 'memory.pct', value: 50 }, { name: 'load.1', value: 0.5 },
+  { name: 'fs.used_pct', value: fsPct, labels: { mount: '/', device: '/dev/vda', fstype: 'ext4' } },
+  { name: 'fs.used_pct', value: 91, labels: { mount: '/data', device: '/dev/vdb', fstype: 'xfs' } },
+] } });
+const CID = 'ab'.repeat(32);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-telemetry-'));
+  db = openDatabase(join(dir, 'vigil.db'));
+  store = new TelemetryStore(db);
+  registerTelemetryHandlers(store);
+  registerTelemetryRoutes(app, db, undefined, () => now);
+  await app.ready();
+});
+afterAll(async () => { await app.close(); db.close(); rmSync(dir, { recursive: true, force: true }); });
+
+describe('handlers', () => {
+  it('turns a host metrics event into ECS fields and series rows', () => {
+    const s = ingest('web-1', hostEv(now - 2 * H, 10));
+    expect(s.kind).toBe('metric');
+    expect(s.fields).toMatchObject({ 'host.cpu.pct': 10, 'host.memory.pct': 50, 'host.load.1': 0.5, 'host.name': 'web-1.example',
+      'host.fs.used_pct': 91, 'host.fs.mount': '/data', 'event.kind': 'metric', '@timestamp': new Date(now - 2 * H).toISOString() });
+    expect((db.prepare('SELECT COUNT(*) AS n FROM metric_raw').get() as { n: number }).n).toBe(5);
+  });
+
+  it('keeps the current container state and stores lifecycle events with ECS fields', () => {
+    const st = ingest('web-1', { timeMs: now - 60_000, containerState: { id: CID, name: 'api', image: 'vigil-busybox', state: 'running',
+      health: 'unhealthy', restartCount: 3, exitCode: 0, oomKilled: false, labels: { 'com.docker.compose.project': 'shop' } } });
+    expect(st.kind).toBe('container');
+    expect(st.fields).toMatchObject({ 'container.health': 'unhealthy', 'container.restart_count': 3, 'event.outcome': 'failure' });
+    const die = ingest('web-1', { timeMs: now - 30_000, containerEvent: { id: CID, name: 'api', image: 'vigil-busybox', action: 'die', exitCode: 137 } });
+    expect(die.fields).toMatchObject({ 'container.id': CID, 'container.name': 'api', 'container.image.name': 'vigil-busybox',
+      'event.action': 'die', 'event.outcome': 'failure', 'process.exit_code': 137, 'container.restart_count': 3, 'container.oom_killed': false });
+    const oom = ingest('web-1', { timeMs: now - 29_000, containerEvent: { id: CID, name: 'api', action: 'oom' } });
+    expect(oom.fields).toMatchObject({ 'event.action': 'oom', 'container.oom_killed': true, 'event.outcome': 'failure' });
+    ingest('web-1', { timeMs: now - 20_000, metrics: { samples: [
+      { name: 'container.cpu.pct', value: 12.5, labels: { 'container.id': CID, 'container.name': 'api' } },
+      { name: 'container.memory.usage', value: 4_000_000, labels: { 'container.id': CID, 'container.name': 'api' } },
+    ] } });
+    // an older state arriving late does not overwrite the newer one
+    ingest('web-1', { timeMs: now - 10 * H, containerState: { id: CID, name: 'api', state: 'exited', restartCount: 0 } });
+  });
+});
+
+describe('API', () => {
+  const get = async (url: string) => { const r = await app.inject({ method: 'GET', url }); return { status: r.statusCode, body: r.json() }; };
+
+  it('GET /api/hosts answers the latest host gauges and filesystems', async () => {
+    ingest('web-1', hostEv(now - 1000, 33));
+    const { body } = await get('/api/hosts');
+    expect(body.hosts).toHaveLength(1);
+    expect(body.hosts[0]).toMatchObject({ name: 'web-1', 'host.name': 'web-1.example', 'cpu.pct': 33, 'memory.pct': 50, 'load.1': 0.5,
+      last_sample: new Date(now - 1000).toISOString() });
+    expect(body.hosts[0].filesystems.map((f: { mount: string }) => f.mount).sort()).toEqual(['/', '/data']);
+  });
+
+  it('GET /api/containers answers the current state with usage', async () => {
+    const { body } = await get('/api/containers?agent=web-1');
+    expect(body.containers).toEqual([expect.objectContaining({ id: CID, name: 'api', image: 'vigil-busybox', state: 'running',
+      health: 'unhealthy', restart_count: 3, exit_code: 0, oom_killed: false, 'cpu.pct': 12.5, 'memory.usage': 4_000_000, 'agent.name': 'web-1' })]);
+    expect((await get('/api/containers?agent=other')).body.containers).toEqual([]);
+  });
+
+  it('GET /api/containers/:id/events is newest first and accepts a short id', async () => {
+    const { body } = await get(`/api/containers/${CID.slice(0, 12)}/events`);
+    expect(body.events.map((e: Record<string, unknown>) => e['event.action'])).toEqual(['oom', 'die']);
+    expect((await get('/api/containers/zz<b>/events')).body.parameter).toBe('id');
+  });
+
+  it('GET /api/metrics merges minute averages (older than 24 h) with raw samples, newest first', async () => {
+    // two days ago: two samples in one minute → one averaged point after the raw rows are pruned
+    ingest('web-1', hostEv(now - 48 * H, 20));
+    ingest('web-1', hostEv(now - 48 * H + 10_000, 40));
+    expect(store.prune(now)).toBeGreaterThan(0);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM metric_raw WHERE ts < ?').get(now - 24 * H) as { n: number }).n).toBe(0);
+    const { body } = await get('/api/metrics?agent=web-1&name=cpu.pct');
+    const pts = body.series[0].points;
+    expect(pts[0]).toEqual([new Date(now - 1000).toISOString(), 33]);
+    expect(pts.at(-1)[1]).toBe(30);
+    expect(pts.map((p: [string, number]) => p[1])).toEqual([33, 10, 30]);
+    const since = new Date(now - 3 * H).toISOString();
+    const stepped = await get(`/api/metrics?name=fs.used_pct&since=${since}&step=1d`);
+    expect(stepped.body.series.map((s: { labels: { mount: string } }) => s.labels.mount).sort()).toEqual(['/', '/data']);
+  });
+
+  it('names the bad parameter in a 400', async () => {
+    for (const [url, param] of [['/api/metrics?name=cpu.pct&since=yesterday', 'since'], ['/api/metrics?name=cpu.pct&until=2026-13-99', 'until'],
+      ['/api/metrics?name=cpu.pct&step=0s', 'step'], ['/api/metrics?agent=web-1', 'name'],
+      ['/api/metrics?name=cpu.pct&since=2026-11-27T12:00:00Z&until=2026-11-27T11:00:00Z', 'until'],
+      ['/api/containers/abcd/events?limit=0', 'limit']] as const) {
+      const r = await get(url);
+      expect(r.status, url).toBe(400);
+      expect(r.body.parameter, url).toBe(param);
+    }
+  });
+});
+
+describe('Prometheus gauges', () => {
+  it('exports the latest host and container values, with escaped labels', () => {
+    const reg = new MetricsRegistry();
+    registerTelemetryGauges(reg, db, () => now);
+    ingest('web-1', { timeMs: now, containerState: { id: 'cd'.repeat(32), name: 'we"ird\nname', state: 'exited', oomKilled: true, exitCode: 137 } });
+    const text = reg.render();
+    expect(text).toContain('vigil_host_cpu_percent{agent="web-1"} 33');
+    expect(text).toContain('vigil_host_filesystem_used_percent{agent="web-1",mount="/data"} 91');
+    expect(text).toContain(`vigil_container_restart_count{agent="web-1",container_id="${CID.slice(0, 12)}",container_name="api"} 3`);
+    expect(text).toContain(`vigil_container_unhealthy{agent="web-1",container_id="${CID.slice(0, 12)}",container_name="api"} 1`);
+    expect(text).toContain('vigil_container_oom_killed{agent="web-1",container_id="cdcdcdcdcdcd",container_name="we\\"ird\\nname"} 1');
+  });
+});
