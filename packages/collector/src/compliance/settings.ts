@@ -62,3 +62,9 @@ export function parseComplianceConfig(raw: unknown): ComplianceConfig {
   }
   return cfg;
 }
+
+/** The config section validator (config/sections.ts): checks the section, keeps it raw for the module. */
+export function complianceSection(value: unknown): unknown {
+  parseComplianceConfig(value);
+  return value ?? {};
+}

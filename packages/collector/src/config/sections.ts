@@ -5,6 +5,7 @@
  * their owners replace `anyMapping` with a real validator.
  */
 import { anyMapping, boolean, bytes, duration, object, optional, string, type Validator } from './validate.js';
+import { complianceSection } from '../compliance/settings.js';
 
 export const SECTIONS: Record<string, Validator> = {
   /** Event retention by age of ingestion and by database size. */
@@ -22,10 +23,11 @@ export const SECTIONS: Record<string, Validator> = {
     heartbeat_timeout: optional(duration, 60e3),
     max_frame_bytes: optional(bytes, 16 * 1024 * 1024),
   }),
+  /** Compliance checks: interval, grace, report_time, history, dir, per-check overrides. */
+  compliance: complianceSection,
   // Unchecked until their modules declare schemas:
   rules: anyMapping,
   outputs: anyMapping,
-  compliance: anyMapping,
   telemetry: anyMapping,
   feed: anyMapping,
 };
