@@ -19,9 +19,13 @@ answers() { [ -S "$SOCK" ] && dk version >/dev/null 2>&1; }
 install_missing() {
   if command -v dockerd >/dev/null 2>&1 && [ -x /bin/busybox ]; then return 0; fi
   if [ "$(id -u)" != 0 ]; then say "dockerd or /bin/busybox missing and not root: cannot install"; exit 1; fi
-  say "installing docker.io and busybox-static"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 && apt-get install -y -qq docker.io busybox-static >&2
+  exec 8>/tmp/vigil-docker-install.lock; flock 8   # parallel test files: one apt at a time
+  if ! command -v dockerd >/dev/null 2>&1 || [ ! -x /bin/busybox ]; then
+    say "installing docker.io and busybox-static"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq docker.io busybox-static >&2
+  fi
+  exec 8>&-
 }
 
 import_busybox() {

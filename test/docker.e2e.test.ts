@@ -27,13 +27,13 @@ describe.skipIf(!IS_ROOT)('telemetry end to end on a real Docker engine', () => 
     await collector.start();
     const config = writeAgentConfig(dir, `metrics:\n  host: { interval: 1s }\n  docker: { socket: ${engine.socket}, interval: 1s }\n`);
     agent = startAgent({ collector, name: 'node-1', token: collector.agentToken('node-1'), state: join(dir, 'state'), config });
-  });
+  }, 900_000);
   afterAll(async () => {
     await agent?.stop();
     await collector?.proc?.stop();
     engine.stop();
     cleanup(dir);
-  });
+  }, 180_000);
 
   it('shows host metrics: /api/hosts, /api/metrics series and metric events with ECS fields', async () => {
     await waitFor(async () => (await collector.get('/api/hosts')).hosts.length > 0 && (await collector.get('/api/hosts')).hosts[0]['cpu.pct'] !== null,

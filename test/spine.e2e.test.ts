@@ -125,6 +125,30 @@ describe('spine end to end', () => {
     expectExactlyOnce(markers(events, 'o'), 5000);
   });
 
+  it('bounds the outbox during an outage and counts and reports every drop', async () => {
+    const { collector, log, agent } = await setup('outbox: { max_bytes: 1MiB }\n');
+    agent();
+    await waitFor(async () => (await collector.get('/api/agents')).agents.some((a: any) => a.status === 'online'), 15_000);
+    await collector.proc.stop('SIGTERM');
+    const N = 60_000;
+    const w = writer(log, N, 2000, 5, 'b');
+    await w.done;
+    await new Promise((r) => setTimeout(r, 2000));
+    await collector.start();
+    let stored = 0;
+    let dropped = 0;
+    await waitFor(async () => {
+      stored = markers(await collector.allEvents(), 'b').size;
+      const losses = await collector.allEvents('kind=loss');
+      dropped = losses.filter((e) => e['event.action'] === 'data-loss').reduce((n, e) => n + Number(e['vigil.loss.dropped_events'] ?? 0), 0);
+      return stored > 0 && stored + dropped >= N;
+    }, 30_000, () => `stored ${stored} + dropped ${dropped} != ${N}`);
+    expect(dropped).toBeGreaterThan(0);
+    expect(stored + dropped).toBe(N);
+    const seen = markers(await collector.allEvents(), 'b');
+    for (const c of seen.values()) expect(c).toBe(1);
+  });
+
   it('survives rename+create and copytruncate rotations under a writer', async () => {
     const { collector, log, agent } = await setup();
     agent();

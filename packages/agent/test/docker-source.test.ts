@@ -40,11 +40,11 @@ describe.skipIf(!IS_ROOT)('docker source on a real engine', () => {
     engine.start();
     source = createDockerSource({ socket: engine.socket, interval: 1000 });
     await source.start(ctx);
-  });
+  }, 900_000);
   afterAll(async () => {
     await source?.stop();
     engine.stop();
-  });
+  }, 180_000);
 
   it('reports a crash loop (restart_count >= 3 within 20 s), an OOM kill, an unhealthy and a steady container', async () => {
     engine.docker(...RUN, '--name', 'steady', 'vigil-busybox', 'sleep', '600');

@@ -1,7 +1,7 @@
 /**
  * Backup and deployment operations, derived from stored log events: a catch-up pass
- * reads events committed since its cursor (a primary-key range, so each pass costs only
- * what arrived since the last one) and keeps one compliance_ops row per status line
+ * reads events of type backup/deployment committed since its cursor (a primary-key
+ * range, so each pass costs only what arrived since the last one) and keeps one compliance_ops row per status line
  * (started, succeeded, failed, rolled_back). Evaluators query these small indexed rows
  * instead of scanning 30 days of all events.
  */
@@ -22,38 +22,39 @@ export function catchUpOps(db: DB): number {
   if (!hasTable(db, 'events')) return 0;
   const cur = db.prepare("SELECT value FROM compliance_cursor WHERE name = 'ops'").get() as { value: number } | undefined;
   let after = cur?.value ?? 0;
+  const hi = (db.prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0;
+  if (hi <= after) return 0;
+  // Only backup and deployment lines leave SQLite; the id range bounds the scan to new rows.
   const select = db.prepare(`SELECT id, agent, ts, type, action, outcome, fields FROM events
-     WHERE id > ? ORDER BY id LIMIT ${CHUNK}`);
+     WHERE id > ? AND id <= ? AND type IN ('backup', 'deployment') ORDER BY id LIMIT ${CHUNK}`);
   const insert = db.prepare(`INSERT OR IGNORE INTO compliance_ops
      (event_id, family, ts, agent, name, op_kind, op_id, version, action, outcome, duration_ns, size, error)
      VALUES (@event_id, @family, @ts, @agent, @name, @op_kind, @op_id, @version, @action, @outcome, @duration_ns, @size, @error)`);
   const save = db.prepare("INSERT INTO compliance_cursor (name, value) VALUES ('ops', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value");
   let added = 0;
   for (;;) {
-    const rows = select.all(after) as Array<{ id: number; agent: string; ts: number; type: string | null; action: string | null; outcome: string | null; fields: string }>;
-    if (rows.length === 0) break;
+    const rows = select.all(after, hi) as EventRowLite[];
     db.transaction(() => {
       for (const r of rows) {
         const op = toOp(r);
         if (op) added += insert.run(op).changes;
       }
-      after = rows[rows.length - 1].id;
+      after = rows.length < CHUNK ? hi : rows[rows.length - 1].id;
       save.run(after);
     })();
-    if (rows.length < CHUNK) break;
+    if (after >= hi) break;
   }
   return added;
 }
 
-function toOp(r: { id: number; agent: string; ts: number; type: string | null; action: string | null; fields: string; outcome: string | null }): OpRow | null {
-  // Cheap pre-filter before parsing JSON: only backup/deployment status lines qualify.
-  if (r.type !== 'backup' && r.type !== 'deployment' && !r.fields.includes('"vigil.type"')) return null;
+interface EventRowLite { id: number; agent: string; ts: number; type: string | null; action: string | null; outcome: string | null; fields: string }
+
+function toOp(r: EventRowLite): OpRow | null {
+  if (!r.action || !STATUSES.has(r.action)) return null; // started/succeeded/failed/rolled_back only
   let f: Record<string, unknown>;
   try { f = JSON.parse(r.fields) as Record<string, unknown>; } catch { return null; }
-  const family = (f['vigil.type'] as string | undefined) ?? r.type;
-  if (family !== 'backup' && family !== 'deployment') return null;
-  const action = (r.action ?? f['event.action']) as string | undefined;
-  if (!action || !STATUSES.has(action)) return null;
+  const family = r.type as 'backup' | 'deployment';
+  const action = r.action;
   const str = (k: string): string | null => (f[k] === undefined || f[k] === null ? null : String(f[k]));
   const num = (k: string): number | null => (typeof f[k] === 'number' && Number.isFinite(f[k]) ? (f[k] as number) : null);
   const backup = family === 'backup';

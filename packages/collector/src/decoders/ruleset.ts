@@ -119,9 +119,12 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
 
 /** First pattern of `list` that matches `msg`, with its match. */
 export function firstMatch(list: CompiledPattern[], msg: string): { p: CompiledPattern; m: RegExpExecArray } | undefined {
-  outer: for (const p of list) {
-    for (const s of p.starts) if (!msg.startsWith(s)) continue outer;
-    for (const s of p.contains) if (!msg.includes(s)) continue outer;
+  outer: for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    const st = p.starts;
+    for (let k = 0; k < st.length; k++) if (!msg.startsWith(st[k])) continue outer;
+    const ct = p.contains;
+    for (let k = 0; k < ct.length; k++) if (!msg.includes(ct[k])) continue outer;
     const m = p.regex.exec(msg);
     if (m) return { p, m };
   }

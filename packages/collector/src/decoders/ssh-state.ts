@@ -24,6 +24,7 @@ const STALE_MS = 10 * 60_000;
 
 export class SshConnections {
   private readonly conns = new Map<string, Conn>();
+  private lastKey = '';
 
   constructor(private readonly max = 4096) {}
 
@@ -31,10 +32,16 @@ export class SshConnections {
   apply(key: string, ev: EcsFields, role: SshRole | undefined, repeat: number, tsMs: number): void {
     let c = this.conns.get(key);
     if (c && Number.isFinite(tsMs) && Math.abs(tsMs - c.lastMs) > STALE_MS) c = undefined;
-    if (c) this.conns.delete(key);
-    else c = { reported: 0, counted: 0, lastMs: tsMs };
-    this.conns.set(key, c);
-    if (this.conns.size > this.max) this.conns.delete(this.conns.keys().next().value as string);
+    if (!c) {
+      c = { reported: 0, counted: 0, lastMs: tsMs };
+      this.conns.delete(key);
+      this.conns.set(key, c);
+      if (this.conns.size > this.max) this.conns.delete(this.conns.keys().next().value as string);
+    } else if (key !== this.lastKey) {
+      this.conns.delete(key); // refresh its LRU position (consecutive lines of one connection skip this)
+      this.conns.set(key, c);
+    }
+    this.lastKey = key;
     if (Number.isFinite(tsMs)) c.lastMs = tsMs;
 
     const ip = ev['source.ip'] as string | undefined;

@@ -2,7 +2,7 @@
  * Keeps one Docker event stream open for as long as the source runs: connects, calls
  * onConnected (the owner reconciles there), then hands each container event to onEvent.
  * When the stream ends or dockerd goes away it retries with backoff (0.5 s doubling to
- * 10 s) and resumes with `since` the last event seen, skipping events it already passed on.
+ * 5 s) and resumes with `since` the last event seen, skipping events it already passed on.
  * A missing socket is reported once through onUnavailable, not on every retry.
  */
 import { existsSync } from 'node:fs';
@@ -47,7 +47,7 @@ export class EventStream {
       this.current = undefined;
       if (this.stopped) break;
       await new Promise<void>((r) => { this.wake = r; setTimeout(r, delay); });
-      delay = Math.min(delay * 2, 10_000);
+      delay = Math.min(delay * 2, 5_000);
     }
   }
 

@@ -63,7 +63,7 @@ export function parseMounts(text: string): Array<{ device: string; mount: string
   const out: Array<{ device: string; mount: string; fstype: string }> = [];
   for (const l of text.split('\n')) {
     const [device, rawMount, fstype] = l.split(' ');
-    if (!fstype || VIRTUAL_FS.has(fstype)) continue;
+    if (!fstype || (VIRTUAL_FS.has(fstype) && !(fstype === 'overlay' && rawMount === '/'))) continue; // a container's root is overlay
     // /proc/mounts escapes spaces and tabs as octal (\040).
     const mount = rawMount.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
     if (seen.has(mount) || mount.startsWith('/var/lib/docker/') || mount.includes('/containers/')) continue;
