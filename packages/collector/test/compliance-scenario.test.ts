@@ -6,7 +6,7 @@
  * the real alerts service and are raised on state changes only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@vigil/proto';
@@ -149,3 +149,57 @@ describe('compliance over 30 days of backups and deployments', () => {
     expect(byId(svc.evaluateNow(), 'backup-every-6h')).toMatchObject({ status: 'fail', value: 12 * 3600 });
   });
 });
+
+describe('schedule and incident tracking', () => {
+  let dir: string, db: DB, clock: number, ctx: CollectorContext, svc: ComplianceService, alertsSvc: AlertService, untrack: () => void;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-compliance-sched-'));
+    db = openDatabase(join(dir, 'vigil.db'));
+    migrateCore(db);
+    migrateCompliance(db);
+    clock = Date.parse('2026-11-27T05:59:00Z');
+    ctx = { db, dataDir: dir, config: {}, bus: new Bus(), now: () => clock, log: createLogger('silent') };
+    alertsSvc = new AlertService(ctx);
+    provideAlertService(ctx, alertsSvc);
+    untrack = trackBus(ctx);
+    const cfg = parseComplianceConfig({ interval: '1m' });
+    svc = new ComplianceService(ctx, loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg), cfg);
+  });
+  afterEach(() => { untrack(); svc.stop(); db.close(); rmSync(dir, { recursive: true, force: true }); });
+  const status = (rs: CheckResult[], id: string) => rs.find((r) => r.id === id)!.status;
+
+  it('writes the daily report at 06:00 UTC, and the report check follows it', () => {
+    const file = join(dir, 'reports', '2026-11-27.json');
+    expect(status(svc.evaluateNow(), 'security-report-daily')).toBe('unknown'); // 05:59: not due, no report yesterday
+    expect(existsSync(file)).toBe(false);
+    clock = Date.parse('2026-11-27T06:00:00Z');
+    expect(status(svc.evaluateNow(), 'security-report-daily')).toBe('pass');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ date: '2026-11-27', partial: false, period: { to: '2026-11-27T06:00:00.000Z' } });
+    expect(existsSync(join(dir, 'reports', '2026-11-27.md'))).toBe(true);
+  });
+
+  it('measures P1 response and resolution times from the alerts service at the collector clock', () => {
+    const update = (id: string, change: 'opened' | 'resolved') => ({
+      id, key: `ssh-brute-force|${id}`, rule: { id: 'ssh-brute-force', name: 'SSH brute force', severity: 'P1' as const },
+      group: { 'source.ip': '203.0.113.7' }, count: 12, first_seen: new Date(clock).toISOString(), last_seen: new Date(clock).toISOString(),
+      evidence: [1], status: change === 'opened' ? 'open' as const : 'resolved' as const, change,
+    });
+    clock = Date.parse('2026-11-27T10:00:00Z');
+    alertsSvc.apply(update('a-1', 'opened'));
+    const stored = db.prepare("SELECT alert_id FROM compliance_alerts WHERE rule_id = 'ssh-brute-force'").get() as { alert_id: string };
+    expect(stored).toBeDefined();
+    const open = alerts(db);
+    clock += 20 * M;
+    alertsSvc.acknowledge(Number(open[0].id), 'alice');
+    clock += 20 * M;
+    alertsSvc.resolve(Number(open[0].id), 'alice');
+    const r = svc.evaluateNow();
+    expect(r.find((x) => x.id === 'incident-response-time')).toMatchObject({ status: 'fail', value: 1200 });
+    expect(r.find((x) => x.id === 'mttr-p1')).toMatchObject({ status: 'fail', value: 2400 });
+    expect(r.find((x) => x.id === 'mttr-p1')!.evidence[1]).toMatchObject({ alert_id: stored.alert_id, rule_id: 'ssh-brute-force' });
+  });
+});
+
+function alerts(db: DB): Array<{ id: number | string }> {
+  return db.prepare('SELECT id FROM alerts ORDER BY id').all() as Array<{ id: number }>;
+}

@@ -39,6 +39,10 @@ export function insertProbeResult(db: DB, stored: StoredEvent): void {
     stored.id, stored.agent, String(f['probe.name']), ts, (f['url.full'] as string | undefined) ?? null,
     f['event.outcome'] === 'success' ? 1 : 0, (f['http.response.status_code'] as number | undefined) ?? null,
     typeof dur === 'number' ? dur / 1e6 : null, (f['error.message'] as string | undefined) ?? null);
+  db.prepare(`INSERT INTO probe_names (name, last_ts, last_event_id) VALUES (?, ?, ?)
+     ON CONFLICT(name) DO UPDATE SET last_ts = MAX(last_ts, excluded.last_ts),
+       last_event_id = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last_event_id ELSE last_event_id END`).run(
+    String(f['probe.name']), ts, stored.id);
 }
 
 export const probeHandler: BodyHandler = {

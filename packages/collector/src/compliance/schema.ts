@@ -32,6 +32,12 @@ export function migrateCompliance(db: DB): void {
      CREATE INDEX compliance_results_at ON compliance_results(evaluated_at);
      CREATE TABLE compliance_state (
        check_id TEXT PRIMARY KEY, status TEXT NOT NULL, since INTEGER NOT NULL, alert_id TEXT);`,
+    // Probe figures per name read a covering index; probe_names lists probes and their last run.
+    `CREATE INDEX probe_results_cover ON probe_results(name, ts, success);
+     DROP INDEX probe_results_name_ts;
+     CREATE TABLE probe_names (name TEXT PRIMARY KEY, last_ts INTEGER NOT NULL, last_event_id INTEGER NOT NULL);
+     INSERT INTO probe_names (name, last_ts, last_event_id)
+       SELECT name, MAX(ts), MAX(event_id) FROM probe_results GROUP BY name;`,
   ]);
 }
 

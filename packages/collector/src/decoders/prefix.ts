@@ -5,7 +5,7 @@
  * `<PRI>`, program tags `prog[pid]:` / `prog:` / `sshd(pam_unix)[pid]:`, Solaris
  * `[ID 800047 auth.info]` and kernel `[  518.05] ` stamps. One PrefixParser per stream.
  */
-import { digits, fraction, monthIndex, parseIso, yearlessToMs } from './time.js';
+import { digits, fraction, FUTURE_SKEW_MS, monthIndex, parseIso } from './time.js';
 
 export interface SyslogPrefix {
   /** Event time in epoch ms, or NaN when the line carries no stamp. */
@@ -24,6 +24,7 @@ export class PrefixParser {
   private lastKey = '';
   private lastRead = NaN;
   private lastMs = 0;
+  private lastPrevMs = 0;
 
   /** Parses `s` into `out` (reused object; no allocation but the strings). */
   parse(s: string, readTimeMs: number, out: SyslogPrefix): void {
@@ -57,17 +58,23 @@ export class PrefixParser {
     let j = i + 15;
     let frac = 0;
     if (s.charCodeAt(j) === 46) { const f = fraction(s, j); frac = f.ms; j = f.end; }
-    const key = i === 0 ? s.slice(0, 15) : s.slice(i, i + 15);
-    if (key === this.lastKey && Math.abs(readTimeMs - this.lastRead) < 60_000) {
-      out.tsMs = this.lastMs + frac;
-      return j;
-    }
-    const mon = monthIndex(s.slice(i, i + 3));
-    const day = s.charCodeAt(i + 4) === 32 ? digits(s, i + 5, 1) : digits(s, i + 4, 2);
     const hh = digits(s, i + 7, 2), mm = digits(s, i + 10, 2), ss = digits(s, i + 13, 2);
-    if (mon < 0 || day < 1 || hh < 0 || mm < 0 || ss < 0) return -1;
-    const ms = yearlessToMs(mon, day, hh * 3600 + mm * 60 + ss, 0, readTimeMs);
-    this.lastKey = key; this.lastRead = readTimeMs; this.lastMs = ms;
+    if (hh < 0 || mm < 0 || ss < 0 || hh > 23 || mm > 59 || ss > 60) return -1;
+    // The day's start is cached (year inference is per day); the time of day is added.
+    const key = s.slice(i, i + 6);
+    if (key !== this.lastKey || readTimeMs !== this.lastRead) {
+      const mon = monthIndex(s.slice(i, i + 3));
+      const day = s.charCodeAt(i + 4) === 32 ? digits(s, i + 5, 1) : digits(s, i + 4, 2);
+      if (mon < 0 || day < 1 || day > 31) return -1;
+      const year = new Date(readTimeMs).getUTCFullYear();
+      this.lastKey = key; this.lastRead = readTimeMs;
+      this.lastMs = Date.UTC(year, mon, day);
+      this.lastPrevMs = Date.UTC(year - 1, mon, day);
+    }
+    // Same rule as yearlessToMs: this year's date unless beyond the read time + 1 day.
+    const sod = (hh * 3600 + mm * 60 + ss) * 1000;
+    let ms = this.lastMs + sod;
+    if (ms > readTimeMs + FUTURE_SKEW_MS) ms = this.lastPrevMs + sod;
     out.tsMs = ms + frac;
     return j;
   }

@@ -8,7 +8,7 @@
 const MONTHS: Record<string, number> = {
   Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
 };
-const FUTURE_SKEW_MS = 86_400_000;
+export const FUTURE_SKEW_MS = 86_400_000;
 
 export function monthIndex(abbr: string): number {
   const m = MONTHS[abbr];

@@ -6,12 +6,17 @@
  */
 import type { DailyReport } from './types.js';
 
+/** RFC 3339 UTC times, dates and plain numbers: nothing in them Markdown or HTML interprets. */
+const SAFE = /^(\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d{1,3})?Z)?|-?\d+(\.\d+)?)$/;
+
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes untrusted text for a Markdown paragraph or table cell. */
 export function md(v: unknown): string {
   if (v === null || v === undefined || v === '') return '—';
-  return String(v)
+  const s = String(v);
+  if (SAFE.test(s)) return s; // our own times, dates and numbers carry no markup
+  return s
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/[&<>"']|[\\`*_{}[\]()#+\-.!|~:]/g, (c) => ENTITIES[c] ?? `\\${c}`);
 }

@@ -13,6 +13,8 @@ import type { AlertUpdate, CompiledRule, EvidenceId } from './types.js';
 export interface AlertState {
   id: string;
   key: string;
+  /** The rule-local group key (the book's map key). */
+  key0: string;
   rule: CompiledRule;
   group: Record<string, string>;
   count: number;
@@ -44,6 +46,7 @@ export class AlertBook {
     const prev = this.alerts.get(key);
     if (prev && prev.status === 'open') { this.extend(prev, f, agent); return; }
     if (prev && f.firstTs - prev.lastTs < rule.spec.cooldownMs) {
+      this.alerts.touch(key, () => prev);
       prev.status = 'open';
       this.open.add(prev);
       this.extend(prev, f, agent);
@@ -53,7 +56,7 @@ export class AlertBook {
     const akey = `${rule.spec.id}:${canon}`;
     const id = `${rule.spec.id}-${createHash('sha1').update(`${akey}@${f.firstTs}`).digest('hex').slice(0, 12)}`;
     const a: AlertState = {
-      id, key: akey, rule, group, count: f.count, firstTs: f.firstTs, lastTs: f.lastTs,
+      id, key: akey, key0: key, rule, group, count: f.count, firstTs: f.firstTs, lastTs: f.lastTs,
       head: f.evidence.slice(0, EVIDENCE_HALF), tail: f.evidence.slice(EVIDENCE_HALF).slice(-EVIDENCE_HALF), agent, status: 'open',
     };
     this.alerts.touch(key, () => a);
@@ -64,6 +67,7 @@ export class AlertBook {
 
   /** One more event of an open alert's condition. */
   touch(a: AlertState, ts: number, id: EvidenceId, weight: number, agent: string | undefined): void {
+    this.alerts.touch(a.key0, () => a);
     a.count += weight;
     if (ts > a.lastTs) a.lastTs = ts;
     addEvidence(a, id);
@@ -73,7 +77,7 @@ export class AlertBook {
 
   resolve(a: AlertState, ts?: number): void {
     if (a.status !== 'open') return;
-    if (ts !== undefined && ts > a.lastTs) a.lastTs = ts;
+    if (ts !== undefined && ts > a.lastTs) { a.lastTs = ts; this.alerts.touch(a.key0, () => a); }
     a.status = 'resolved';
     this.open.delete(a);
     this.enqueue(a, 'resolved');
@@ -82,7 +86,8 @@ export class AlertBook {
   /** Resolves alerts quiet for resolve_after at watermark `wm`; forgets old resolved ones. */
   advance(wm: number): void {
     for (const a of this.open) if (a.rule.spec.type !== 'absence' && wm - a.lastTs >= a.rule.spec.resolveAfterMs) this.resolve(a);
-    this.alerts.sweep((_k, a) => (a.status === 'resolved' && wm - a.lastTs >= a.rule.spec.cooldownMs ? 'drop' : 'keep'));
+    // Alerts are kept in order of last activity: stop at the first recent resolved one.
+    this.alerts.sweep((_k, a) => (a.status === 'open' ? 'keep' : wm - a.lastTs >= a.rule.spec.cooldownMs ? 'drop' : 'stop'));
   }
 
   drain(): AlertUpdate[] {

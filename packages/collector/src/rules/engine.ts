@@ -21,7 +21,14 @@ export interface EngineOptions {
   maxFutureMs?: number;
 }
 
-interface Slot { rt: RuleRuntime; book: AlertBook }
+interface Slot { rt: RuleRuntime; book: AlertBook; nextCheck: number; step: number }
+
+/** How often (event time) a rule's expiry, absences and auto-resolution are checked. */
+function checkStep(rule: CompiledRule): number {
+  const s = rule.spec;
+  const spans = [s.windowMs, s.forMs, s.resolveAfterMs, s.cooldownMs].filter((x) => x > 0);
+  return Math.min(60_000, Math.max(1000, Math.min(...spans) / 20));
+}
 
 const ADVANCE_STEP_MS = 1000;
 
@@ -56,7 +63,7 @@ export class RuleEngine {
       const book = prev?.book ?? new AlertBook(rule.spec.maxKeys);
       if (prev) for (const [, a] of prev.book.alerts.entries()) a.rule = rule;
       rt.book = book;
-      return { rt, book };
+      return { rt, book, nextCheck: -Infinity, step: checkStep(rule) };
     });
     this.index = new RuleIndex(this.slots.map((s) => s.rt));
   }
@@ -103,7 +110,10 @@ export class RuleEngine {
   private advance(): void {
     const wm = this.watermark;
     this.nextAdvance = wm + ADVANCE_STEP_MS;
-    for (const { rt, book } of this.slots) {
+    for (const slot of this.slots) {
+      if (wm < slot.nextCheck) continue;
+      slot.nextCheck = wm + slot.step;
+      const { rt, book } = slot;
       if (rt.bucket instanceof AbsenceBucket) {
         for (const d of rt.bucket.due(wm)) book.fire(rt.rule, d.key, d.group, d.firing, d.group['agent.name']);
       }

@@ -42,12 +42,16 @@ export const agentsReporting: Evaluator = (check, env) => {
     });
   }
   const interval = durationParam(check, 'probe_interval', '1h');
-  const probes = env.db.prepare(`SELECT name, MAX(ts) AS last, MAX(event_id) AS event_id FROM probe_results
-     WHERE ts >= ? AND ts <= ? GROUP BY name ORDER BY name`).all(env.now - check.windowMs, env.now) as Array<{ name: string; last: number; event_id: number }>;
+  // Probes that ran within the window; the latest run at or before the collector's clock counts.
+  const lastRun = env.db.prepare('SELECT ts, event_id FROM probe_results WHERE name = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC LIMIT 1');
+  const probes = (env.db.prepare('SELECT name FROM probe_names ORDER BY name').all() as Array<{ name: string }>).flatMap(({ name }) => {
+    const r = lastRun.get(name, env.now - check.windowMs, env.now) as { ts: number; event_id: number } | undefined;
+    return r ? [{ name, last: r.ts, event_id: r.event_id }] : [];
+  });
   for (const p of probes) {
     const late = env.now - p.last > interval + check.graceMs;
     if (late) silent++;
-    evidence.push({ probe: p.name, time: iso(p.last), status: late ? 'silent' : 'reporting', summary: `probe ${p.name}: last ran ${ago(env.now - p.last)} ago (${iso(p.last)})` });
+    evidence.push({ probe: p.name, event_id: p.event_id, time: iso(p.last), status: late ? 'silent' : 'reporting', summary: `probe ${p.name}: last ran ${ago(env.now - p.last)} ago (${iso(p.last)})` });
   }
   return judged(check, silent, evidence);
 };

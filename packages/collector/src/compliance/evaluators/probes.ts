@@ -11,10 +11,20 @@ import { ago, judged, round, unknown } from './common.js';
 
 interface ProbeRow { event_id: number; name: string; ts: number; success: number; status_code: number | null; latency_ms: number | null; error: string | null; url: string | null }
 
+/** Probe names, from the small probe_names table (one row per probe ever seen). */
+export function probeNames(db: DB): string[] {
+  return (db.prepare('SELECT name FROM probe_names ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
+}
+
+/** Totals per probe over [from, to], each read from the covering (name, ts, success) index. */
 function perProbe(db: DB, from: number, to: number): Map<string, { total: number; ok: number }> {
-  const rows = db.prepare(`SELECT name, COUNT(*) AS total, SUM(success) AS ok FROM probe_results
-     WHERE ts >= ? AND ts <= ? GROUP BY name ORDER BY name`).all(from, to) as Array<{ name: string; total: number; ok: number }>;
-  return new Map(rows.map((r) => [r.name, { total: r.total, ok: r.ok }]));
+  const q = db.prepare('SELECT COUNT(*) AS total, COALESCE(SUM(success), 0) AS ok FROM probe_results WHERE name = ? AND ts >= ? AND ts <= ?');
+  const out = new Map<string, { total: number; ok: number }>();
+  for (const name of probeNames(db)) {
+    const r = q.get(name, from, to) as { total: number; ok: number };
+    if (r.total > 0) out.set(name, r);
+  }
+  return out;
 }
 
 function resultEvidence(r: ProbeRow, what: string): Evidence {
@@ -54,8 +64,8 @@ export const errorRate = ratio('errors');
 /** Nearest-rank p95 latency per probe, in seconds; the slowest probe decides. */
 export const responseTimeP95: Evaluator = (check, env) => {
   const from = env.now - check.windowMs;
-  const names = env.db.prepare(`SELECT name, COUNT(*) AS n FROM probe_results WHERE ts >= ? AND ts <= ?
-     AND latency_ms IS NOT NULL GROUP BY name ORDER BY name`).all(from, env.now) as Array<{ name: string; n: number }>;
+  const count = env.db.prepare('SELECT COUNT(*) AS n FROM probe_results WHERE name = ? AND ts >= ? AND ts <= ? AND latency_ms IS NOT NULL');
+  const names = probeNames(env.db).map((name) => ({ name, n: (count.get(name, from, env.now) as { n: number }).n })).filter((x) => x.n > 0);
   if (names.length === 0) return unknown(`no probe latencies in the last ${ago(check.windowMs)}`);
   const at = env.db.prepare(`SELECT * FROM probe_results WHERE name = ? AND ts >= ? AND ts <= ? AND latency_ms IS NOT NULL
      ORDER BY latency_ms, ts LIMIT 1 OFFSET ?`);

@@ -1,7 +1,7 @@
 /**
  * security-report-daily: after the day's deadline (params.deadline, default 06:00 UTC,
- * plus grace) today's report file must exist in DATA/reports/; before it, yesterday's
- * report is what counts, and its absence is unknown rather than a failure (today's is
+ * plus grace) today's report file must exist in DATA/reports/; before it, today's or
+ * yesterday's report is what counts, and its absence is unknown rather than a failure (today's is
  * not due yet and the collector may not have run yesterday). Value: missing reports.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -14,7 +14,8 @@ export const reportExists: Evaluator = (check, env) => {
   const deadline = timeOfDayParam(check, 'deadline', '06:00');
   const today = utcDayStart(env.now);
   const due = env.now >= today + deadline + check.graceMs;
-  const date = utcDate(due ? today : today - DAY_MS);
+  const todays = reportPath(env.dataDir, utcDate(today), 'json');
+  const date = due || existsSync(todays) ? utcDate(today) : utcDate(today - DAY_MS);
   const path = reportPath(env.dataDir, date, 'json');
   if (existsSync(path)) {
     return judged(check, 0, [{ time: iso(statSync(path).mtimeMs), date, path, summary: `report for ${date} exists` }]);
