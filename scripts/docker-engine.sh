@@ -49,7 +49,7 @@ start() {
     if alive; then kill "$(cat "$D/pid")" 2>/dev/null || true; sleep 1; fi
     rm -f "$SOCK" "$D/pid"
     setsid dockerd --data-root "$D/root" --exec-root "$D/exec" --host "unix://$SOCK" \
-      --pidfile "$D/pid" --bridge=none --iptables=false >>"$D/dockerd.log" 2>&1 </dev/null &
+      --pidfile "$D/pid" --bridge=none --iptables=false --shutdown-timeout=2 >>"$D/dockerd.log" 2>&1 </dev/null &
     for _ in $(seq 1 300); do answers && break; sleep 0.1; done
     answers || { say "dockerd did not answer within 30 s; see $D/dockerd.log"; tail -5 "$D/dockerd.log" >&2; exit 1; }
   fi

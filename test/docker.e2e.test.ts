@@ -56,7 +56,7 @@ describe.skipIf(!IS_ROOT)('telemetry end to end on a real Docker engine', () => 
   it('shows a crash loop, an OOM kill, an unhealthy and a steady container through the API', async () => {
     engine.docker(...RUN, '--name', 'steady', 'vigil-busybox', 'sleep', '600');
     engine.docker(...RUN, '--name', 'sick', '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1', 'vigil-busybox', 'sleep', '600');
-    engine.docker(...RUN, '--name', 'hog', '-m', '8m', 'vigil-busybox', 'sh', '-c', 'sleep 1; a=xxxxxxxxxxxxxxxx; while true; do a=$a$a; sleep 0.2; done');
+    engine.docker(...RUN, '--name', 'hog', '-m', '8m', 'vigil-busybox', 'sh', '-c', 'sleep 3; a=xxxxxxxxxxxxxxxx; while true; do a=$a$a; sleep 0.2; done');
     const loopStart = Date.now();
     engine.docker(...RUN, '--name', 'crashy', '--restart', 'always', 'vigil-busybox', 'sh', '-c', 'sleep 0.3; exit 3');
 
@@ -91,6 +91,6 @@ describe.skipIf(!IS_ROOT)('telemetry end to end on a real Docker engine', () => 
     await waitFor(async () => (await byName('after-restart'))?.state === 'running', 30_000, () => 'after-restart running');
     const c = (await byName('after-restart'))!;
     const evs = (await collector.get(`/api/containers/${c.id}/events`)).events;
-    expect(evs.map((e: Record<string, unknown>) => e['event.action'])).toContain('start');
+    expect(evs.map((e: Record<string, unknown>) => e['event.action']), agent.stderr().slice(-3000)).toContain('start');
   });
 });

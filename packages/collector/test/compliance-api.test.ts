@@ -48,6 +48,11 @@ describe('compliance API', () => {
   });
   afterAll(async () => { await c?.stop(); tmp?.cleanup(); });
 
+  it('lists its routes in the OpenAPI document', async () => {
+    const doc = await (await get('/api/openapi.json')).json() as { paths: Record<string, unknown> };
+    for (const p of ['/api/compliance', '/api/compliance/evaluate', '/api/compliance/{id}/history', '/api/reports/daily']) expect(doc.paths, p).toHaveProperty([p]);
+  });
+
   it('refuses without a token and refuses a viewer POST', async () => {
     expect((await get('/api/compliance')).status).toBe(401);
     expect((await post('/api/compliance/evaluate', viewer)).status).toBe(403);

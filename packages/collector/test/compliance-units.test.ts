@@ -57,6 +57,8 @@ describe('check files', () => {
       writeFileSync(join(dir, 'a.cases.yaml'), 'check: x-check\ncases: []\n');
       const cfg = parseComplianceConfig({ grace: '10m', checks: { 'x-check': { threshold: '8h', window: '7d' } } });
       expect(loadChecks(dir, EVALUATOR_NAMES, cfg)[0]).toMatchObject({ threshold: 28800, windowMs: 7 * 86_400_000, graceMs: 600_000 });
+      const late = loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, parseComplianceConfig({ report_time: '07:15' }));
+      expect(late.find((c) => c.id === 'security-report-daily')!.params.deadline).toBe('07:15');
       writeFileSync(join(dir, 'b.yaml'), Object.entries(base).map(([k, v]) => `${k}: "${v}"`).join('\n'));
       expect(() => loadChecks(dir, EVALUATOR_NAMES)).toThrow(/b\.yaml: id: duplicate/);
     } finally { rmSync(dir, { recursive: true, force: true }); }

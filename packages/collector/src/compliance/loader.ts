@@ -77,6 +77,11 @@ function applyOverrides(check: CheckDef, config: ComplianceConfig): CheckDef {
   const o = config.checks[check.id];
   const out = { ...check };
   if (config.graceMs !== undefined) out.graceMs = config.graceMs;
+  if (check.evaluator === 'report-exists') {
+    // The report check expects the report when the scheduler writes it: compliance.report_time.
+    const hhmm = new Date(config.reportAtMs).toISOString().slice(11, 16);
+    out.params = { ...check.params, deadline: hhmm };
+  }
   if (!o) return out;
   if (o.graceMs !== undefined) out.graceMs = o.graceMs;
   if (o.windowMs !== undefined) out.windowMs = o.windowMs;

@@ -19,7 +19,11 @@ import { registerComplianceRoutes } from './routes.js';
 import { registerReportRoutes } from '../reports/routes.js';
 import { registerComplianceGauges } from './metrics.js';
 
-let running: { svc: ComplianceService; untrack: () => void } | undefined;
+/**
+ * CollectorModule.stop() gets no context, so stop() ends every instance this process
+ * started; an instance whose database has closed also ends itself at its next tick.
+ */
+const running = new Set<{ svc: ComplianceService; untrack: () => void }>();
 
 const complianceModule: CollectorModule = {
   name: 'compliance',
@@ -34,13 +38,12 @@ const complianceModule: CollectorModule = {
     registerReportRoutes(app, svc.reportEnv, authenticate);
     registerComplianceGauges(metrics, () => svc.latest());
     svc.start();
-    running = { svc, untrack };
+    running.add({ svc, untrack });
     ctx.log.info('compliance checks loaded', { count: checks.length });
   },
   stop() {
-    running?.svc.stop();
-    running?.untrack();
-    running = undefined;
+    for (const r of running) { r.svc.stop(); r.untrack(); }
+    running.clear();
   },
 };
 

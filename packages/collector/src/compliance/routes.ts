@@ -19,15 +19,18 @@ const querySchema = (props: Record<string, unknown>) => ({ type: 'object', prope
 
 export function registerComplianceRoutes(app: FastifyInstance, api: ComplianceApi, auth: Authenticate): void {
   app.get('/api/compliance', {
+    schema: { summary: 'Latest result of every compliance check', tags: ['compliance'] },
     preHandler: requireRole(auth, 'viewer'),
   }, async () => ({ checks: api.latest() }));
 
   app.post('/api/compliance/evaluate', {
+    schema: { summary: 'Evaluate every compliance check now (admin)', tags: ['compliance'] },
     preHandler: requireRole(auth, 'admin'),
   }, async () => ({ checks: api.evaluateNow() }));
 
   app.get('/api/compliance/:id/history', {
     schema: {
+      summary: 'Every stored evaluation of one check, newest first (JSON or CSV)', tags: ['compliance'],
       params: { type: 'object', properties: { id: { type: 'string' } } },
       querystring: querySchema({ since: { type: 'string', format: 'date-time' }, format: { type: 'string', enum: ['json', 'csv'] }, limit: { type: 'string' } }),
     },

@@ -64,6 +64,7 @@ export class ComplianceService {
 
   start(): void {
     const run = () => {
+      if (!this.ctx.db.open) { this.stop(); return; }
       try { this.evaluateNow(); } catch (e) { this.ctx.log.error('compliance evaluation failed', { err: (e as Error).message }); }
     };
     this.timer = setInterval(run, this.cfg.intervalMs);

@@ -11,6 +11,7 @@ import { getReport, type ReportEnv } from './daily.js';
 export function registerReportRoutes(app: FastifyInstance, env: ReportEnv, auth: Authenticate): void {
   app.get('/api/reports/daily', {
     schema: {
+      summary: 'The daily security report (JSON or Markdown)', tags: ['reports'],
       querystring: { type: 'object', properties: { date: { type: 'string', format: 'date' }, format: { type: 'string', enum: ['json', 'md'] } } },
     },
     attachValidation: true,

@@ -30,7 +30,10 @@ export function compileAllowlist(...specs: AllowlistSpec[]): Allowlist {
     for (const h of s.hosts) hosts.add(h.toLowerCase());
   }
   if (!cidrs.length && !names.size && !users.size && !hosts.size) return () => false;
-  return (f) => {
+  // Several rules test the same event in a row: remember the last answer.
+  let lastF: EcsFields | null = null;
+  let lastR = false;
+  const test = (f: EcsFields): boolean => {
     const ip = f['source.ip'];
     if (cidrs.length && typeof ip === 'string' && matchesAny(ip, cidrs)) return true;
     const addr = f['source.address'];
@@ -45,6 +48,10 @@ export function compileAllowlist(...specs: AllowlistSpec[]): Allowlist {
       if (typeof a === 'string' && hosts.has(a.toLowerCase())) return true;
     }
     return false;
+  };
+  return (f) => {
+    if (f !== lastF) { lastF = f; lastR = test(f); }
+    return lastR;
   };
 }
 

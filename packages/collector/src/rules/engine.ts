@@ -30,7 +30,8 @@ function checkStep(rule: CompiledRule): number {
   return Math.min(60_000, Math.max(1000, Math.min(...spans) / 20));
 }
 
-const ADVANCE_STEP_MS = 1000;
+/** The longest the engine waits (event time) between two checks of its rules' timers. */
+const MAX_CHECK_MS = 60_000;
 
 export class RuleEngine {
   private slots: Slot[] = [];
@@ -38,7 +39,11 @@ export class RuleEngine {
   private maxTs = -Infinity;
   private nextAdvance = -Infinity;
   private stamp = 0;
+  private readonly hits: RuleRuntime[] = [];
   private started = false;
+  /** Consecutive log lines often share a timestamp: parse it once. */
+  private lastStampText: unknown = undefined;
+  private lastStampMs = NaN;
   private readonly lateness: number;
 
   constructor(rules: CompiledRule[], private readonly opts: EngineOptions = {}) {
@@ -66,10 +71,17 @@ export class RuleEngine {
       return { rt, book, nextCheck: -Infinity, step: checkStep(rule) };
     });
     this.index = new RuleIndex(this.slots.map((s) => s.rt));
+    this.nextAdvance = -Infinity;
   }
 
   ingest(ev: RuleEvent): void {
-    const ts = Date.parse(ev.fields['@timestamp'] as string);
+    const stampText = ev.fields['@timestamp'];
+    let ts: number;
+    if (stampText === this.lastStampText) ts = this.lastStampMs;
+    else {
+      ts = Date.parse(stampText as string);
+      this.lastStampText = stampText; this.lastStampMs = ts;
+    }
     if (Number.isNaN(ts)) return;
     const now = this.opts.now;
     if (ts > this.maxTs && (!now || ts <= now() + (this.opts.maxFutureMs ?? 300_000))) {
@@ -77,8 +89,9 @@ export class RuleEngine {
       if (!this.started) this.start();
       if (this.watermark >= this.nextAdvance) this.advance();
     }
-    const stamp = ++this.stamp;
-    this.index.forEach(ev.fields, stamp, (rt) => this.offer(rt, ev, ts));
+    const hits = this.hits;
+    this.index.collect(ev.fields, ++this.stamp, hits);
+    for (let i = 0; i < hits.length; i++) this.offer(hits[i], ev, ts);
   }
 
   /** Moves the watermark to at least `ms` (live mode, when input is idle). */
@@ -109,10 +122,11 @@ export class RuleEngine {
 
   private advance(): void {
     const wm = this.watermark;
-    this.nextAdvance = wm + ADVANCE_STEP_MS;
+    let next = wm + MAX_CHECK_MS;
     for (const slot of this.slots) {
-      if (wm < slot.nextCheck) continue;
+      if (wm < slot.nextCheck) { if (slot.nextCheck < next) next = slot.nextCheck; continue; }
       slot.nextCheck = wm + slot.step;
+      if (slot.nextCheck < next) next = slot.nextCheck;
       const { rt, book } = slot;
       if (rt.bucket instanceof AbsenceBucket) {
         for (const d of rt.bucket.due(wm)) book.fire(rt.rule, d.key, d.group, d.firing, d.group['agent.name']);
@@ -120,6 +134,7 @@ export class RuleEngine {
       rt.bucket.expire(wm);
       book.advance(wm);
     }
+    this.nextAdvance = next;
   }
 
   private offer(rt: RuleRuntime, ev: RuleEvent, ts: number): void {
@@ -129,9 +144,9 @@ export class RuleEngine {
     if (!r.where(f)) return;
     const type = r.spec.type;
     if (type === 'sequence' && !(rt.bucket as SequenceBucket).selects(ev)) return;
-    if (r.allow(f)) return;
     const key = rt.key(f);
     if (key === null) return;
+    if (r.allow(f)) return;
     const w = rt.weight(f);
     if (w <= 0) return;
     rt.events++;

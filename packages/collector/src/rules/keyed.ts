@@ -5,6 +5,8 @@
  */
 export class KeyedState<S> {
   private readonly map = new Map<string, S>();
+  /** The most recently touched key: touching it again needs no reordering. */
+  private last: string | null = null;
   evictions = 0;
 
   constructor(private readonly max: number) {}
@@ -16,6 +18,8 @@ export class KeyedState<S> {
   /** Returns the key's state (created if missing) and marks it most recently used. */
   touch(key: string, create: () => S): S {
     let s = this.map.get(key);
+    if (s !== undefined && key === this.last) return s;
+    this.last = key;
     if (s === undefined) {
       s = create();
       if (this.map.size >= this.max) {
@@ -30,14 +34,14 @@ export class KeyedState<S> {
     return s;
   }
 
-  delete(key: string): void { this.map.delete(key); }
+  delete(key: string): void { this.map.delete(key); if (key === this.last) this.last = null; }
 
   /** Visits keys oldest-touched first; the callback returns 'drop', 'keep' or 'stop'. */
   sweep(fn: (key: string, s: S) => 'drop' | 'keep' | 'stop'): void {
     for (const [k, s] of this.map) {
       const r = fn(k, s);
       if (r === 'stop') return;
-      if (r === 'drop') this.map.delete(k);
+      if (r === 'drop') this.delete(k);
     }
   }
 

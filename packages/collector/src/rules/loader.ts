@@ -7,8 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compileWhere, FilterError } from './filter.js';
-import { compileAllowlist, type AllowlistSpec } from './allowlist.js';
+import { compileWhere, FilterError, type Predicate } from './filter.js';
+import type { EcsFields } from '../model.js';
+import { compileAllowlist, type Allowlist, type AllowlistSpec } from './allowlist.js';
 import { RuleError, validateRule } from './schema.js';
 import type { CompiledRule, RuleSpec } from './types.js';
 
@@ -38,14 +39,52 @@ export function loadRuleSpecs(dir: string): RuleSpec[] {
   return specs;
 }
 
+const globals = new WeakMap<AllowlistSpec, Allowlist>();
+
+/** One compiled global allowlist per spec, shared by every rule (its answer is memoised per event). */
+function globalAllowlist(spec: AllowlistSpec): Allowlist {
+  let g = globals.get(spec);
+  if (!g) { g = compileAllowlist(spec); globals.set(spec, g); }
+  return g;
+}
+
+function ruleAllowlist(spec: RuleSpec, global: AllowlistSpec): Allowlist {
+  const g = globalAllowlist(global);
+  const a = spec.allowlist;
+  if (!a.addresses.length && !a.users.length && !a.hosts.length) return g;
+  const own = compileAllowlist(a);
+  return (f) => own(f) || g(f);
+}
+
+/**
+ * Rules often share a filter (the SSH rules select the same failures): identical `where`
+ * maps compile to one predicate that remembers its answer for the last event, so each
+ * event is tested once. Events' field objects are not mutated once offered to the engine.
+ */
+const shared = new Map<string, Predicate>();
+
+function compileShared(where: Record<string, unknown>, path: string): Predicate {
+  const key = JSON.stringify(where);
+  let p = shared.get(key);
+  if (!p) {
+    const test = compileWhere(where, path);
+    let lastF: EcsFields | null = null;
+    let lastR = false;
+    p = (f) => { if (f !== lastF) { lastF = f; lastR = test(f); } return lastR; };
+    if (shared.size > 1000) shared.clear();
+    shared.set(key, p);
+  }
+  return p;
+}
+
 export function compileRule(spec: RuleSpec, global: AllowlistSpec): CompiledRule {
   try {
     return {
       spec,
-      where: compileWhere(spec.where),
-      steps: spec.steps?.map((s, i) => compileWhere(s.where, `steps[${i}].where`)),
+      where: compileShared(spec.where, 'where'),
+      steps: spec.steps?.map((s, i) => compileShared(s.where, `steps[${i}].where`)),
       condition: spec.condition ? compileWhere(spec.condition, 'condition') : undefined,
-      allow: compileAllowlist(spec.allowlist, global),
+      allow: ruleAllowlist(spec, global),
       group: spec.groupBy.map((g) => g.split('|').map((s) => s.trim())),
     };
   } catch (e) {

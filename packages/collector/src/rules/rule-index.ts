@@ -30,25 +30,29 @@ export class RuleIndex {
     }
   }
 
-  /** Calls visit once per rule that may match fields `f` (stamp dedupes). */
-  forEach(f: Record<string, unknown>, stamp: number, visit: (rr: RuleRuntime) => void): void {
+  /** Fills `out` (cleared first) with each rule that may match fields `f`, once (stamp dedupes). */
+  collect(f: Record<string, unknown>, stamp: number, out: RuleRuntime[]): void {
+    out.length = 0;
     for (const fi of this.fields) {
       const v = f[fi.field];
       if (v === undefined || v === null) continue;
-      for (const rr of fi.whenPresent) if (rr.stamp !== stamp) { rr.stamp = stamp; visit(rr); }
+      add(fi.whenPresent, stamp, out);
       if (Array.isArray(v)) {
-        for (const e of v) offer(fi.byValue.get(String(e)), stamp, visit);
+        for (const e of v) add(fi.byValue.get(String(e)), stamp, out);
       } else {
-        offer(fi.byValue.get(typeof v === 'string' ? v : String(v)), stamp, visit);
+        add(fi.byValue.get(typeof v === 'string' ? v : String(v)), stamp, out);
       }
     }
-    for (const rr of this.always) if (rr.stamp !== stamp) { rr.stamp = stamp; visit(rr); }
+    add(this.always, stamp, out);
   }
 }
 
-function offer(list: RuleRuntime[] | undefined, stamp: number, visit: (rr: RuleRuntime) => void): void {
+function add(list: RuleRuntime[] | undefined, stamp: number, out: RuleRuntime[]): void {
   if (!list) return;
-  for (const rr of list) if (rr.stamp !== stamp) { rr.stamp = stamp; visit(rr); }
+  for (let i = 0; i < list.length; i++) {
+    const rr = list[i];
+    if (rr.stamp !== stamp) { rr.stamp = stamp; out.push(rr); }
+  }
 }
 
 function chooseHint(rr: RuleRuntime): IndexHint | null {

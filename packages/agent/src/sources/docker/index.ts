@@ -32,6 +32,7 @@ export function createDockerSource(cfg: DockerConfig): Source {
   let timer: NodeJS.Timeout | undefined;
   let connected = false, warned = false, stopped = false, round = 0;
   const pending = new Map<string, NodeJS.Timeout>();
+  const heard = new Set<string>(); // containers with an event since the last reconcile
 
   const emit = (events: Event[]) => { if (!stopped && events.length) ctx.emit(events); };
   const signature = (s: ContainerState) =>
@@ -80,13 +81,23 @@ export function createDockerSource(cfg: DockerConfig): Source {
   async function reconcile(full: boolean): Promise<void> {
     const list = await api.listContainers({ all: true });
     const seen = new Set<string>();
+    let unheard = false;
     for (const c of list) {
       seen.add(c.Id);
       const k = known.get(c.Id);
       const health = /\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1]?.replace('health: ', '') ?? 'none';
-      if (full || !k || k.state !== c.State || k.health !== health) await inspect(c.Id);
+      const changed = !k || k.state !== c.State || k.health !== health;
+      if (changed && !heard.has(c.Id)) unheard = true;
+      if (full || changed) await inspect(c.Id);
     }
-    for (const id of [...known.keys()]) if (!seen.has(id)) removed(id);
+    for (const id of [...known.keys()]) if (!seen.has(id)) { removed(id); if (!heard.has(id)) unheard = true; }
+    heard.clear();
+    // A change the event stream never told of: the stream may be stale (e.g. dockerd was
+    // replaced under it). Reopen it; `since` replays what was missed.
+    if (unheard && !full && connected) {
+      ctx.log.debug('docker change without an event; reopening the event stream');
+      stream?.reconnect();
+    }
   }
 
   async function sampleUsage(): Promise<void> {
@@ -134,6 +145,7 @@ export function createDockerSource(cfg: DockerConfig): Source {
         onEvent: (e) => {
           const ev = eventFromDocker(e);
           if (!ev) return;
+          heard.add(ev.id);
           emit([{ timeMs: Math.round((ev.timeNano ?? 0) / 1e6) || Date.now(), containerEvent: ev }]);
           if (ev.action === 'destroy') removed(ev.id); else inspectSoon(ev.id);
         },

@@ -80,6 +80,11 @@ export class EventStream {
     this.hooks.onEvent(e);
   }
 
+  /** Drops the current stream; run() reconnects and replays from `since` (duplicates skipped). */
+  reconnect(): void {
+    (this.current as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+  }
+
   stop(): void {
     this.stopped = true;
     const s = this.current as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
