@@ -53,10 +53,12 @@ export async function generateAuthLog(file, { lines = 20000, seed = 7, host = 'w
       yield [0, `sshd[${p}]: Connection closed by authenticating user ${user} ${ip} port ${pt} [preauth]`];
     }
   }
+  const made = new Map(); // attacker address -> attempts written so far
   function* attacker(ip, n, gap) {
     for (let i = 0; i < n; i++) {
       const invalid = r.next() < 0.5;
       yield* attempt(ip, invalid ? r.pick(GUESSES) : 'root', invalid);
+      made.set(ip, i + 1);
       yield [gap(), null];
     }
   }
@@ -131,6 +133,12 @@ export async function generateAuthLog(file, { lines = 20000, seed = 7, host = 'w
   out.write(buf);
   await new Promise((res, rej) => out.end((e) => (e ? rej(e) : res())));
   truth.lines = n;
+  // Attackers cut short by the end of the file (fewer than 5 attempts written) are neither
+  // attackers to find nor benign: they are listed apart.
+  truth.truncated = [...truth.fast, ...truth.slow].filter((ip) => (made.get(ip) ?? 0) < 5);
+  const cut = new Set(truth.truncated);
+  truth.fast = truth.fast.filter((ip) => !cut.has(ip));
+  truth.slow = truth.slow.filter((ip) => !cut.has(ip));
   return truth;
 }
 

@@ -40,6 +40,8 @@ export const MODULES: Array<() => Promise<{ default: CollectorModule }>> = [
   () => import('./alerts/module.js'),
   () => import('./feed/module.js'),
   () => import('./outputs/module.js'),
+  // rules after alerts: the engine applies its alert changes through alerts/registry.ts
+  () => import('./rules/module.js'),
   // compliance after alerts: it raises check state changes through the alerts service
   () => import('./compliance/module.js'),
 ];

@@ -56,18 +56,6 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
 
   const upgrades = new Map<string, UpgradeHandler>([['/ingest', ingest.handleUpgrade]]);
   const started: CollectorModule[] = [];
-  for (const load of MODULES) {
-    const mod = (await load()).default;
-    await mod.start(ctx, {
-      app,
-      onUpgrade: (path, handler) => { upgrades.set(path, handler); },
-      authenticate: (req, role) => core.auth.api(req, role),
-      watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
-      metrics: core.metrics,
-    });
-    started.push(mod);
-    log.info('module started', { module: mod.name });
-  }
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     core.auth.tag(req);
@@ -88,16 +76,10 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const retentionTimer = setInterval(runRetention, o.config.retention.interval);
   runRetention();
 
-  await app.listen({ host: o.host, port: o.port });
-  const port = (app.server.address() as AddressInfo).port;
-  const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
-  const url = `${https ? 'https' : 'http'}://${shownHost}:${port}`;
-  log.info('collector listening', { url, ingest: `${https ? 'wss' : 'ws'}://${shownHost}:${port}/ingest`, data: o.dataDir });
-
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     clearInterval(retentionTimer);
-    app.server.close();             // no new connections
+    if (app.server.listening) app.server.close(); // no new connections
     await ingest.close();           // sessions closed; nothing uncommitted was acked
     for (const mod of started.reverse()) {
       try { await mod.stop?.(); } catch (err) { log.error('module stop failed', { module: mod.name, error: (err as Error).message }); }
@@ -108,5 +90,28 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
     db.close();
     log.info('collector stopped');
   })());
+  try {
+    for (const load of MODULES) {
+      const mod = (await load()).default;
+      await mod.start(ctx, {
+        app,
+        onUpgrade: (path, handler) => { upgrades.set(path, handler); },
+        authenticate: (req, role) => core.auth.api(req, role),
+        watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
+        metrics: core.metrics,
+      });
+      started.push(mod);
+      log.info('module started', { module: mod.name });
+    }
+    await app.listen({ host: o.host, port: o.port });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `${https ? 'https' : 'http'}://${shownHost}:${port}`;
+  log.info('collector listening', { url, ingest: `${https ? 'wss' : 'ws'}://${shownHost}:${port}/ingest`, data: o.dataDir });
+
   return { url, port, ctx, core, stop };
 }

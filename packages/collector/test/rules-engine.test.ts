@@ -135,6 +135,9 @@ describe('alert lifecycle', () => {
     const later = run(e, Array.from({ length: 5 }, (_, i) => fail(5 * 3600 + i, '203.0.113.5')));
     expect(later).toMatchObject([{ change: 'opened', count: 5 }]);
     expect(later[0].id).not.toBe(first[0].id);
+    // ...and that new alert is the one the rest of the attack updates.
+    const more = run(e, Array.from({ length: 10 }, (_, i) => fail(5 * 3600 + 10 + i, '203.0.113.5')));
+    expect(more).toMatchObject([{ change: 'updated', id: later[0].id, count: 15 }]);
   });
   it('reports opened then resolved in order when both happen between drains', () => {
     const e = new RuleEngine([bruteForce({ resolve_after: '1m' })], { latenessMs: 0 });

@@ -5,6 +5,7 @@ import { compileWhere, FilterError, indexHints } from '../src/rules/filter.js';
 import { inCidr, parseCidr, parseIp } from '../src/rules/cidr.js';
 import { parseDuration } from '../src/rules/duration.js';
 import { compileAllowlist } from '../src/rules/allowlist.js';
+import { EventClock } from '../src/rules/event-time.js';
 
 const ev = {
   'event.category': ['authentication', 'session'], 'event.outcome': 'failure', 'process.name': 'sshd',
@@ -94,5 +95,19 @@ describe('parseDuration', () => {
     expect(parseDuration(30)).toBe(30_000);
     expect(parseDuration('soon')).toBeNull();
     expect(parseDuration('5 minutes')).toBeNull();
+  });
+});
+
+describe('EventClock', () => {
+  it('agrees with Date.parse on every shape, fast path or not', () => {
+    const c = new EventClock();
+    for (const s of ['2026-03-01T10:00:05.123Z', '2026-03-01T10:00:59Z', '2026-03-01T10:01:00.000Z', '2026-03-01T10:01:07.999Z',
+      '2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.000Z', '2026-03-01T10:00:05+02:00', '2026-03-01T10:00:5x.123Z',
+      '2026-03-01T10:00:05.1Z', 'yesterday', '']) {
+      const a = c.parse(s), b = Date.parse(s);
+      expect(Number.isNaN(a) ? 'NaN' : a, s).toBe(Number.isNaN(b) ? 'NaN' : b);
+    }
+    expect(c.parse(undefined)).toBeNaN();
+    expect(c.parse(12)).toBeNaN();
   });
 });

@@ -59,7 +59,7 @@ export class AlertBook {
       id, key: akey, key0: key, rule, group, count: f.count, firstTs: f.firstTs, lastTs: f.lastTs,
       head: f.evidence.slice(0, EVIDENCE_HALF), tail: f.evidence.slice(EVIDENCE_HALF).slice(-EVIDENCE_HALF), agent, status: 'open',
     };
-    this.alerts.touch(key, () => a);
+    this.alerts.set(key, a);
     this.open.add(a);
     this.opened++;
     this.enqueue(a, 'opened');

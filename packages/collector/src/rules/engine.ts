@@ -6,6 +6,7 @@
  * (live mode). Alert changes are drained as AlertUpdates after each batch.
  */
 import { AlertBook } from './alerts.js';
+import { EventClock } from './event-time.js';
 import { AbsenceBucket } from './buckets/absence.js';
 import { RuleIndex } from './rule-index.js';
 import { RuleRuntime } from './runtime.js';
@@ -41,9 +42,7 @@ export class RuleEngine {
   private stamp = 0;
   private readonly hits: RuleRuntime[] = [];
   private started = false;
-  /** Consecutive log lines often share a timestamp: parse it once. */
-  private lastStampText: unknown = undefined;
-  private lastStampMs = NaN;
+  private readonly clock = new EventClock();
   private readonly lateness: number;
 
   constructor(rules: CompiledRule[], private readonly opts: EngineOptions = {}) {
@@ -75,13 +74,7 @@ export class RuleEngine {
   }
 
   ingest(ev: RuleEvent): void {
-    const stampText = ev.fields['@timestamp'];
-    let ts: number;
-    if (stampText === this.lastStampText) ts = this.lastStampMs;
-    else {
-      ts = Date.parse(stampText as string);
-      this.lastStampText = stampText; this.lastStampMs = ts;
-    }
+    const ts = this.clock.parse(ev.fields['@timestamp']);
     if (Number.isNaN(ts)) return;
     const now = this.opts.now;
     if (ts > this.maxTs && (!now || ts <= now() + (this.opts.maxFutureMs ?? 300_000))) {

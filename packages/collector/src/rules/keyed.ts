@@ -34,6 +34,18 @@ export class KeyedState<S> {
     return s;
   }
 
+  /** Stores `s` as the key's state (replacing any), most recently used. */
+  set(key: string, s: S): void {
+    if (this.map.has(key)) this.map.delete(key);
+    else if (this.map.size >= this.max) {
+      const oldest = this.map.keys().next().value as string;
+      this.delete(oldest);
+      this.evictions++;
+    }
+    this.map.set(key, s);
+    this.last = key;
+  }
+
   delete(key: string): void { this.map.delete(key); if (key === this.last) this.last = null; }
 
   /** Visits keys oldest-touched first; the callback returns 'drop', 'keep' or 'stop'. */

@@ -18,8 +18,8 @@ const STEPS: MigrationStep[] = [
      fields TEXT NOT NULL);
    CREATE INDEX IF NOT EXISTS events_agent_id ON events (agent, id);
    CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
-   CREATE INDEX IF NOT EXISTS events_source_ip ON events (source_ip);
-   CREATE INDEX IF NOT EXISTS events_user_name ON events (user_name);
+   CREATE INDEX IF NOT EXISTS events_source_ip ON events (source_ip) WHERE source_ip IS NOT NULL;
+   CREATE INDEX IF NOT EXISTS events_user_name ON events (user_name) WHERE user_name IS NOT NULL;
    CREATE INDEX IF NOT EXISTS events_kind_ts ON events (kind, ts);
    CREATE TABLE IF NOT EXISTS event_totals (kind TEXT PRIMARY KEY, n INTEGER NOT NULL);
    INSERT OR IGNORE INTO event_totals (kind, n) VALUES
