@@ -1,11 +1,13 @@
 /**
  * The collector config's sections: section name → validator. Adding a section is one
  * entry here (its module owns the validator and reads ctx.config[name] at start).
- * Sections marked "unchecked" belong to modules that have not declared a schema yet;
- * their owners replace `anyMapping` with a real validator.
+ * A key outside these sections, or a bad value inside one, exits 2 naming its path.
  */
-import { anyMapping, boolean, bytes, duration, object, optional, string, type Validator } from './validate.js';
+import { boolean, bytes, duration, object, optional, string, type Validator } from './validate.js';
 import { complianceSection } from '../compliance/settings.js';
+import { validateOutputs } from '../outputs/config.js';
+import { feedSection } from '../feed/module.js';
+import { rulesSection } from '../rules/config.js';
 
 export const SECTIONS: Record<string, Validator> = {
   /** Event retention by age of ingestion and by database size. */
@@ -25,11 +27,12 @@ export const SECTIONS: Record<string, Validator> = {
   }),
   /** Compliance checks: interval, grace, report_time, history, dir, per-check overrides. */
   compliance: complianceSection,
-  // Unchecked until their modules declare schemas:
-  rules: anyMapping,
-  outputs: anyMapping,
-  telemetry: anyMapping,
-  feed: anyMapping,
+  /** Webhooks (json|slack) routed by severity and rule, grouping, retries, escalation. */
+  outputs: validateOutputs,
+  /** Live feed: entries kept for resuming, heartbeat period, stall limit. */
+  feed: feedSection,
+  /** Detection rules: folder, global allowlist, lateness, idle watermark, watch for changes. */
+  rules: rulesSection,
 };
 
 export interface CoreConfig {

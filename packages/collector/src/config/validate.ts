@@ -61,9 +61,6 @@ export const bytes: Validator<number> = (v, path) => {
   return Math.round(Number(m[1]) * unit);
 };
 
-/** Any mapping, unchecked: for sections whose module has not declared a schema yet. */
-export const anyMapping: Validator<Record<string, unknown>> = (v, path) => {
-  if (v === null || v === undefined) return {};
   if (!isObject(v)) throw new ConfigError(path, 'expected a mapping');
   return v;
 };

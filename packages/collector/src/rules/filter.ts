@@ -41,7 +41,7 @@ export function compileWhere(where: unknown, path = 'where'): Predicate {
         parts.push((f) => {
           const v = f[key];
           if (v === undefined || v === null) return test(undefined);
-          if (Array.isArray(v)) { for (const e of v) if (test(e)) return true; return false; }
+          if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) if (test(v[i])) return true; return false; }
           return test(v);
         });
       }

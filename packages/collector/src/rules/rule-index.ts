@@ -38,7 +38,7 @@ export class RuleIndex {
       if (v === undefined || v === null) continue;
       add(fi.whenPresent, stamp, out);
       if (Array.isArray(v)) {
-        for (const e of v) add(fi.byValue.get(String(e)), stamp, out);
+        for (let i = 0; i < v.length; i++) { const e = v[i]; add(fi.byValue.get(typeof e === 'string' ? e : String(e)), stamp, out); }
       } else {
         add(fi.byValue.get(typeof v === 'string' ? v : String(v)), stamp, out);
       }
