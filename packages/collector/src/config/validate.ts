@@ -60,7 +60,3 @@ export const bytes: Validator<number> = (v, path) => {
   if (!m || !unit) throw new ConfigError(path, 'expected a size like 500MB or 1GiB');
   return Math.round(Number(m[1]) * unit);
 };
-
-  if (!isObject(v)) throw new ConfigError(path, 'expected a mapping');
-  return v;
-};
