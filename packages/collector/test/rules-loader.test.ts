@@ -9,6 +9,7 @@ import { loadRuleset, loadRuleSpecs } from '../src/rules/loader.js';
 import { runRuleCases } from '../src/rules/cases.js';
 import { DEFAULT_GLOBAL_ALLOWLIST } from '../src/rules/allowlist.js';
 import { RULESET_DIR } from '../src/paths.js';
+import { rulesSection } from '../src/rules/config.js';
 
 const BUILTIN = join(RULESET_DIR, 'detections');
 const dirs: string[] = [];
@@ -87,5 +88,15 @@ cases:
     ]);
     unlinkSync(join(d, 'ssh-brute-force.cases.yaml'));
     expect(runRuleCases(d).failures).toContain('ssh-brute-force: missing cases file ssh-brute-force.cases.yaml');
+  });
+});
+
+describe('collector config rules section', () => {
+  it('defaults to the built-in folder and a loopback allowlist, and names a bad key', () => {
+    expect(rulesSection(undefined, 'rules')).toMatchObject({ dir: BUILTIN, lateness: 5000, idle: 5000, watch: true, allowlist: { addresses: ['127.0.0.0/8', '::1'] } });
+    expect(rulesSection({ dir: '/x', lateness: '30s', allowlist: { addresses: ['10.0.0.0/8'] } }, 'rules')).toMatchObject({ dir: '/x', lateness: 30_000, allowlist: { addresses: ['10.0.0.0/8'], users: [] } });
+    expect(() => rulesSection({ allowlist: { adresses: [] } }, 'rules')).toThrow('rules.allowlist.adresses: unknown key (use addresses, users, hosts)');
+    expect(() => rulesSection({ idle: 'soon' }, 'rules')).toThrow(/rules\.idle: expected a duration/);
+    expect(() => rulesSection({ folder: '/x' }, 'rules')).toThrow(/rules\.folder: unknown key/);
   });
 });

@@ -14,7 +14,9 @@ export const DEFAULT_GLOBAL_ALLOWLIST: AllowlistSpec = { addresses: ['127.0.0.0/
 
 export type Allowlist = (f: EcsFields) => boolean;
 
-export class AllowlistError extends Error {}
+export class AllowlistError extends Error {
+  constructor(readonly path: string, readonly detail: string) { super(`${path}: ${detail}`); }
+}
 
 export function compileAllowlist(...specs: AllowlistSpec[]): Allowlist {
   const cidrs: Cidr[] = [];
@@ -59,10 +61,10 @@ export function compileAllowlist(...specs: AllowlistSpec[]): Allowlist {
 export function parseAllowlist(v: unknown, where: string): AllowlistSpec {
   const out: AllowlistSpec = { addresses: [], users: [], hosts: [] };
   if (v === undefined || v === null) return out;
-  if (typeof v !== 'object' || Array.isArray(v)) throw new AllowlistError(`${where}: expected a map with addresses, users, hosts`);
+  if (typeof v !== 'object' || Array.isArray(v)) throw new AllowlistError(where, 'expected a map with addresses, users, hosts');
   for (const [k, list] of Object.entries(v as Record<string, unknown>)) {
-    if (k !== 'addresses' && k !== 'users' && k !== 'hosts') throw new AllowlistError(`${where}.${k}: unknown key (use addresses, users, hosts)`);
-    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) throw new AllowlistError(`${where}.${k}: expected a list of strings`);
+    if (k !== 'addresses' && k !== 'users' && k !== 'hosts') throw new AllowlistError(`${where}.${k}`, 'unknown key (use addresses, users, hosts)');
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) throw new AllowlistError(`${where}.${k}`, 'expected a list of strings');
     out[k] = list as string[];
   }
   return out;

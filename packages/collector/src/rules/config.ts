@@ -20,7 +20,7 @@ export interface RulesConfig {
 const allowlist: Validator<AllowlistSpec> = (v, path) => {
   if (v === undefined || v === null) return DEFAULT_GLOBAL_ALLOWLIST;
   try { return parseAllowlist(v, path); } catch (e) {
-    if (e instanceof AllowlistError) throw new ConfigError(path, e.message.slice(path.length + 2));
+    if (e instanceof AllowlistError) throw new ConfigError(e.path, e.detail);
     throw e;
   }
 };
