@@ -14,9 +14,17 @@ export type Validator<T = unknown> = (value: unknown, path: string) => T;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** An object with known keys; any other key is an error. Missing keys are passed undefined. */
+/** Objects this module already normalised: validating one again returns it unchanged. */
+const normalised = new WeakSet<object>();
+
+/**
+ * An object with known keys; any other key is an error. Missing keys are passed undefined.
+ * Idempotent: a section validated by the config loader and again by its module stays as
+ * it was (durations are not scaled twice).
+ */
 export function object<S extends Record<string, Validator>>(shape: S): Validator<{ [K in keyof S]: ReturnType<S[K]> }> {
   return (value, path) => {
+    if (isObject(value) && normalised.has(value)) return value as { [K in keyof S]: ReturnType<S[K]> };
     if (value === null || value === undefined) value = {};
     if (!isObject(value)) throw new ConfigError(path, 'expected a mapping');
     for (const key of Object.keys(value)) {
@@ -24,6 +32,7 @@ export function object<S extends Record<string, Validator>>(shape: S): Validator
     }
     const out: Record<string, unknown> = {};
     for (const [key, check] of Object.entries(shape)) out[key] = check(value[key], path ? `${path}.${key}` : key);
+    normalised.add(out);
     return out as { [K in keyof S]: ReturnType<S[K]> };
   };
 }
