@@ -1,24 +1,24 @@
 /**
- * `vigil rules test [--rules DIR]`: runs every detection rule's cases (beside each rule:
- * <id>.cases.yaml, see src/rules/cases.ts) and the decoders' cases (src/decoders/cases.ts,
- * when present), printing one line per failing case; exit 1 if any fails, 2 on bad usage.
- * DIR is a detections folder, or a ruleset root holding detections/ and decoders/.
+ * `vigil rules test [--rules DIR]`: runs every detection rule's cases (<id>.cases.yaml
+ * beside each rule), every decoder's cases and every compliance check's cases, printing
+ * one line per failing case; exit 1 if any fails, 2 on bad usage. DIR is a detections
+ * folder, or a ruleset root holding detections/, decoders/ and compliance/.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, UsageError } from './args.js';
 import { RULESET_DIR } from '../paths.js';
 import { runRuleCases } from '../rules/cases.js';
+import { runDecoderCases } from '../decoders/cases.js';
+import { runComplianceCases } from '../compliance/cases.js';
 
 const HELP = `usage: vigil rules test [--rules DIR]
 
-Runs every detection rule's test cases and every decoder's test cases; prints each failing
-case and exits 1 if any fails.
-  --rules DIR   detections folder, or a ruleset root with detections/ and decoders/
+Runs every detection rule's, decoder's and compliance check's test cases; prints each
+failing case and exits 1 if any fails.
+  --rules DIR   detections folder, or a ruleset root with detections/, decoders/, compliance/
                 (default: the built-in ruleset)
 `;
-
-type DecoderCases = (dir: string) => { passed: number; failures: string[] } | Promise<{ passed: number; failures: string[] }>;
 
 export async function run(argv: string[]): Promise<number> {
   let dir: string;
@@ -35,35 +35,20 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const detections = existsSync(join(dir, 'detections')) ? join(dir, 'detections') : dir;
-  // runDecoderCases takes a ruleset root (it reads <root>/decoders).
-  const decoderRoot = existsSync(join(dir, 'decoders')) ? dir : RULESET_DIR;
+  // A detections folder alone is checked with the built-in decoders and compliance checks.
+  const root = (sub: string) => (existsSync(join(dir, sub)) ? dir : RULESET_DIR);
   const failures: string[] = [];
-  const r = runRuleCases(detections);
-  failures.push(...r.failures.map((f) => `rule ${f}`));
-  let decoderPassed = 0;
-  const runDecoderCases = await loadDecoderCases();
-  if (runDecoderCases) {
+  const count = (label: string, run: () => { passed: number; failures: string[] }): number => {
     try {
-      const d = await runDecoderCases(decoderRoot);
-      decoderPassed = d.passed;
-      failures.push(...d.failures.map((f) => `decoder ${f}`));
-    } catch (e) { failures.push(`decoder cases: ${(e as Error).message}`); }
-  } else {
-    process.stderr.write('vigil rules: decoder cases unavailable in this build (src/decoders/cases.ts missing)\n');
-  }
+      const r = run();
+      failures.push(...r.failures.map((f) => `${label} ${f}`));
+      return r.passed;
+    } catch (e) { failures.push(`${label} cases: ${(e as Error).message}`); return 0; }
+  };
+  const rules = count('rule', () => runRuleCases(detections));
+  const decoders = count('decoder', () => runDecoderCases(root('decoders')));
+  const compliance = count('compliance', () => runComplianceCases(root('compliance')));
   for (const f of failures) process.stdout.write(`FAIL ${f}\n`);
-  process.stdout.write(`${r.passed} rule case(s) passed, ${decoderPassed} decoder case(s) passed, ${failures.length} failure(s)\n`);
+  process.stdout.write(`${rules} rule, ${decoders} decoder and ${compliance} compliance case(s) passed, ${failures.length} failure(s)\n`);
   return failures.length ? 1 : 0;
-}
-
-/** The decoders' case runner, if that module exists yet (guarded: another engineer's file). */
-async function loadDecoderCases(): Promise<DecoderCases | null> {
-  const spec = '../decoders/cases.js';
-  try {
-    const mod = (await import(spec)) as { runDecoderCases?: DecoderCases };
-    return typeof mod.runDecoderCases === 'function' ? mod.runDecoderCases : null;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return null;
-    throw e;
-  }
 }
