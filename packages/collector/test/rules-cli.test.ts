@@ -73,9 +73,11 @@ describe('vigil replay', () => {
 });
 
 describe('vigil rules test', () => {
-  it('passes on the built-in ruleset (rules and decoders)', () => {
+  it('passes on the built-in ruleset (rules, decoders and compliance checks)', () => {
     const r = vigil('rules', 'test');
-    expect(r.stdout).toMatch(/\d+ rule case\(s\) passed, \d+ decoder case\(s\) passed, 0 failure\(s\)/);
+    const m = /(\d+) rule, (\d+) decoder and (\d+) compliance case\(s\) passed, 0 failure\(s\)/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(m!.slice(1).map(Number).every((n) => n > 0)).toBe(true);
     expect(r.status).toBe(0);
   });
   it('exits 1 naming each failing case', () => {
