@@ -52,6 +52,7 @@ export async function replayFiles(files: string[], opts: ReplayOptions): Promise
       const fields = decoder.decode(text, { readTimeMs, path, offset });
       fields['log.file.path'] = path;
       fields['log.offset'] = offset;
+      fields['vigil.type'] = opts.type; // as ingest sets it: rules select log types by it
       if (fields['vigil.unparsed']) sum.unparsed++; else sum.decoded++;
       opts.onEvent?.(fields);
       engine.ingest({ id: many ? `${path}:${offset}` : offset, fields });
