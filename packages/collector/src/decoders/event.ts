@@ -1,25 +1,38 @@
 /**
- * Small shared helpers for every decoder: the RFC 3339 stamp of an event (cached for the
- * last second seen), the unparsed-line event, and trimming the line ending off raw text.
+ * Small shared helpers for every decoder: the RFC 3339 stamp of an event (the text up to
+ * the minute cached, seconds and milliseconds from tables, the whole string reused for a
+ * repeated millisecond), the unparsed-line event, and trimming the line ending off raw text.
  */
 import type { EcsFields } from '../model.js';
 
-let lastSec = NaN;
-let lastPrefix = '';
+let lastMin = NaN;
+let minPrefix = '';
+let lastMs = NaN;
+let lastIso = '';
 const MS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const SS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+/** `SS.000Z` for whole seconds, the usual case for syslog stamps. */
+const SS0 = SS.map((s) => `${s}.000Z`);
 
 /** RFC 3339 with ms for `ms`, or for `fallbackMs` when ms is not a usable time. */
 export function isoTime(ms: number, fallbackMs: number): string {
   let t = ms;
   if (!Number.isFinite(t) || t < -62135596800000 || t > 253402300799999) t = fallbackMs;
   if (!Number.isFinite(t)) t = Date.now();
-  const sec = Math.floor(t / 1000);
-  if (sec !== lastSec) {
-    const iso = new Date(sec * 1000).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z (or a ±YYYYYY year)
-    lastPrefix = iso.slice(0, iso.length - 4);
-    lastSec = sec;
+  t = Math.floor(t);
+  if (t === lastMs) return lastIso; // the same instance: consumers compare it cheaply
+  const min = Math.floor(t / 60_000);
+  if (min !== lastMin) {
+    const iso = new Date(min * 60_000).toISOString(); // YYYY-MM-DDTHH:MM:00.000Z (or a ±YYYYYY year)
+    minPrefix = iso.slice(0, iso.length - 7);
+    lastMin = min;
   }
-  return `${lastPrefix}${MS3[Math.floor(t - sec * 1000)]}Z`;
+  const rem = t - min * 60_000;
+  const sec = Math.floor(rem / 1000);
+  const milli = rem - sec * 1000;
+  lastMs = t;
+  lastIso = milli === 0 ? minPrefix + SS0[sec] : minPrefix + SS[sec] + '.' + MS3[milli] + 'Z';
+  return lastIso;
 }
 
 export function stripEol(text: string): string {

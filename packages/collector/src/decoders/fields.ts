@@ -2,6 +2,7 @@
  * Writes a matched pattern into an event: its constant fields (arrays copied, so events
  * never share them) and its captures, coerced by ECS key: addresses through setSource,
  * ports, pids and counts to numbers, `backup.size` to bytes, `event.duration` to ns.
+ * The coercion of each capture is decided once per pattern (coercionOf), not per line.
  */
 import type { EcsFields } from '../model.js';
 import { setSource } from './address.js';
@@ -11,30 +12,53 @@ import { parseDuration, parseSize } from './units.js';
 
 const NUMERIC = new Set(['vigil.failures', 'vigil.pam.failures', 'source.port', 'process.pid', 'vigil.repeat', 'vigil.attempts', 'process.exit_code']);
 
+/** How a capture is written: 0 ignored, 1 text, 2 address, 3 time, 4 number, 5 size, 6 duration. */
+export type Coercion = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+
+export function coercionOf(key: string): Coercion {
+  if (key === '') return 0;
+  if (key === 'source.address') return 2;
+  if (key === '@timestamp') return 3;
+  if (NUMERIC.has(key)) return 4;
+  if (key === 'backup.size') return 5;
+  if (key === 'event.duration') return 6;
+  return 1;
+}
+
+function write(out: EcsFields, key: string, how: Coercion, value: string): void {
+  switch (how) {
+    case 1: out[key] = value; return;
+    case 2: setSource(out, value); return;
+    case 3: {
+      const st = parseIso(value);
+      if (st && Number.isFinite(st.ms)) out[key] = new Date(st.ms).toISOString();
+      return;
+    }
+    case 4: {
+      const n = Number(value);
+      if (Number.isFinite(n)) out[key] = n;
+      return;
+    }
+    case 5: { const b = parseSize(value); if (b !== undefined) out[key] = b; return; }
+    case 6: { const d = parseDuration(value); if (d !== undefined) out[key] = d; return; }
+    default:
+  }
+}
+
 export function setField(out: EcsFields, key: string, value: string): void {
-  if (key === 'source.address') { setSource(out, value); return; }
-  if (key === '@timestamp') {
-    const st = parseIso(value);
-    if (st && Number.isFinite(st.ms)) out[key] = new Date(st.ms).toISOString();
-    return;
-  }
-  if (NUMERIC.has(key)) {
-    const n = Number(value);
-    if (value !== '' && Number.isFinite(n)) out[key] = n;
-    return;
-  }
-  if (key === 'backup.size') { const b = parseSize(value); if (b !== undefined) out[key] = b; return; }
-  if (key === 'event.duration') { const d = parseDuration(value); if (d !== undefined) out[key] = d; return; }
-  out[key] = value;
+  if (value !== '') write(out, key, coercionOf(key), value);
 }
 
 export function applyPattern(out: EcsFields, p: CompiledPattern, m: RegExpExecArray): void {
-  for (const [k, v] of p.fields) out[k] = Array.isArray(v) ? v.slice() : v;
-  const keys = p.keys;
+  const fk = p.fieldKeys, fv = p.fieldValues;
+  for (let i = 0; i < fk.length; i++) {
+    const v = fv[i];
+    out[fk[i]] = Array.isArray(v) ? v.slice() : v;
+  }
+  const keys = p.keys, how = p.coerce;
   for (let i = 0; i < keys.length; i++) {
-    const k = keys[i];
     const v = m[i + 1];
-    if (k !== '' && v !== undefined && v !== '') setField(out, k, v);
+    if (how[i] !== 0 && v !== undefined && v !== '') write(out, keys[i], how[i], v);
   }
   out['vigil.decoder'] = p.id;
 }

@@ -20,7 +20,29 @@ export interface SyslogPrefix {
   matched: boolean;
 }
 
+/** Recent strings of one kind (host names, program tags): a repeat is reused, not sliced. */
+class Recent {
+  private readonly items: string[] = [];
+  private next = 0;
+
+  /** s[start..end) as a string, the same instance as last time when seen recently. */
+  get(s: string, start: number, end: number): string {
+    const n = end - start;
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      if (it.length === n && s.startsWith(it, start)) return it;
+    }
+    const v = s.slice(start, end);
+    if (items.length < 8) items.push(v);
+    else { items[this.next] = v; this.next = (this.next + 1) & 7; }
+    return v;
+  }
+}
+
 export class PrefixParser {
+  private readonly hosts = new Recent();
+  private readonly programs = new Recent();
   private lastKey = '';
   private lastRead = NaN;
   private lastMs = 0;
@@ -87,7 +109,7 @@ export class PrefixParser {
       // Without a stamp only `name[pid]:` is taken as a tag (`word:` is too common in text).
       if (!isTag(s, j, sp) || s.charCodeAt(sp - 2) !== 93) return;
     } else if (!isTag(s, j, sp)) {
-      out.host = s.slice(j, sp);
+      out.host = this.hosts.get(s, j, sp);
       out.matched = true;
       j = sp;
       while (s.charCodeAt(j) === 32) j++;
@@ -106,11 +128,11 @@ export class PrefixParser {
   private tag(s: string, j: number, colon: number, out: SyslogPrefix): void {
     const lb = s.lastIndexOf('[', colon);
     if (lb > j && s.charCodeAt(colon - 1) === 93) {
-      out.program = s.slice(j, lb);
+      out.program = this.programs.get(s, j, lb);
       const pid = digits(s, lb + 1, colon - 2 - lb);
       out.pid = pid >= 0 && colon - 2 - lb > 0 ? pid : NaN;
     } else {
-      out.program = s.slice(j, colon);
+      out.program = this.programs.get(s, j, colon);
     }
   }
 

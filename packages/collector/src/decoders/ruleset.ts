@@ -8,10 +8,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { coercionOf, type Coercion } from './fields.js';
+import { firstChars } from './first-chars.js';
 import { captureNames } from './regex-groups.js';
 
 /** How a line counts for sshd connection accounting (see ruleset/decoders/README.md). */
-export type SshRole = 'attempt' | 'announce' | 'restate';
+export type SshRole = 'attempt' | 'announce' | 'restate' | 'echo';
+const SSH_ROLES = ['attempt', 'announce', 'restate', 'echo'];
 
 export interface CompiledPattern {
   /** `<file name>/<pattern id>`, written to vigil.decoder. */
@@ -21,7 +24,14 @@ export interface CompiledPattern {
   regex: RegExp;
   /** ECS key for capture group k+1, or '' to ignore it. */
   keys: string[];
+  /** How each capture is written (parallel to keys; 0 = ignored). */
+  coerce: Coercion[];
   fields: Array<[string, unknown]>;
+  /** The constant fields again, as parallel arrays (the hot path's form). */
+  fieldKeys: string[];
+  fieldValues: unknown[];
+  /** Char codes a matching text can start with, or null when any. */
+  first: Set<number> | null;
   ssh?: SshRole;
 }
 
@@ -107,13 +117,15 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
     throw new RulesetError(`${file}: pattern ${id}: ${(err as Error).message}`);
   }
   const keys = captureNames(source).map((g) => (g === '' ? '' : map[g] ?? g.replace(/__/g, '\0').replace(/_/g, '.').replace(/\0/g, '_')));
-  if (p.ssh !== undefined && !['attempt', 'announce', 'restate'].includes(p.ssh)) {
-    throw new RulesetError(`${file}: pattern ${id}: ssh must be attempt, announce or restate`);
+  if (p.ssh !== undefined && !SSH_ROLES.includes(p.ssh)) {
+    throw new RulesetError(`${file}: pattern ${id}: ssh must be attempt, announce, restate or echo`);
   }
+  const fields = Object.entries(p.fields ?? {});
   return {
-    id, regex, keys, ssh: p.ssh,
+    id, regex, keys, ssh: p.ssh, coerce: keys.map(coercionOf),
     starts: list(p.starts), contains: list(p.contains),
-    fields: Object.entries(p.fields ?? {}),
+    fields, fieldKeys: fields.map((f) => f[0]), fieldValues: fields.map((f) => f[1]),
+    first: firstChars(source),
   };
 }
 

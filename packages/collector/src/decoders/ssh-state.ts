@@ -1,9 +1,9 @@
 /**
- * Per-stream sshd connection state (host + sshd pid), LRU-bounded: remembers where each
+ * Per-stream sshd connection state (host + sshd pid), bounded: remembers where each
  * connection came from so address-less lines inherit it, and counts authentication
  * attempts so that restating lines do not count again. Invariant per connection:
- * attempts counted = max(attempt lines incl. repeats, 1 if any failure trace at all).
- * See ruleset/decoders/README.md for the rule in words.
+ * attempts counted = max(attempt lines incl. repeats, 1 if any failure trace at all),
+ * counted against the IP once one is known. See ruleset/decoders/README.md.
  */
 import type { EcsFields } from '../model.js';
 import type { SshRole } from './ruleset.js';
@@ -22,26 +22,33 @@ interface Conn {
 /** A pid seen again after this long is a new connection (pids get reused). */
 const STALE_MS = 10 * 60_000;
 
-export class SshConnections {
-  private readonly conns = new Map<string, Conn>();
-  private lastKey = '';
+export type ConnKey = string | number;
 
-  constructor(private readonly max = 4096) {}
+/**
+ * Bounded by two generations of max/2 connections each: new and touched connections go to
+ * the young one; when it is full it becomes the old one and the previous old one is
+ * dropped. So every connection touched within the last max/2 new ones is remembered, at
+ * O(1) per line (no LRU reordering, no sweeps over a Map's deleted slots).
+ */
+export class SshConnections {
+  private young = new Map<ConnKey, Conn>();
+  private old = new Map<ConnKey, Conn>();
+  private readonly half: number;
+
+  constructor(max = 4096) { this.half = Math.max(1, max >> 1); }
 
   /** Inherit or remember the source, and set vigil.attempts on failure events. */
-  apply(key: string, ev: EcsFields, role: SshRole | undefined, repeat: number, tsMs: number): void {
-    let c = this.conns.get(key);
-    if (c && Number.isFinite(tsMs) && Math.abs(tsMs - c.lastMs) > STALE_MS) c = undefined;
-    if (!c) {
-      c = { reported: 0, counted: 0, lastMs: tsMs };
-      this.conns.delete(key);
-      this.conns.set(key, c);
-      if (this.conns.size > this.max) this.conns.delete(this.conns.keys().next().value as string);
-    } else if (key !== this.lastKey) {
-      this.conns.delete(key); // refresh its LRU position (consecutive lines of one connection skip this)
-      this.conns.set(key, c);
+  apply(key: ConnKey, ev: EcsFields, role: SshRole | undefined, repeat: number, tsMs: number): void {
+    let c = this.young.get(key);
+    if (c === undefined) {
+      c = this.old.get(key);
+      if (c !== undefined) { this.old.delete(key); this.keep(key, c); }
     }
-    this.lastKey = key;
+    if (c !== undefined && Number.isFinite(tsMs) && Math.abs(tsMs - c.lastMs) > STALE_MS) c = undefined;
+    if (c === undefined) {
+      c = { ip: undefined, address: undefined, port: undefined, reported: 0, counted: 0, lastMs: tsMs };
+      this.keep(key, c);
+    }
     if (Number.isFinite(tsMs)) c.lastMs = tsMs;
 
     const ip = ev['source.ip'] as string | undefined;
@@ -59,15 +66,28 @@ export class SshConnections {
       ev['source.address'] = c.address;
     }
 
-    if (ev['event.outcome'] !== 'failure' || role === undefined) return;
+    if (role === undefined || ev['event.outcome'] !== 'failure') return;
     let n: number;
     if (role === 'attempt') {
       c.reported += repeat;
-      n = Math.max(0, c.reported - c.counted);
+      n = c.reported > c.counted ? c.reported - c.counted : 0;
+    } else if (role === 'echo' && c.ip === undefined) {
+      // PAM's copy inside sshd, before sshd reports the attempt with the address: the
+      // attempt stays pending (counted stays 0) for the connection's next failure line.
+      n = 0;
     } else {
       n = c.counted === 0 ? 1 : 0;
     }
     c.counted += n;
     ev['vigil.attempts'] = n;
+  }
+
+  /** Files `c` under `key` in the young generation, rotating generations when it is full. */
+  private keep(key: ConnKey, c: Conn): void {
+    this.young.set(key, c);
+    if (this.young.size >= this.half) {
+      this.old = this.young;
+      this.young = new Map();
+    }
   }
 }

@@ -9,11 +9,18 @@ import type { DecodeMeta, StreamDecoder } from './index.js';
 import { applyPattern } from './fields.js';
 import { isoTime, stripEol, unparsed } from './event.js';
 import { PrefixParser, type SyslogPrefix } from './prefix.js';
-import { firstMatch, type CompiledPattern, type CompiledRuleset } from './ruleset.js';
-import { SshConnections } from './ssh-state.js';
+import { PatternTable } from './pattern-table.js';
+import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
+import { SshConnections, type ConnKey } from './ssh-state.js';
 
 const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth']);
 const MAX_PROGRAMS = 1000;
+
+/** What a program tag means, worked out once per tag. */
+interface ProgramInfo { base: string; sshd: boolean; table: PatternTable }
+
+/** One table per distinct pattern list (shared by every stream of a ruleset). */
+const tables = new WeakMap<CompiledPattern[], PatternTable>();
 
 /** `sshd(pam_unix)` → `sshd`, `/usr/sbin/sshd` → `sshd`. */
 export function programBase(program: string): string {
@@ -30,7 +37,9 @@ export class SyslogDecoder implements StreamDecoder {
   private readonly pre: SyslogPrefix = { tsMs: NaN, host: '', program: '', pid: NaN, msg: '', matched: false };
   private readonly sshd = new SshConnections();
   private readonly local = new SshConnections(1024);
-  private readonly byProgram = new Map<string, CompiledPattern[]>();
+  private readonly programs = new Map<string, ProgramInfo>();
+  /** The first host seen: its sshd connections are keyed by pid alone. */
+  private mainHost: string | undefined;
 
   constructor(private readonly rs: CompiledRuleset) {}
 
@@ -65,7 +74,8 @@ export class SyslogDecoder implements StreamDecoder {
 
     const out: EcsFields = { '@timestamp': isoTime(tsMs, meta.readTimeMs), message: msg, 'event.kind': 'event' };
     if (host) out['host.name'] = host;
-    const base = program ? programBase(program) : '';
+    const info = this.programInfo(program);
+    const base = info.base;
     if (base) out['process.name'] = base;
     if (base !== program) out['log.syslog.appname'] = program;
     if (pid === pid) out['process.pid'] = pid; // not NaN
@@ -83,14 +93,17 @@ export class SyslogDecoder implements StreamDecoder {
       }
     }
 
-    const hit = firstMatch(this.patternsFor(base, program), body);
-    if (hit) applyPattern(out, hit.p, hit.m);
+    const table = info.table;
+    const hit = table.match(body);
+    if (hit !== null) applyPattern(out, hit, table.lastMatch!);
     else if (matched) out['vigil.decoder'] = 'syslog';
     else out['vigil.unparsed'] = true;
 
-    const role = hit?.p.ssh;
-    if (SSHD.has(base)) {
-      this.sshd.apply(`${host}\0${pid}`, out, role, repeat, tsMs);
+    const role = hit?.ssh;
+    if (info.sshd) {
+      if (this.mainHost === undefined) this.mainHost = host;
+      const key: ConnKey = host === this.mainHost ? pid : `${host}\0${pid}`;
+      this.sshd.apply(key, out, role, repeat, tsMs);
     } else if (role !== undefined && out['event.outcome'] === 'failure') {
       const who = pid === pid ? String(pid) : String(out['user.name'] ?? '');
       const n = Number(out['vigil.failures'] ?? repeat);
@@ -103,16 +116,23 @@ export class SyslogDecoder implements StreamDecoder {
     return out;
   }
 
-  /** This program's patterns then the any-program ones (cached per program tag). */
-  private patternsFor(base: string, program: string): CompiledPattern[] {
-    let list = this.byProgram.get(program);
-    if (list) return list;
+  /** The tag's base name, whether it is sshd, and its patterns then the any-program ones. */
+  private programInfo(program: string): ProgramInfo {
+    let info = this.programs.get(program);
+    if (info !== undefined) return info;
+    const base = program ? programBase(program) : '';
     const own = program === ''
       ? this.rs.noProgram
       : this.rs.byProgram.get(program.toLowerCase()) ?? this.rs.byProgram.get(base.toLowerCase()) ?? [];
-    list = own.length ? [...own, ...this.rs.anyProgram] : this.rs.anyProgram;
-    if (this.byProgram.size >= MAX_PROGRAMS) this.byProgram.clear();
-    this.byProgram.set(program, list);
-    return list;
+    const keyList = own.length ? own : this.rs.anyProgram;
+    let table = tables.get(keyList);
+    if (table === undefined) {
+      table = new PatternTable(own.length ? [...own, ...this.rs.anyProgram] : this.rs.anyProgram);
+      tables.set(keyList, table);
+    }
+    info = { base, sshd: SSHD.has(base), table };
+    if (this.programs.size >= MAX_PROGRAMS) this.programs.clear();
+    this.programs.set(program, info);
+    return info;
   }
 }

@@ -72,7 +72,7 @@ export function createAgentRegistry(writer: DB, reader: DB, heartbeatTimeoutMs =
       return writer.transaction(() => {
         const previous = (getAgent.get(h.agentName) as string | null | undefined) ?? null;
         upsert.run({
-          name: h.agentName, version: h.version ?? null, host: h.host ? JSON.stringify(h.host) : null,
+          name: h.agentName, version: h.version ?? null, host: h.host ? JSON.stringify({ ...h.host }) : null, // plain copy: protobuf's toJSON would turn int64 into strings
           instance: h.instanceId, boot: h.bootId ?? null, now,
           skew: h.clockMs ? now - h.clockMs : null,
         });
