@@ -4,11 +4,11 @@
  * reconnect after the server restarts, a refused token retried, a Refusal frame, heartbeats,
  * and wss trusting a throwaway CA made with openssl.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeCerts } from '../../../test/helpers/certs.js';
 import { createLogger } from '@vigil/proto';
 import type { Event } from '@vigil/proto';
 import { Outbox } from '../src/outbox/outbox.js';
@@ -155,13 +155,9 @@ describe('transport', () => {
 
   it('speaks wss to a collector whose certificate comes from a private CA given with --ca', async () => {
     const d = tmp();
-    const ssl = (...a: string[]) => execFileSync('openssl', a, { cwd: d, stdio: 'ignore' });
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=Vigil Test CA');
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1');
-    writeFileSync(join(d, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    ssl('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '1', '-extfile', 'ext.cnf');
+    const certs = makeCerts(d);
     const st = newState();
-    const c = await collector(st, { tls: { cert: readFileSync(join(d, 'srv.pem'), 'utf8'), key: readFileSync(join(d, 'srv.key'), 'utf8') } });
+    const c = await collector(st, { tls: { cert: readFileSync(certs.cert, 'utf8'), key: readFileSync(certs.key, 'utf8') } });
     expect(c.url.startsWith('wss://')).toBe(true);
     // without the CA the TLS handshake fails and nothing is sent
     const untrusted = transport(outbox(), c.url);
@@ -172,7 +168,7 @@ describe('transport', () => {
     await untrusted.stop();
     const o = outbox();
     o.emit(lines(0, 4));
-    transport(o, c.url, { ca: readFileSync(join(d, 'ca.pem')) });
+    transport(o, c.url, { ca: readFileSync(certs.ca) });
     await until(() => st.lastSeq === 4, 5000, 'acked over wss');
   });
 });

@@ -1,26 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { startCollector, type RunningCollector } from '../src/server.js';
 import { validateConfig } from '../src/config/load.js';
 import { AgentClient, quietLog, tempDir } from './core-helpers.js';
+import { makeCerts } from '../../../test/helpers/certs.js';
 
 let c: RunningCollector;
 let ca: Buffer;
 let cleanup: () => void;
-
-/** A throwaway CA and a server certificate for 127.0.0.1 signed by it. */
-function makeCerts(dir: string): { cert: string; key: string; ca: string } {
-  const f = (n: string) => join(dir, n);
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Vigil Test CA', '-keyout', f('ca.key'), '-out', f('ca.pem'));
-  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr'));
-  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  ssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.pem'));
-  return { cert: f('server.pem'), key: f('server.key'), ca: f('ca.pem') };
-}
 
 beforeAll(async () => {
   const t = tempDir();
