@@ -34,10 +34,11 @@ export function createBatchCommitter(deps: CommitDeps) {
     }
     let duplicates = 0;
     let newestEventMs = 0;
+    const nowIso = new Date(now).toISOString();
     for (let i = 0; i < list.length; i++) {
       const seq = first + i;
       if (seq <= hwm) { duplicates++; continue; }
-      const c = toNewEvent(list[i], seq, agent, now, decoders);
+      const c = toNewEvent(list[i], seq, agent, now, decoders, nowIso);
       rows.push(c.row);
       handlers.push(c.handler);
       if (c.row.timeMs > newestEventMs) newestEventMs = c.row.timeMs;

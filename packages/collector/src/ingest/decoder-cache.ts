@@ -7,9 +7,13 @@ import { createDecoder, type StreamDecoder } from '../decoders/index.js';
 
 export class DecoderCache {
   private readonly map = new Map<string, StreamDecoder>();
+  /** The most recently used entry (never the one evicted): consecutive lines mostly share it. */
+  private last: { agent: string; path: string; type: string; decoder: StreamDecoder } | undefined;
   constructor(private readonly max = 10_000) {}
 
   get(agent: string, path: string, type: string): StreamDecoder {
+    const l = this.last;
+    if (l && l.agent === agent && l.path === path && l.type === type) return l.decoder;
     const key = `${agent}\u0000${path}\u0000${type}`;
     let d = this.map.get(key);
     if (d) {
@@ -19,6 +23,7 @@ export class DecoderCache {
       if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value as string);
     }
     this.map.set(key, d);
+    this.last = { agent, path, type, decoder: d };
     return d;
   }
 

@@ -3,7 +3,8 @@
  * permessage-deflate, bounded frames) on the collector's HTTP(S) server. The agent token
  * and the X-Vigil-Agent name are checked on the upgrade request, so a refused agent gets
  * HTTP 401 and never a socket. Keeps one session per agent name, closes sessions whose
- * token is revoked, and closes everything on shutdown.
+ * token is revoked, hands WAL checkpoints to a worker thread after commits, and closes
+ * everything on shutdown.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,7 @@ import type { EventStore } from '../store/events.js';
 import type { TokenWatch } from '../store/token-watch.js';
 import { refuseUpgrade, type Authenticator } from '../api/auth.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
+import { Checkpointer } from '../store/checkpointer.js';
 import { createBatchCommitter } from './commit.js';
 import { createIngestCounters } from './counters.js';
 import { DecoderCache } from './decoder-cache.js';
@@ -36,8 +38,19 @@ export interface Ingest {
 
 export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const counters = createIngestCounters(deps.metrics);
-  const commit = createBatchCommitter({ db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache() });
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true, maxPayload: deps.maxFrameBytes });
+  const commitBatch = createBatchCommitter({ db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache() });
+  const checkpoints = ctx.db.memory ? undefined
+    : new Checkpointer(ctx.db.name, { onError: (error) => ctx.log.warn('wal checkpoint failed', { error }) });
+  const commit: typeof commitBatch = (...args) => {
+    const r = commitBatch(...args);
+    checkpoints?.request();
+    return r;
+  };
+  // Agents compress with level 1; our frames (acks, welcomes) are tiny and stay uncompressed.
+  const wss = new WebSocketServer({
+    noServer: true, maxPayload: deps.maxFrameBytes,
+    perMessageDeflate: { zlibDeflateOptions: { level: 1, memLevel: 8 }, threshold: 1024 },
+  });
   const sessions = new Map<string, AgentSession>();
   const sessionDeps = { ctx, agents: deps.agents, events: deps.events, commit, counters, maxFrameBytes: deps.maxFrameBytes };
   let closing = false;
@@ -98,6 +111,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
       ]);
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
+      await checkpoints?.close();
     },
   };
 }

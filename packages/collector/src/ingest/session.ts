@@ -9,6 +9,7 @@ import { decodeAgentFrame, encodeCollectorFrame, FrameError, type Batch, type He
 import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
 import type { EventStore } from '../store/events.js';
+import type { StoredEvent } from '../model.js';
 import type { CommitResult } from './commit.js';
 import type { IngestCounters } from './counters.js';
 import { auditFields } from './to-event.js';
@@ -20,6 +21,19 @@ export interface SessionDeps {
   commit(agent: string, instance: string, batch: Batch, now: number, skewMs: number): CommitResult;
   counters: IngestCounters;
   maxFrameBytes: number;
+}
+
+/** One counter increment per kind present in the batch, not one per event. */
+function countByKind(counters: IngestCounters, stored: StoredEvent[]): void {
+  let kind: string | undefined;
+  let n = 0;
+  for (let i = 0; i < stored.length; i++) {
+    if (stored[i].kind === kind) { n++; continue; }
+    if (kind) counters.events.inc({ kind }, n);
+    kind = stored[i].kind;
+    n = 1;
+  }
+  if (kind) counters.events.inc({ kind }, n);
 }
 
 export class AgentSession {
@@ -96,7 +110,7 @@ export class AgentSession {
     }
     counters.batches.inc();
     counters.duplicates.inc(undefined, result.duplicates);
-    for (const ev of result.stored) counters.events.inc({ kind: ev.kind });
+    countByKind(counters, result.stored);
     if (result.stored.length > 0) {
       try { ctx.bus.emit('committed', result.stored); } catch (err) {
         ctx.log.error('committed listener failed', { error: (err as Error).message });

@@ -1,8 +1,9 @@
 /**
  * Turns one wire Event into a row for the store: log lines through their stream's
- * decoder plus the ingest fields (agent, file, offset, type, truncation), data-loss
- * bodies into kind 'loss', other bodies through their registered BodyHandler, and
- * anything unknown or failing into kind 'audit', so nothing an agent sent is lost.
+ * decoder plus the ingest fields (file, offset, truncation, then agent, ingest time and
+ * type last, where the compact row codec expects them), data-loss bodies into kind 'loss',
+ * other bodies through their registered BodyHandler, and anything unknown or failing into
+ * kind 'audit', so nothing an agent sent is lost.
  */
 import { eventBody, type Event } from '@vigil/proto';
 import type { EcsFields } from '../model.js';
@@ -14,9 +15,9 @@ export interface Converted { row: NewEvent; handler?: BodyHandler }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toNewEvent(ev: Event, seq: number, agent: string, now: number, decoders: DecoderCache): Converted {
+/** `nowIso` is iso(now), computed once per batch by the caller when it has it. */
+export function toNewEvent(ev: Event, seq: number, agent: string, now: number, decoders: DecoderCache, nowIso = iso(now)): Converted {
   const timeMs = ev.timeMs || now;
-  const base = { agent, seq, ingested: now, timeMs };
   const body = eventBody(ev);
   if (body === 'line') {
     const line = ev.line!;
@@ -25,17 +26,18 @@ export function toNewEvent(ev: Event, seq: number, agent: string, now: number, d
     const fields = decoders.get(agent, path, line.type).decode(line.text ?? '', {
       readTimeMs: timeMs, agent, path, offset, fields: line.fields,
     });
-    fields['agent.name'] = agent;
     fields['log.file.path'] = path;
     fields['log.offset'] = offset;
-    fields['event.ingested'] = iso(now);
-    fields['vigil.type'] = line.type;
     if (line.truncated) {
       fields['vigil.truncated'] = true;
       if (line.originalLength) fields['vigil.original_length'] = line.originalLength;
     }
-    return { row: { ...base, kind: 'log', type: line.type, fields } };
+    fields['agent.name'] = agent;
+    fields['event.ingested'] = nowIso;
+    fields['vigil.type'] = line.type;
+    return { row: { agent, seq, ingested: now, timeMs, kind: 'log', type: line.type, fields } };
   }
+  const base = { agent, seq, ingested: now, timeMs };
   if (body === 'loss') {
     const l = ev.loss!;
     return { row: { ...base, kind: 'loss', fields: lossFields(agent, timeMs, now, {
@@ -49,7 +51,7 @@ export function toNewEvent(ev: Event, seq: number, agent: string, now: number, d
   try {
     const fields = handler.toFields(ev, agent);
     fields['agent.name'] ??= agent;
-    fields['event.ingested'] = iso(now);
+    fields['event.ingested'] = nowIso;
     return { row: { ...base, kind: handler.kind, fields }, handler };
   } catch (err) {
     const f = auditFields(agent, timeMs, now, 'undecodable-body', `${body} event could not be converted: ${(err as Error).message}`);

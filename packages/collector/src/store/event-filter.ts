@@ -1,7 +1,8 @@
 /**
  * Event query filters and their translation to SQL over the events table: one WHERE
  * clause shared by paging and counting, using only indexed columns except for `q`,
- * which is a plain substring test (instr), never a pattern.
+ * which is a plain substring test (instr), never a pattern. Log lines (nearly every
+ * row) are paged by id; other kinds have a partial (kind, ts) index.
  */
 import type { EventKind } from '../model.js';
 
@@ -29,9 +30,14 @@ export function isKindOnly(f: EventFilter): boolean {
     f.until === undefined && f.q === undefined;
 }
 
+const KINDS = new Set<string>(['log', 'metric', 'container', 'probe', 'loss', 'audit']);
+
 export function whereClause(f: EventFilter, beforeId?: number): SqlWhere {
-  const parts = ['kind = ?'];
-  const params: unknown[] = [f.kind];
+  // The kind is a literal from the fixed set (never the caller's text); other kinds repeat
+  // the partial index's own term, which is how SQLite knows it may use events_kind_ts_other.
+  if (!KINDS.has(f.kind)) throw new Error(`unknown event kind: ${String(f.kind)}`);
+  const parts = f.kind === 'log' ? ["kind = 'log'"] : [`kind = '${f.kind}'`, "kind <> 'log'"];
+  const params: unknown[] = [];
   const eq = (col: string, v: string | undefined) => {
     if (v !== undefined) { parts.push(`${col} = ?`); params.push(v); }
   };

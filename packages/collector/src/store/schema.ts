@@ -1,8 +1,8 @@
 /**
- * The core store's tables and their migration steps (module 'core'): events with their
- * per-kind totals, the agent registry with per-instance sequence high-water marks, API
- * and agent tokens, and a revision row that triggers bump whenever tokens change, so a
- * running collector notices tokens created or revoked by the CLI through the same file.
+ * The core store's tables and their migration steps (module 'core'): events (compact rows,
+ * see event-row.ts) with their per-kind totals, the agent registry with per-instance
+ * sequence high-water marks, API and agent tokens, and a revision row that triggers bump
+ * whenever tokens change, so a running collector notices tokens the CLI creates or revokes.
  */
 import { migrate, type DB, type MigrationStep } from './db.js';
 
@@ -53,6 +53,11 @@ const STEPS: MigrationStep[] = [
      BEGIN UPDATE revisions SET rev = rev + 1 WHERE name = 'tokens'; END;
    CREATE TRIGGER IF NOT EXISTS tokens_rev_delete AFTER DELETE ON tokens
      BEGIN UPDATE revisions SET rev = rev + 1 WHERE name = 'tokens'; END;`,
+  // Compact rows (store/event-row.ts): `shape` says which fields members the columns hold.
+  // Log lines are nearly every row and are paged by id, so only other kinds keep a (kind, ts) index.
+  `ALTER TABLE events ADD COLUMN shape INTEGER NOT NULL DEFAULT 0;
+   DROP INDEX IF EXISTS events_kind_ts;
+   CREATE INDEX IF NOT EXISTS events_kind_ts_other ON events (kind, ts) WHERE kind <> 'log';`,
 ];
 
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */

@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { openDatabase, type DB } from '../src/store/db.js';
+import { migrateCore } from '../src/store/schema.js';
+import { createEventStore, type NewEvent } from '../src/store/events.js';
+import { SHAPE_AGENT, SHAPE_INGESTED, SHAPE_MESSAGE, SHAPE_TS, SHAPE_TYPE } from '../src/store/event-row.js';
+import { whereClause, type EventFilter } from '../src/store/event-filter.js';
+import type { EcsFields } from '../src/model.js';
+import { tempDir } from './core-helpers.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
+
+function store() {
+  const t = tempDir();
+  const db = openDatabase(join(t.dir, 'vigil.db'));
+  migrateCore(db);
+  cleanups.push(t.cleanup, () => db.close());
+  return { db, events: createEventStore(db, db) };
+}
+
+const NOW = Date.UTC(2026, 10, 27, 12, 0, 0, 123);
+const NOW_ISO = new Date(NOW).toISOString();
+
+function logFields(extra: EcsFields = {}): EcsFields {
+  return {
+    '@timestamp': '2026-11-01T00:00:00.000Z', message: 'Failed password for root from 1.2.3.4 port 22 ssh2',
+    'event.kind': 'event', 'event.outcome': 'failure', 'source.ip': '1.2.3.4', 'user.name': 'root',
+    ...extra, 'log.file.path': '/var/log/auth.log', 'log.offset': 10,
+    'agent.name': 'web-1', 'event.ingested': NOW_ISO, 'vigil.type': 'auth',
+  };
+}
+
+/** Inserts each object as one event and checks the read-back object is the same, key order included. */
+function roundTrip(db: DB, events: ReturnType<typeof createEventStore>, list: Array<{ fields: EcsFields; kind?: NewEvent['kind']; type?: string; agent?: string }>) {
+  const rows: NewEvent[] = list.map((x, i) => ({
+    agent: x.agent ?? 'web-1', seq: i + 1, kind: x.kind ?? 'log', ingested: NOW, timeMs: NOW, type: x.type ?? (x.kind ? undefined : 'auth'), fields: x.fields,
+  }));
+  const stored = db.transaction(() => events.insertBatch(rows))();
+  for (let i = 0; i < stored.length; i++) {
+    const back = events.get(stored[i].id)!;
+    expect(JSON.stringify(back.fields)).toBe(JSON.stringify(list[i].fields));
+    expect(back).toEqual(stored[i]);
+  }
+  return stored.map((s) => db.prepare('SELECT fields, shape FROM events WHERE id = ?').get(s.id) as { fields: string; shape: number });
+}
+
+describe('compact event rows', () => {
+  it('stores a decoded log line without the members its columns hold, and rebuilds it exactly', () => {
+    const { db, events } = store();
+    const [row] = roundTrip(db, events, [{ fields: logFields() }]);
+    expect(row.shape).toBe(SHAPE_TS | SHAPE_MESSAGE | SHAPE_AGENT | SHAPE_INGESTED | SHAPE_TYPE);
+    expect(JSON.parse(row.fields)).toEqual({
+      'event.kind': 'event', 'event.outcome': 'failure', 'source.ip': '1.2.3.4', 'user.name': 'root',
+      'log.file.path': '/var/log/auth.log', 'log.offset': 10,
+    });
+    expect(row.fields).not.toContain('Failed password');
+  });
+
+  it('keeps in the JSON whatever the columns could not rebuild exactly', () => {
+    const { db, events } = store();
+    const base = logFields();
+    const rows = roundTrip(db, events, [
+      { fields: { ...base, '@timestamp': '2026-11-01T00:00:00Z' } },                // not the ms ISO form
+      { fields: { ...base, message: 42 } },                                          // not a string
+      { fields: { ...base, message: 'lone \ud800 surrogate' } },                     // SQLite UTF-8 would alter it
+      { fields: { message: 'message first', '@timestamp': '2026-11-01T00:00:00.000Z', 'agent.name': 'web-1', x: 1, 'vigil.type': 'auth' } },
+      { fields: { ...base, 'vigil.type': 'syslog' } },                               // differs from the type column
+      { fields: { ...base, 'agent.name': 'other' } },
+      { fields: { '@timestamp': '2026-11-01T00:00:00.000Z' } },                      // nothing else at all
+      { fields: {} },
+    ]);
+    expect(rows[0].shape & SHAPE_TS).toBe(0);
+    expect(rows[1].shape & SHAPE_MESSAGE).toBe(0);
+    expect(rows[2].shape & SHAPE_MESSAGE).toBe(0);
+    expect(rows[3].shape).toBe(SHAPE_MESSAGE | SHAPE_TYPE); // message first: rebuilt first
+    expect(rows[4].shape & SHAPE_TYPE).toBe(0);
+    expect(rows[5].shape & SHAPE_AGENT).toBe(0);
+    expect(rows[6]).toEqual({ fields: '{}', shape: SHAPE_TS });
+    expect(rows[7]).toEqual({ fields: '{}', shape: 0 });
+  });
+
+  it('is not fooled by member text inside values, odd keys or quotes', () => {
+    const { db, events } = store();
+    const tricky = '","vigil.type":"auth"}';
+    roundTrip(db, events, [
+      { fields: logFields({ note: tricky }) },
+      { fields: { ...logFields(), message: `x ${tricky} "quoted" \\ \n\u0000 end`, 'vigil.type': 'auth' } },
+      { fields: JSON.parse(`{"@timestamp":"2026-11-01T00:00:00.000Z","__proto__":{"a":1},"message":"m","agent.name":"web-1"}`) as EcsFields },
+      { fields: { ...logFields(), 'vigil.type': 'we"ird' }, type: 'we"ird' },
+      { fields: { '@timestamp': '2026-11-01T00:00:00.000Z', message: 'audit', 'event.action': 'unknown-body', 'agent.name': 'web-1', 'event.ingested': NOW_ISO }, kind: 'audit' },
+      { fields: { ...logFields(), 'agent.name': 'wéb-☃' }, agent: 'wéb-☃' },
+    ]);
+  });
+
+  it('reads rows written before the compact form (shape 0) unchanged', () => {
+    const { db, events } = store();
+    const f = logFields();
+    db.prepare(`INSERT INTO events (agent, seq, kind, ts, ingested, type, message, fields)
+      VALUES ('web-1', 1, 'log', 0, 0, 'auth', 'm', ?)`).run(JSON.stringify(f));
+    const page = events.query({ kind: 'log' }, 10);
+    expect(JSON.stringify(page.events[0].fields)).toBe(JSON.stringify(f));
+  });
+
+  it('filtered queries still go through indexes', () => {
+    const { db } = store();
+    const plan = (sql: string, params: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    const where = (f: EventFilter) => { const w = whereClause(f); return { sql: w.sql, params: w.params }; };
+    const page = (f: EventFilter) => { const w = where(f); return plan(`SELECT * FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT 51`, w.params); };
+    const count = (f: EventFilter) => { const w = where(f); return plan(`SELECT COUNT(*) FROM events WHERE ${w.sql}`, w.params); };
+    expect(page({ kind: 'metric', since: 1 })).toMatch(/USING INDEX events_kind_ts_other/);
+    expect(page({ kind: 'probe' })).toMatch(/USING INDEX events_kind_ts_other/);
+    expect(count({ kind: 'audit' })).toMatch(/USING COVERING INDEX events_kind_ts_other/);
+    expect(page({ kind: 'log', sourceIp: '1.2.3.4' })).toMatch(/USING INDEX events_source_ip/);
+    expect(page({ kind: 'log', userName: 'root' })).toMatch(/USING INDEX events_user_name/);
+    expect(page({ kind: 'log', agent: 'a' })).toMatch(/USING INDEX events_agent_id/);
+    expect(count({ kind: 'log', agent: 'a' })).toMatch(/USING (COVERING )?INDEX events_agent_id/);
+    expect(count({ kind: 'log', since: 1, until: 2 })).toMatch(/USING (COVERING )?INDEX events_ts/);
+    expect(page({ kind: 'log' })).toBe('SCAN events'); // newest first by id, stops at the page size
+  });
+});
