@@ -67,7 +67,7 @@ export class Outbox {
       setCp: db.prepare('INSERT INTO checkpoints (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       delCp: db.prepare('DELETE FROM checkpoints WHERE key = ?'),
       setMeta: db.prepare('UPDATE meta SET value = ? WHERE key = ?'),
-      oldest: db.prepare('SELECT first_seq, count, bytes, loss FROM rows ORDER BY first_seq LIMIT 1'),
+      oldestAfter: db.prepare('SELECT first_seq, count, bytes, loss FROM rows WHERE first_seq > ? ORDER BY first_seq LIMIT 1'),
       delRow: db.prepare('DELETE FROM rows WHERE first_seq = ?'),
       ackRows: db.prepare('DELETE FROM rows WHERE first_seq <= ? AND first_seq + count - 1 <= ? RETURNING count, bytes'),
       runFrom: db.prepare(`SELECT first_seq, count, bytes FROM rows
@@ -135,10 +135,17 @@ export class Outbox {
     this.totalEvents += count;
   }
 
-  /** Drops the oldest rows (never the newest) while over max_bytes, counting the loss. */
+  /**
+   * Highest sequence handed to the network in the current session (set by the transport,
+   * 0 when disconnected). Rows up to it are in flight: they may already be stored, so they
+   * are never dropped; the outbox may exceed max_bytes by at most the transport's window.
+   */
+  sentUpTo = 0;
+
+  /** Drops the oldest rows not in flight (never the newest) while over max_bytes, counting the loss. */
   private enforceBound(): void {
     while (this.totalBytes > this.maxBytes) {
-      const row = this.q.oldest.get() as RowHead | undefined;
+      const row = this.q.oldestAfter.get(this.sentUpTo) as RowHead | undefined;
       if (!row || row.first_seq + row.count >= this.m.next_seq) break;
       const lossBlob = row.loss ? this.q.blobOf.get(row.first_seq) as Buffer : undefined;
       this.q.delRow.run(row.first_seq);

@@ -126,6 +126,7 @@ export class Session extends EventEmitter {
       this.inflight.push({ last, bytes: frame.length });
       this.inflightBytes += frame.length;
       this.sendSeq = last + 1;
+      this.o.outbox.sentUpTo = last;
     }
   }
 
@@ -146,6 +147,7 @@ export class Session extends EventEmitter {
   private onClose(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.o.outbox.sentUpTo = 0; // nothing is in flight once the session is gone
     clearTimeout(this.welcomeTimer);
     clearTimeout(this.lingerTimer);
     clearInterval(this.heartbeatTimer);
