@@ -35,6 +35,34 @@ export function isoTime(ms: number, fallbackMs: number): string {
   return lastIso;
 }
 
+/**
+ * A plain object (prototype Object.prototype) built by a constructor: V8 then gives its
+ * instances room for several more fields in-object, so an event's ~20 fields cost far
+ * fewer property-array reallocations than when grown from a 3-field literal.
+ */
+function EventFields(this: EcsFields, ts: string, message: string, kind: string, path?: string, offset?: number, type?: string): void {
+  this['@timestamp'] = ts;
+  this.message = message;
+  this['event.kind'] = kind;
+  if (path !== undefined && offset !== undefined && type !== undefined) {
+    this['log.file.path'] = path;
+    this['log.offset'] = offset;
+    this['vigil.type'] = type;
+  }
+}
+EventFields.prototype = Object.prototype;
+type Ctor = new (ts: string, message: string, kind: string, path?: string, offset?: number, type?: string) => EcsFields;
+const Ctor = EventFields as unknown as Ctor;
+
+/**
+ * A new event with its first fields: '@timestamp', 'message', 'event.kind', and when the
+ * line's file position and log type are all known, 'log.file.path', 'log.offset' and
+ * 'vigil.type' (which ingest and replay set anyway: here they cost no shape changes).
+ */
+export function newEvent(ts: string, message: string, kind: string, path?: string, offset?: number, type?: string): EcsFields {
+  return new Ctor(ts, message, kind, path, offset, type);
+}
+
 export function stripEol(text: string): string {
   const n = text.length;
   if (n === 0) return text;
@@ -49,10 +77,7 @@ export function stripEol(text: string): string {
 
 /** The event for a line nothing understood: kept whole, flagged unparsed. */
 export function unparsed(text: string, readTimeMs: number): EcsFields {
-  return {
-    '@timestamp': isoTime(NaN, readTimeMs),
-    message: text,
-    'event.kind': 'event',
-    'vigil.unparsed': true,
-  };
+  const ev = newEvent(isoTime(NaN, readTimeMs), text, 'event');
+  ev['vigil.unparsed'] = true;
+  return ev;
 }

@@ -2,10 +2,12 @@
  * Writes a matched pattern into an event: its constant fields (arrays copied, so events
  * never share them) and its captures, coerced by ECS key: addresses through setSource,
  * ports, pids and counts to numbers, `backup.size` to bytes, `event.duration` to ns.
- * The coercion of each capture is decided once per pattern (coercionOf), not per line.
+ * The coercion of each capture is decided once per pattern (coercionOf), not per line, and
+ * each pattern writes through its own compiled writer (applier.ts).
  */
 import type { EcsFields } from '../model.js';
 import { setSource } from './address.js';
+import type { SourceScratch } from './applier.js';
 import type { CompiledPattern } from './ruleset.js';
 import { parseIso } from './time.js';
 import { parseDuration, parseSize } from './units.js';
@@ -25,7 +27,7 @@ export function coercionOf(key: string): Coercion {
   return 1;
 }
 
-function write(out: EcsFields, key: string, how: Coercion, value: string): void {
+export function write(out: EcsFields, key: string, how: Coercion, value: string): void {
   switch (how) {
     case 1: out[key] = value; return;
     case 2: setSource(out, value); return;
@@ -49,16 +51,9 @@ export function setField(out: EcsFields, key: string, value: string): void {
   if (value !== '') write(out, key, coercionOf(key), value);
 }
 
-export function applyPattern(out: EcsFields, p: CompiledPattern, m: RegExpExecArray): void {
-  const fk = p.fieldKeys, fv = p.fieldValues;
-  for (let i = 0; i < fk.length; i++) {
-    const v = fv[i];
-    out[fk[i]] = Array.isArray(v) ? v.slice() : v;
-  }
-  const keys = p.keys, how = p.coerce;
-  for (let i = 0; i < keys.length; i++) {
-    const v = m[i + 1];
-    if (how[i] !== 0 && v !== undefined && v !== '') write(out, keys[i], how[i], v);
-  }
-  out['vigil.decoder'] = p.id;
+const scratch: SourceScratch = { ip: undefined, address: undefined, port: undefined };
+
+/** Writes pattern `p`'s fields for match `m` into `out` (its compiled writer). */
+export function applyPattern(out: EcsFields, p: CompiledPattern, m: RegExpExecArray, src: SourceScratch = scratch): void {
+  p.write(out, m, src);
 }

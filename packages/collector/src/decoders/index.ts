@@ -43,7 +43,7 @@ export function createDecoder(type: string, rulesetDir: string = join(RULESET_DI
   switch (type) {
     case 'auth':
     case 'syslog':
-      return new SyslogDecoder(loadRuleset(rulesetDir, type));
+      return new SyslogDecoder(loadRuleset(rulesetDir, type), type);
     case 'backup':
     case 'deployment':
       return new StatusDecoder(loadRuleset(rulesetDir, type), type);

@@ -40,3 +40,4 @@ export class PatternTable {
     return null;
   }
 }
+

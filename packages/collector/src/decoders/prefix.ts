@@ -20,29 +20,7 @@ export interface SyslogPrefix {
   matched: boolean;
 }
 
-/** Recent strings of one kind (host names, program tags): a repeat is reused, not sliced. */
-class Recent {
-  private readonly items: string[] = [];
-  private next = 0;
-
-  /** s[start..end) as a string, the same instance as last time when seen recently. */
-  get(s: string, start: number, end: number): string {
-    const n = end - start;
-    const items = this.items;
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      if (it.length === n && s.startsWith(it, start)) return it;
-    }
-    const v = s.slice(start, end);
-    if (items.length < 8) items.push(v);
-    else { items[this.next] = v; this.next = (this.next + 1) & 7; }
-    return v;
-  }
-}
-
 export class PrefixParser {
-  private readonly hosts = new Recent();
-  private readonly programs = new Recent();
   private lastKey = '';
   private lastRead = NaN;
   private lastMs = 0;
@@ -83,8 +61,8 @@ export class PrefixParser {
     const hh = digits(s, i + 7, 2), mm = digits(s, i + 10, 2), ss = digits(s, i + 13, 2);
     if (hh < 0 || mm < 0 || ss < 0 || hh > 23 || mm > 59 || ss > 60) return -1;
     // The day's start is cached (year inference is per day); the time of day is added.
-    const key = s.slice(i, i + 6);
-    if (key !== this.lastKey || readTimeMs !== this.lastRead) {
+    if (!sameDay(s, i, this.lastKey) || readTimeMs !== this.lastRead) {
+      const key = s.slice(i, i + 6);
       const mon = monthIndex(s.slice(i, i + 3));
       const day = s.charCodeAt(i + 4) === 32 ? digits(s, i + 5, 1) : digits(s, i + 4, 2);
       if (mon < 0 || day < 1 || day > 31) return -1;
@@ -109,7 +87,7 @@ export class PrefixParser {
       // Without a stamp only `name[pid]:` is taken as a tag (`word:` is too common in text).
       if (!isTag(s, j, sp) || s.charCodeAt(sp - 2) !== 93) return;
     } else if (!isTag(s, j, sp)) {
-      out.host = this.hosts.get(s, j, sp);
+      out.host = s.slice(j, sp);
       out.matched = true;
       j = sp;
       while (s.charCodeAt(j) === 32) j++;
@@ -128,11 +106,11 @@ export class PrefixParser {
   private tag(s: string, j: number, colon: number, out: SyslogPrefix): void {
     const lb = s.lastIndexOf('[', colon);
     if (lb > j && s.charCodeAt(colon - 1) === 93) {
-      out.program = this.programs.get(s, j, lb);
+      out.program = s.slice(j, lb);
       const pid = digits(s, lb + 1, colon - 2 - lb);
       out.pid = pid >= 0 && colon - 2 - lb > 0 ? pid : NaN;
     } else {
-      out.program = this.programs.get(s, j, colon);
+      out.program = s.slice(j, colon);
     }
   }
 
@@ -159,6 +137,13 @@ export class PrefixParser {
     if (s.charCodeAt(j) === 0xfeff) j++;
     out.msg = j >= s.length ? '' : s.slice(j);
   }
+}
+
+/** Does s[i..i+6) (`Mmm dd`) equal `day`? */
+function sameDay(s: string, i: number, day: string): boolean {
+  if (day.length !== 6) return false;
+  for (let k = 0; k < 6; k++) if (s.charCodeAt(i + k) !== day.charCodeAt(k)) return false;
+  return true;
 }
 
 /** Is s[j..sp) a program tag: ends with ':' and is `name`, `name[pid]` or `name(x)[pid]`. */

@@ -22,3 +22,28 @@ export function captureNames(source: string): string[] {
   }
   return names;
 }
+
+/**
+ * The same regex source with named groups made plain capturing groups (same numbering),
+ * so that exec() builds no `groups` object per match. Sources with named backreferences
+ * (`\k<name>`) are returned unchanged.
+ */
+export function withoutGroupNames(source: string): string {
+  if (source.includes('\\k<')) return source;
+  let out = '';
+  let from = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') { i++; continue; }
+    if (inClass) { if (c === ']') inClass = false; continue; }
+    if (c === '[') { inClass = true; continue; }
+    if (c === '(' && source[i + 1] === '?' && source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
+      const end = source.indexOf('>', i + 3);
+      out += source.slice(from, i + 1);
+      from = end + 1;
+      i = end;
+    }
+  }
+  return out + source.slice(from);
+}

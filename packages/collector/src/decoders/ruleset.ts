@@ -8,9 +8,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { coercionOf, type Coercion } from './fields.js';
+import { compileWriter, type Writer } from './applier.js';
+import { coercionOf, write, type Coercion } from './fields.js';
 import { firstChars } from './first-chars.js';
-import { captureNames } from './regex-groups.js';
+import { captureNames, withoutGroupNames } from './regex-groups.js';
 
 /** How a line counts for sshd connection accounting (see ruleset/decoders/README.md). */
 export type SshRole = 'attempt' | 'announce' | 'restate' | 'echo';
@@ -32,6 +33,15 @@ export interface CompiledPattern {
   fieldValues: unknown[];
   /** Char codes a matching text can start with, or null when any. */
   first: Set<number> | null;
+  /**
+   * event.outcome is the constant 'failure' (true), another constant or absent (false),
+   * or captured (null: read the event); likewise `auth` for event.category holding
+   * 'authentication'. Lets the decoder skip reading these back from the event.
+   */
+  failure: boolean | null;
+  auth: boolean | null;
+  /** Writes the constant fields and the coerced captures of a match into an event. */
+  write: Writer;
   ssh?: SshRole;
 }
 
@@ -113,7 +123,10 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
   const source = (doc.prefix ?? '') + p.regex;
   const map = { ...doc.map, ...p.map };
   let regex: RegExp;
-  try { regex = new RegExp(source); } catch (err) {
+  try {
+    new RegExp(source); // errors name the groups as written
+    regex = new RegExp(withoutGroupNames(source));
+  } catch (err) {
     throw new RulesetError(`${file}: pattern ${id}: ${(err as Error).message}`);
   }
   const keys = captureNames(source).map((g) => (g === '' ? '' : map[g] ?? g.replace(/__/g, '\0').replace(/_/g, '.').replace(/\0/g, '_')));
@@ -121,10 +134,17 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
     throw new RulesetError(`${file}: pattern ${id}: ssh must be attempt, announce, restate or echo`);
   }
   const fields = Object.entries(p.fields ?? {});
+  const coerce = keys.map(coercionOf);
+  const fieldKeys = fields.map((f) => f[0]), fieldValues = fields.map((f) => f[1]);
+  const consts = p.fields ?? {};
+  const cat = consts['event.category'];
   return {
-    id, regex, keys, ssh: p.ssh, coerce: keys.map(coercionOf),
+    failure: keys.includes('event.outcome') ? null : consts['event.outcome'] === 'failure',
+    auth: keys.includes('event.category') ? null : cat === 'authentication' || (Array.isArray(cat) && cat.includes('authentication')),
+    id, regex, keys, ssh: p.ssh, coerce,
     starts: list(p.starts), contains: list(p.contains),
-    fields, fieldKeys: fields.map((f) => f[0]), fieldValues: fields.map((f) => f[1]),
+    fields, fieldKeys, fieldValues,
+    write: compileWriter(id, fieldKeys, fieldValues, keys, coerce, write),
     first: firstChars(source),
   };
 }

@@ -6,6 +6,7 @@
  * counted against the IP once one is known. See ruleset/decoders/README.md.
  */
 import type { EcsFields } from '../model.js';
+import type { SourceScratch } from './applier.js';
 import type { SshRole } from './ruleset.js';
 
 interface Conn {
@@ -37,8 +38,12 @@ export class SshConnections {
 
   constructor(max = 4096) { this.half = Math.max(1, max >> 1); }
 
-  /** Inherit or remember the source, and set vigil.attempts on failure events. */
-  apply(key: ConnKey, ev: EcsFields, role: SshRole | undefined, repeat: number, tsMs: number): void {
+  /**
+   * Inherit or remember the source, and set vigil.attempts on failure events. `src` is
+   * the source the line itself carries (as its pattern wrote it into `ev`), `failure`
+   * whether event.outcome is 'failure'.
+   */
+  apply(key: ConnKey, ev: EcsFields, src: SourceScratch, role: SshRole | undefined, failure: boolean, repeat: number, tsMs: number): void {
     let c = this.young.get(key);
     if (c === undefined) {
       c = this.old.get(key);
@@ -51,22 +56,22 @@ export class SshConnections {
     }
     if (Number.isFinite(tsMs)) c.lastMs = tsMs;
 
-    const ip = ev['source.ip'] as string | undefined;
+    const ip = src.ip;
     if (ip !== undefined) {
-      c.ip = ip; c.address = ev['source.address'] as string;
-      if (ev['source.port'] !== undefined) c.port = ev['source.port'] as number;
+      c.ip = ip; c.address = src.address;
+      if (src.port !== undefined) c.port = src.port;
     } else if (c.ip !== undefined) {
       // The address-less (or host-name-only) line belongs to the connection we know.
       ev['source.ip'] = c.ip;
-      if (ev['source.address'] === undefined) ev['source.address'] = c.address;
-      if (ev['source.port'] === undefined && c.port !== undefined) ev['source.port'] = c.port;
-    } else if (ev['source.address'] !== undefined && c.address === undefined) {
-      c.address = ev['source.address'] as string;
-    } else if (c.address !== undefined && ev['source.address'] === undefined) {
+      if (src.address === undefined) ev['source.address'] = c.address;
+      if (src.port === undefined && c.port !== undefined) ev['source.port'] = c.port;
+    } else if (src.address !== undefined && c.address === undefined) {
+      c.address = src.address;
+    } else if (c.address !== undefined && src.address === undefined) {
       ev['source.address'] = c.address;
     }
 
-    if (role === undefined || ev['event.outcome'] !== 'failure') return;
+    if (role === undefined || !failure) return;
     let n: number;
     if (role === 'attempt') {
       c.reported += repeat;

@@ -6,8 +6,8 @@
  */
 import type { EcsFields } from '../model.js';
 import type { DecodeMeta, StreamDecoder } from './index.js';
-import { applyPattern } from './fields.js';
-import { isoTime, stripEol, unparsed } from './event.js';
+import type { SourceScratch } from './applier.js';
+import { isoTime, newEvent, stripEol, unparsed } from './event.js';
 import { PrefixParser, type SyslogPrefix } from './prefix.js';
 import { PatternTable } from './pattern-table.js';
 import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
@@ -15,6 +15,10 @@ import { SshConnections, type ConnKey } from './ssh-state.js';
 
 const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth']);
 const MAX_PROGRAMS = 1000;
+
+function isAuth(cat: unknown): boolean {
+  return Array.isArray(cat) && cat.includes('authentication');
+}
 
 /** What a program tag means, worked out once per tag. */
 interface ProgramInfo { base: string; sshd: boolean; table: PatternTable }
@@ -38,10 +42,15 @@ export class SyslogDecoder implements StreamDecoder {
   private readonly sshd = new SshConnections();
   private readonly local = new SshConnections(1024);
   private readonly programs = new Map<string, ProgramInfo>();
+  private lastProgram: string | undefined;
+  private lastInfo: ProgramInfo | undefined;
+  /** The source the current line's pattern wrote (for connection accounting). */
+  private readonly src: SourceScratch = { ip: undefined, address: undefined, port: undefined };
   /** The first host seen: its sshd connections are keyed by pid alone. */
   private mainHost: string | undefined;
 
-  constructor(private readonly rs: CompiledRuleset) {}
+  /** `type`: the stream's log type, written as vigil.type with the line's position. */
+  constructor(private readonly rs: CompiledRuleset, private readonly type?: string) {}
 
   decode(text: string, meta: DecodeMeta): EcsFields {
     try {
@@ -72,7 +81,7 @@ export class SyslogDecoder implements StreamDecoder {
       if (rb > 0 && rb < 40) msg = line.slice(rb + 2); // raw dmesg `[  518.05] ` / `[Thu Dec  7 ...] `
     }
 
-    const out: EcsFields = { '@timestamp': isoTime(tsMs, meta.readTimeMs), message: msg, 'event.kind': 'event' };
+    const out = newEvent(isoTime(tsMs, meta.readTimeMs), msg, 'event', meta.path, meta.offset, this.type);
     if (host) out['host.name'] = host;
     const info = this.programInfo(program);
     const base = info.base;
@@ -82,7 +91,7 @@ export class SyslogDecoder implements StreamDecoder {
 
     let body = msg;
     let repeat = 1;
-    if (body.startsWith('message repeated ')) {
+    if (body.charCodeAt(0) === 109 /* m */ && body.startsWith('message repeated ')) {
       const n = parseInt(body.slice(17), 10);
       const lb = body.indexOf('[');
       const rb = body.lastIndexOf(']');
@@ -95,31 +104,39 @@ export class SyslogDecoder implements StreamDecoder {
 
     const table = info.table;
     const hit = table.match(body);
-    if (hit !== null) applyPattern(out, hit, table.lastMatch!);
+    const src = this.src;
+    src.ip = undefined; src.address = undefined; src.port = undefined;
+    if (hit !== null) hit.write(out, table.lastMatch!, src);
     else if (matched) out['vigil.decoder'] = 'syslog';
     else out['vigil.unparsed'] = true;
 
-    const role = hit?.ssh;
+    const role = hit === null ? undefined : hit.ssh;
+    const failure = hit === null ? false : hit.failure ?? out['event.outcome'] === 'failure';
     if (info.sshd) {
       if (this.mainHost === undefined) this.mainHost = host;
       const key: ConnKey = host === this.mainHost ? pid : `${host}\0${pid}`;
-      this.sshd.apply(key, out, role, repeat, tsMs);
-    } else if (role !== undefined && out['event.outcome'] === 'failure') {
+      this.sshd.apply(key, out, src, role, failure, repeat, tsMs);
+    } else if (role !== undefined && failure) {
       const who = pid === pid ? String(pid) : String(out['user.name'] ?? '');
       const n = Number(out['vigil.failures'] ?? repeat);
-      this.local.apply(`${host}\0${base}\0${who}`, out, role, n, tsMs);
+      this.local.apply(`${host}\0${base}\0${who}`, out, src, role, true, n, tsMs);
     }
-    if (out['vigil.attempts'] === undefined && out['event.outcome'] === 'failure') {
-      const cat = out['event.category'];
-      if (Array.isArray(cat) && cat.includes('authentication')) out['vigil.attempts'] = repeat;
-    }
+    // Failures without connection accounting count their repeats.
+    if (failure && role === undefined && (hit!.auth ?? isAuth(out['event.category']))) out['vigil.attempts'] = repeat;
     return out;
   }
 
   /** The tag's base name, whether it is sshd, and its patterns then the any-program ones. */
   private programInfo(program: string): ProgramInfo {
+    if (program === this.lastProgram) return this.lastInfo!; // runs of one program are common
     let info = this.programs.get(program);
-    if (info !== undefined) return info;
+    if (info === undefined) info = this.newProgramInfo(program);
+    this.lastProgram = program;
+    this.lastInfo = info;
+    return info;
+  }
+
+  private newProgramInfo(program: string): ProgramInfo {
     const base = program ? programBase(program) : '';
     const own = program === ''
       ? this.rs.noProgram
@@ -130,7 +147,7 @@ export class SyslogDecoder implements StreamDecoder {
       table = new PatternTable(own.length ? [...own, ...this.rs.anyProgram] : this.rs.anyProgram);
       tables.set(keyList, table);
     }
-    info = { base, sshd: SSHD.has(base), table };
+    const info: ProgramInfo = { base, sshd: SSHD.has(base), table };
     if (this.programs.size >= MAX_PROGRAMS) this.programs.clear();
     this.programs.set(program, info);
     return info;

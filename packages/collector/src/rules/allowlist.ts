@@ -40,7 +40,7 @@ export function compileAllowlist(...specs: AllowlistSpec[]): Allowlist {
     if (cidrs.length && typeof ip === 'string' && matchesAny(ip, cidrs)) return true;
     const addr = f['source.address'];
     if (typeof addr === 'string') {
-      if (names.has(addr.toLowerCase())) return true;
+      if (names.size && names.has(addr.toLowerCase())) return true;
       if (cidrs.length && addr !== ip && matchesAny(addr, cidrs)) return true;
     }
     if (users.size && typeof f['user.name'] === 'string' && users.has(f['user.name'] as string)) return true;

@@ -1,11 +1,20 @@
 /**
  * IP addresses and CIDR ranges for filters and allowlists: parses IPv4 and IPv6 (IPv4 as
  * ::ffff:a.b.c.d, so '10.0.0.0/8' also matches '::ffff:10.1.2.3') into 16 bytes and tests
- * membership by prefix. Parsed event addresses are cached (bounded) since attackers repeat.
+ * membership by prefix; IPv4 event addresses are tested as 32-bit numbers without parsing to
+ * bytes. Other parsed event addresses are cached (bounded) since attackers repeat.
  */
 import { isIP } from 'node:net';
 
-export interface Cidr { bytes: Uint8Array; prefix: number }
+export interface Cidr {
+  bytes: Uint8Array;
+  prefix: number;
+  /**
+   * What the range holds of IPv4 (::ffff:a.b.c.d): null when nothing, else the address
+   * bits `net` under `mask` (mask 0: every IPv4 address), for the fast IPv4 test.
+   */
+  v4: { net: number; mask: number } | null;
+}
 
 export function parseIp(text: string): Uint8Array | null {
   const kind = isIP(text);
@@ -48,7 +57,43 @@ export function parseCidr(text: string): Cidr | null {
   const max = v4only ? 32 : 128;
   const n = len === undefined ? max : Number(len);
   if (!Number.isInteger(n) || n < 0 || n > max) return null;
-  return { bytes, prefix: v4only ? n + 96 : n };
+  const prefix = v4only ? n + 96 : n;
+  return { bytes, prefix, v4: v4Part(bytes, prefix) };
+}
+
+const MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255];
+
+function v4Part(bytes: Uint8Array, prefix: number): { net: number; mask: number } | null {
+  const bits = Math.min(prefix, 96);
+  for (let i = 0; i < bits >> 3; i++) if (bytes[i] !== MAPPED[i]) return null;
+  const rest = bits & 7;
+  if (rest) {
+    const m = (0xff << (8 - rest)) & 0xff;
+    if ((bytes[bits >> 3] & m) !== (MAPPED[bits >> 3] & m)) return null;
+  }
+  if (prefix <= 96) return { net: 0, mask: 0 };
+  const mask = prefix === 128 ? 0xffffffff : (~(0xffffffff >>> (prefix - 96))) >>> 0;
+  const addr = ((bytes[12] << 24) | (bytes[13] << 16) | (bytes[14] << 8) | bytes[15]) >>> 0;
+  return { net: (addr & mask) >>> 0, mask };
+}
+
+/** A dotted-quad IPv4 address (no leading zeros, as isIP) as a 32-bit number, or -1. */
+function ipv4Number(t: string): number {
+  let n = 0, part = 0, len = 0, dots = 0;
+  for (let i = 0; i <= t.length; i++) {
+    const c = i === t.length ? 46 : t.charCodeAt(i);
+    if (c === 46) {
+      if (len === 0 || part > 255) return -1;
+      n = n * 256 + part;
+      if (++dots > 4) return -1;
+      part = 0; len = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (len === 1 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      if (++len > 3) return -1;
+    } else return -1;
+  }
+  return dots === 4 ? n : -1;
 }
 
 export function inCidr(ip: Uint8Array, c: Cidr): boolean {
@@ -74,6 +119,14 @@ export function eventIp(text: string): Uint8Array | null {
 }
 
 export function matchesAny(text: string, cidrs: Cidr[]): boolean {
+  const n = ipv4Number(text);
+  if (n >= 0) {
+    for (let i = 0; i < cidrs.length; i++) {
+      const v4 = cidrs[i].v4;
+      if (v4 !== null && ((n & v4.mask) >>> 0) === v4.net) return true;
+    }
+    return false;
+  }
   const ip = eventIp(text);
   if (!ip) return false;
   for (const c of cidrs) if (inCidr(ip, c)) return true;

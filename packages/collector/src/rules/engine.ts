@@ -83,8 +83,8 @@ export class RuleEngine {
       if (this.watermark >= this.nextAdvance) this.advance();
     }
     const hits = this.hits;
-    this.index.collect(ev.fields, ++this.stamp, hits);
-    for (let i = 0; i < hits.length; i++) this.offer(hits[i], ev, ts);
+    const n = this.index.collect(ev.fields, ++this.stamp, hits);
+    for (let i = 0; i < n; i++) this.offer(hits[i], ev, ts);
   }
 
   /** Moves the watermark to at least `ms` (live mode, when input is idle). */
@@ -137,15 +137,15 @@ export class RuleEngine {
     if (!r.where(f)) return;
     const type = r.spec.type;
     if (type === 'sequence' && !(rt.bucket as SequenceBucket).selects(ev)) return;
+    // Cheapest first: restating lines (vigil.attempts 0) stop here.
+    const w = rt.weight(f);
+    if (w <= 0) return;
     const key = rt.key(f);
     if (key === null) return;
     if (r.allow(f)) return;
-    const w = rt.weight(f);
-    if (w <= 0) return;
     rt.events++;
     const book = rt.book;
     const alert = book.get(key);
-    const agent = typeof f['agent.name'] === 'string' ? f['agent.name'] as string : undefined;
     if (type === 'absence') {
       rt.bucket.add(key, ts, ev, w, rt.group(f));
       if (alert && alert.status === 'open') book.resolve(alert, ts);
@@ -153,9 +153,14 @@ export class RuleEngine {
     }
     if (type === 'sustained' && !r.condition!(f)) { (rt.bucket as SustainedBucket).reset(key); return; }
     const open = alert !== undefined && alert.status === 'open';
-    if (open) book.touch(alert, ts, ev.id, w, agent);
+    if (open) book.touch(alert, ts, ev.id, w, agentOf(f));
     const firing = rt.bucket.add(key, ts, ev, w, null);
-    if (firing && !open) book.fire(r, key, rt.group(f), firing, agent);
+    if (firing && !open) book.fire(r, key, rt.group(f), firing, agentOf(f));
   }
 
+}
+
+function agentOf(f: RuleEvent['fields']): string | undefined {
+  const a = f['agent.name'];
+  return typeof a === 'string' ? a : undefined;
 }

@@ -1,14 +1,26 @@
 /**
  * Event time of '@timestamp' in ms, fast: decoders write RFC 3339 UTC ('...T10:00:05.123Z'),
  * and consecutive events mostly share their minute, so the minute is parsed once and the
- * seconds and milliseconds are read digit by digit; anything else goes to Date.parse.
+ * seconds and milliseconds are read digit by digit; anything else goes to Date.parse. The
+ * last string's answer is kept (consecutive events often share their stamp).
  */
 export class EventClock {
   private minute = '';
   private minuteMs = NaN;
 
+  private last = '';
+  private lastMs = NaN;
+
   parse(v: unknown): number {
+    if (v === this.last) return this.lastMs; // decoders hand out one instance per millisecond
     if (typeof v !== 'string') return NaN;
+    const ms = this.parseText(v);
+    this.last = v;
+    this.lastMs = ms;
+    return ms;
+  }
+
+  private parseText(v: string): number {
     const n = v.length;
     if ((n === 24 || n === 20) && v.charCodeAt(n - 1) === 90 /* Z */ && v.charCodeAt(16) === 58 /* : */) {
       if (!v.startsWith(this.minute) || this.minute === '') {

@@ -34,21 +34,45 @@ export function compileWhere(where: unknown, path = 'where'): Predicate {
       parts.push((f) => !sub(f));
     } else {
       if (key.startsWith('$')) throw new FilterError(`${at}: unknown combinator (use $any, $all, $not)`);
-      const test = compileCond(cond, at);
-      if (cond === null || (isMap(cond) && (cond as Record<string, unknown>).exists === false)) {
-        parts.push((f) => test(f[key]));
-      } else {
-        parts.push((f) => {
-          const v = f[key];
-          if (v === undefined || v === null) return test(undefined);
-          if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) if (test(v[i])) return true; return false; }
-          return test(v);
-        });
-      }
+      parts.push(fieldTerm(key, cond, at));
     }
   }
   if (parts.length === 1) return parts[0];
-  return (f) => { for (const p of parts) if (!p(f)) return false; return true; };
+  if (parts.length === 2) { const [a, b] = parts; return (f) => a(f) && b(f); }
+  if (parts.length === 3) { const [a, b, c] = parts; return (f) => a(f) && b(f) && c(f); }
+  return (f) => { for (let i = 0; i < parts.length; i++) if (!parts[i](f)) return false; return true; };
+}
+
+/**
+ * One `field: condition` term. Rules share terms (the SSH rules all test event.category,
+ * event.outcome and process.name), so identical terms compile to one predicate that keeps
+ * its answer for the last event: an event is tested once per term, not once per rule.
+ * Event field objects are not mutated once offered to the engine.
+ */
+const terms = new Map<string, Predicate>();
+
+function fieldTerm(key: string, cond: unknown, at: string): Predicate {
+  const id = `${key}\0${JSON.stringify(cond)}`;
+  let p = terms.get(id);
+  if (p !== undefined) return p;
+  const test = compileCond(cond, at);
+  let raw: Predicate;
+  if (cond === null || (isMap(cond) && (cond as Record<string, unknown>).exists === false)) {
+    raw = (f) => test(f[key]);
+  } else {
+    raw = (f) => {
+      const v = f[key];
+      if (v === undefined || v === null) return test(undefined);
+      if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) if (test(v[i])) return true; return false; }
+      return test(v);
+    };
+  }
+  let lastF: EcsFields | null = null;
+  let lastR = false;
+  p = (f) => { if (f !== lastF) { lastF = f; lastR = raw(f); } return lastR; };
+  if (terms.size >= 10_000) terms.clear();
+  terms.set(id, p);
+  return p;
 }
 
 function isMap(v: unknown): boolean { return typeof v === 'object' && v !== null && !Array.isArray(v); }
@@ -62,6 +86,10 @@ function setTest(values: unknown[], at: string): Test {
   for (const v of values) {
     if (!scalar(v)) throw new FilterError(`${at}: list items must be strings, numbers or booleans`);
     set.add(String(v));
+  }
+  if (set.size === 1) {
+    const only = [...set][0];
+    return (v) => v === only || (v !== undefined && typeof v !== 'string' && String(v) === only);
   }
   return (v) => v !== undefined && set.has(typeof v === 'string' ? v : String(v));
 }

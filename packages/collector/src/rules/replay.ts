@@ -48,8 +48,10 @@ export async function replayFiles(files: string[], opts: ReplayOptions): Promise
     const readTimeMs = statSync(path).mtimeMs;
     const decoder = createDecoder(opts.type);
     let n = 0;
+    const meta = { readTimeMs, path, offset: 0 }; // one object for the file (decoders keep no reference)
     await forEachLine(path, (text, offset) => {
-      const fields = decoder.decode(text, { readTimeMs, path, offset });
+      meta.offset = offset;
+      const fields = decoder.decode(text, meta);
       fields['log.file.path'] = path;
       fields['log.offset'] = offset;
       fields['vigil.type'] = opts.type; // as ingest sets it: rules select log types by it

@@ -30,29 +30,35 @@ export class RuleIndex {
     }
   }
 
-  /** Fills `out` (cleared first) with each rule that may match fields `f`, once (stamp dedupes). */
-  collect(f: Record<string, unknown>, stamp: number, out: RuleRuntime[]): void {
-    out.length = 0;
-    for (const fi of this.fields) {
+  /**
+   * Writes each rule that may match fields `f` into out[0..n), once (stamp dedupes), and
+   * returns n (`out` is reused between events: no clearing, no allocation).
+   */
+  collect(f: Record<string, unknown>, stamp: number, out: RuleRuntime[]): number {
+    let n = 0;
+    const fields = this.fields;
+    for (let k = 0; k < fields.length; k++) {
+      const fi = fields[k];
       const v = f[fi.field];
       if (v === undefined || v === null) continue;
-      add(fi.whenPresent, stamp, out);
+      n = add(fi.whenPresent, stamp, out, n);
       if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) { const e = v[i]; add(fi.byValue.get(typeof e === 'string' ? e : String(e)), stamp, out); }
+        for (let i = 0; i < v.length; i++) { const e = v[i]; n = add(fi.byValue.get(typeof e === 'string' ? e : String(e)), stamp, out, n); }
       } else {
-        add(fi.byValue.get(typeof v === 'string' ? v : String(v)), stamp, out);
+        n = add(fi.byValue.get(typeof v === 'string' ? v : String(v)), stamp, out, n);
       }
     }
-    add(this.always, stamp, out);
+    return add(this.always, stamp, out, n);
   }
 }
 
-function add(list: RuleRuntime[] | undefined, stamp: number, out: RuleRuntime[]): void {
-  if (!list) return;
+function add(list: RuleRuntime[] | undefined, stamp: number, out: RuleRuntime[], n: number): number {
+  if (list === undefined) return n;
   for (let i = 0; i < list.length; i++) {
     const rr = list[i];
-    if (rr.stamp !== stamp) { rr.stamp = stamp; out.push(rr); }
+    if (rr.stamp !== stamp) { rr.stamp = stamp; out[n++] = rr; }
   }
+  return n;
 }
 
 function chooseHint(rr: RuleRuntime): IndexHint | null {
