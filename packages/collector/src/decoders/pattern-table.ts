@@ -5,6 +5,7 @@
  * behind its literal `starts`/`contains` checks; no allocation per line.
  */
 import type { CompiledPattern } from './ruleset.js';
+import { literalsMatch } from './ruleset.js';
 
 export class PatternTable {
   private readonly byChar: Array<CompiledPattern[] | undefined> = new Array(128).fill(undefined);
@@ -27,12 +28,9 @@ export class PatternTable {
   /** The first pattern that matches `msg` (its match in lastMatch), or null. */
   match(msg: string): CompiledPattern | null {
     const list = this.candidates(msg.charCodeAt(0));
-    outer: for (let i = 0; i < list.length; i++) {
+    for (let i = 0; i < list.length; i++) {
       const p = list[i];
-      const st = p.starts;
-      for (let k = 0; k < st.length; k++) if (!msg.startsWith(st[k])) continue outer;
-      const ct = p.contains;
-      for (let k = 0; k < ct.length; k++) if (!msg.includes(ct[k])) continue outer;
+      if (!literalsMatch(p, msg)) continue;
       const m = p.regex.exec(msg);
       if (m !== null) { this.lastMatch = m; return p; }
     }

@@ -149,14 +149,20 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
   };
 }
 
+/** The pattern's cheap literal pre-checks (prefixes, substrings) before its regex runs. */
+export function literalsMatch(p: CompiledPattern, msg: string): boolean {
+  const st = p.starts;
+  for (let k = 0; k < st.length; k++) if (!msg.startsWith(st[k])) return false;
+  const ct = p.contains;
+  for (let k = 0; k < ct.length; k++) if (!msg.includes(ct[k])) return false;
+  return true;
+}
+
 /** First pattern of `list` that matches `msg`, with its match. */
 export function firstMatch(list: CompiledPattern[], msg: string): { p: CompiledPattern; m: RegExpExecArray } | undefined {
-  outer: for (let i = 0; i < list.length; i++) {
+  for (let i = 0; i < list.length; i++) {
     const p = list[i];
-    const st = p.starts;
-    for (let k = 0; k < st.length; k++) if (!msg.startsWith(st[k])) continue outer;
-    const ct = p.contains;
-    for (let k = 0; k < ct.length; k++) if (!msg.includes(ct[k])) continue outer;
+    if (!literalsMatch(p, msg)) continue;
     const m = p.regex.exec(msg);
     if (m) return { p, m };
   }
