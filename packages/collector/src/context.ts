@@ -30,4 +30,9 @@ export interface CollectorContext {
   /** Wall clock in ms; tests inject a controllable one. */
   now(): number;
   log: Logger;
+  /**
+   * Runs writes of ctx.db once no other connection (the ingest writer thread) is writing,
+   * in order with the batches committed before; set by ingest, absent means run at once.
+   */
+  exclusive?(fn: () => void): void;
 }

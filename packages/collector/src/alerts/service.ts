@@ -6,6 +6,7 @@
  */
 import type { CollectorContext } from '../context.js';
 import type { Alert } from '../model.js';
+import type { AlertChange } from '../context.js';
 import { AlertStore } from './store.js';
 import { SilenceStore } from './silences/store.js';
 import type { Actor, AlertSink, AlertUpdate } from './types.js';
@@ -20,14 +21,34 @@ export class AlertService implements AlertSink {
   }
 
   apply(update: AlertUpdate): void {
+    this.applyAll([update]);
+  }
+
+  /**
+   * One write transaction for all the updates (the ingest writer thread holds the write
+   * lock most of the time under load: waiting for it once per flush, not once per alert);
+   * the bus hears of each change after the commit.
+   */
+  applyAll(updates: AlertUpdate[]): void {
     const now = this.ctx.now();
+    const changes: Array<[Alert, AlertChange]> = [];
     try {
-      const silence = this.silences.match({ 'rule.id': update.rule.id, group: update.group, 'agent.name': update.agent }, now);
-      const res = this.store.apply(update, silence, now);
-      if (res) this.ctx.bus.emit('alert', res.alert, res.change);
+      this.ctx.db.transaction(() => {
+        for (const update of updates) {
+          try {
+            const silence = this.silences.match({ 'rule.id': update.rule.id, group: update.group, 'agent.name': update.agent }, now);
+            const res = this.store.apply(update, silence, now);
+            if (res) changes.push([res.alert, res.change]);
+          } catch (err) {
+            this.ctx.log.warn('alert update dropped', { key: update?.key, error: (err as Error).message });
+          }
+        }
+      })();
     } catch (err) {
-      this.ctx.log.warn('alert update dropped', { key: update?.key, error: (err as Error).message });
+      this.ctx.log.warn('alert updates dropped', { count: updates.length, error: (err as Error).message });
+      return;
     }
+    for (const [alert, change] of changes) this.ctx.bus.emit('alert', alert, change);
   }
 
   acknowledge(id: number, who: Actor): Alert | undefined {

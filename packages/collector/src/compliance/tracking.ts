@@ -27,16 +27,35 @@ export function recordHeard(db: DB, agent: string, atMs: number): void {
      ON CONFLICT(name) DO UPDATE SET last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)`).run(agent, atMs);
 }
 
-/** Subscribes to the bus; returns the unsubscribe function. */
+/** A batch refreshes an agent's row at most this often (heartbeats always do). */
+const HEARD_EVERY_MS = 1000;
+
+/**
+ * Subscribes to the bus; returns the unsubscribe function. Writes go through
+ * ctx.exclusive, so they never wait on the ingest writer thread's lock.
+ */
 export function trackBus(ctx: CollectorContext): () => void {
-  const onAlert = (alert: Alert, change: AlertChange): void => {
-    try { recordAlert(ctx.db, alert, change, ctx.now()); } catch (e) { ctx.log.warn('compliance: alert not tracked', { err: String(e) }); }
+  const write = (fn: () => void): void => (ctx.exclusive ? ctx.exclusive(fn) : fn());
+  const written = new Map<string, number>();
+  const heard = (agent: string, now: number): void => {
+    written.set(agent, now);
+    write(() => recordHeard(ctx.db, agent, now));
   };
-  const onHeartbeat = (agent: string): void => recordHeard(ctx.db, agent, ctx.now());
-  const onCommitted = (events: StoredEvent[]): void => {
-    const agents = new Set(events.map((e) => e.agent));
+  const onAlert = (alert: Alert, change: AlertChange): void => {
     const now = ctx.now();
-    for (const a of agents) recordHeard(ctx.db, a, now);
+    write(() => {
+      try { recordAlert(ctx.db, alert, change, now); } catch (e) { ctx.log.warn('compliance: alert not tracked', { err: String(e) }); }
+    });
+  };
+  const onHeartbeat = (agent: string): void => heard(agent, ctx.now());
+  const onCommitted = (events: StoredEvent[]): void => {
+    const now = ctx.now();
+    let last: string | undefined;
+    for (const e of events) {
+      if (e.agent === last) continue;
+      last = e.agent;
+      if (now - (written.get(last) ?? -Infinity) >= HEARD_EVERY_MS) heard(last, now);
+    }
   };
   ctx.bus.on('alert', onAlert);
   ctx.bus.on('heartbeat', onHeartbeat);

@@ -3,7 +3,8 @@
  * permessage-deflate, bounded frames) on the collector's HTTP(S) server. The agent token
  * and the X-Vigil-Agent name are checked on the upgrade request, so a refused agent gets
  * HTTP 401 and never a socket. Keeps one session per agent name, closes sessions whose
- * token is revoked, hands WAL checkpoints to a worker thread after commits, and closes
+ * token is revoked, commits through the pipeline (pipeline.ts; a writer thread when the
+ * database is a file), hands WAL checkpoints to a worker thread after commits, and closes
  * everything on shutdown.
  */
 import type { IncomingMessage } from 'node:http';
@@ -16,7 +17,8 @@ import type { TokenWatch } from '../store/token-watch.js';
 import { refuseUpgrade, type Authenticator } from '../api/auth.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { Checkpointer } from '../store/checkpointer.js';
-import { createBatchCommitter } from './commit.js';
+import { EventWriter } from '../store/event-writer.js';
+import { createCommitPipeline } from './pipeline.js';
 import { createIngestCounters } from './counters.js';
 import { DecoderCache } from './decoder-cache.js';
 import { AgentSession } from './session.js';
@@ -38,21 +40,22 @@ export interface Ingest {
 
 export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const counters = createIngestCounters(deps.metrics);
-  const commitBatch = createBatchCommitter({ db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache() });
   const checkpoints = ctx.db.memory ? undefined
     : new Checkpointer(ctx.db.name, { onError: (error) => ctx.log.warn('wal checkpoint failed', { error }) });
-  const commit: typeof commitBatch = (...args) => {
-    const r = commitBatch(...args);
-    checkpoints?.request();
-    return r;
-  };
+  // Log-line batches commit on a writer thread while this thread decodes the next ones.
+  const writer = ctx.db.memory || process.env.VIGIL_INGEST_INLINE === '1' ? undefined : new EventWriter(ctx.db.name);
+  const pipeline = createCommitPipeline({
+    db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache(), writer,
+    afterCommit: () => checkpoints?.request(),
+  });
+  ctx.exclusive = (fn) => pipeline.exclusive(fn);
   // Agents compress with level 1; our frames (acks, welcomes) are tiny and stay uncompressed.
   const wss = new WebSocketServer({
     noServer: true, maxPayload: deps.maxFrameBytes,
     perMessageDeflate: { zlibDeflateOptions: { level: 1, memLevel: 8 }, threshold: 1024 },
   });
   const sessions = new Map<string, AgentSession>();
-  const sessionDeps = { ctx, agents: deps.agents, events: deps.events, commit, counters, maxFrameBytes: deps.maxFrameBytes };
+  const sessionDeps = { ctx, agents: deps.agents, events: deps.events, pipeline, counters, maxFrameBytes: deps.maxFrameBytes };
   let closing = false;
 
   const attach = (ws: WebSocket, agent: string, tokenId: string) => {
@@ -111,6 +114,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
       ]);
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
+      await pipeline.close(); // batches with the writer commit (their agents were not acked); the rest never started
       await checkpoints?.close();
     },
   };

@@ -1,7 +1,7 @@
 /**
  * One agent's WebSocket session: the protocol state machine of vigil.proto. Hello →
- * Welcome{lastSeq}; Batch → one committed transaction → bus 'committed' → Ack; Heartbeat
- * → registry. Frames are decoded defensively: anything malformed or out of order closes
+ * Welcome{lastSeq}; Batch → the commit pipeline → once committed, bus 'committed' → Ack
+ * (in batch order); Heartbeat → registry. Frames are decoded defensively: anything malformed or out of order closes
  * this session with a Refusal and code 1008, counted by reason, and nothing else.
  */
 import type WebSocket from 'ws';
@@ -10,7 +10,7 @@ import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
 import type { EventStore } from '../store/events.js';
 import type { StoredEvent } from '../model.js';
-import type { CommitResult } from './commit.js';
+import type { CommitPipeline } from './pipeline.js';
 import type { IngestCounters } from './counters.js';
 import { auditFields } from './to-event.js';
 
@@ -18,7 +18,7 @@ export interface SessionDeps {
   ctx: CollectorContext;
   agents: AgentRegistry;
   events: EventStore;
-  commit(agent: string, instance: string, batch: Batch, now: number, skewMs: number): CommitResult;
+  pipeline: CommitPipeline;
   counters: IngestCounters;
   maxFrameBytes: number;
 }
@@ -81,7 +81,7 @@ export class AgentSession {
     if (this.instanceId) return this.refuse('duplicate_hello', 'Hello was already received');
     if (h.agentName !== this.agent) return this.refuse('name_mismatch', 'Hello agent_name differs from X-Vigil-Agent');
     if (!h.instanceId) return this.refuse('missing_field', 'Hello without instance_id');
-    const { ctx, agents, events } = this.deps;
+    const { ctx, agents } = this.deps;
     const now = ctx.now();
     const r = agents.hello(h, now);
     this.instanceId = h.instanceId;
@@ -91,8 +91,10 @@ export class AgentSession {
         `agent ${this.agent} started a new instance; its sequence numbers restart`);
       fields['vigil.instance.id'] = h.instanceId;
       fields['vigil.instance.previous'] = r.previousInstance;
-      const stored = ctx.db.transaction(() => events.insertBatch([{ agent: this.agent, seq: 0, kind: 'audit', ingested: now, timeMs: now, fields }]))();
-      ctx.bus.emit('committed', stored);
+      this.deps.pipeline.insert([{ agent: this.agent, seq: 0, kind: 'audit', ingested: now, timeMs: now, fields }], (err, stored) => {
+        if (err) ctx.log.error('instance change not recorded', { agent: this.agent, error: err.message });
+        else ctx.bus.emit('committed', stored!);
+      });
     }
     this.ws.send(encodeCollectorFrame({ welcome: { lastSeq: r.lastSeq, clockMs: now, maxFrameBytes: this.deps.maxFrameBytes } }));
   }
@@ -100,22 +102,22 @@ export class AgentSession {
   private onBatch(b: Batch): void {
     if (!Number.isSafeInteger(b.firstSeq) || b.firstSeq < 1) return this.refuse('missing_field', 'Batch without a valid first_seq');
     const { ctx, counters } = this.deps;
-    let result: CommitResult;
-    try {
-      result = this.deps.commit(this.agent, this.instanceId!, b, ctx.now(), this.skewMs);
-    } catch (err) {
-      // Nothing was committed, so nothing is acked: the agent resends after reconnecting.
-      ctx.log.error('batch commit failed', { agent: this.agent, error: (err as Error).message });
-      return this.refuse('store_error', 'the batch could not be stored', 1011);
-    }
-    counters.batches.inc();
-    counters.duplicates.inc(undefined, result.duplicates);
-    countByKind(counters, result.stored);
-    if (result.stored.length > 0) {
-      try { ctx.bus.emit('committed', result.stored); } catch (err) {
-        ctx.log.error('committed listener failed', { error: (err as Error).message });
+    this.deps.pipeline.submit(this.agent, this.instanceId!, b, ctx.now(), this.skewMs, (err, result) => {
+      if (err) {
+        // Nothing of it was committed, so nothing is acked: the agent resends after reconnecting.
+        ctx.log.error('batch commit failed', { agent: this.agent, error: err.message });
+        return this.refuse('store_error', 'the batch could not be stored', 1011);
       }
-    }
-    if (!this.closed) this.ws.send(encodeCollectorFrame({ ack: { seq: result.ack } }));
+      const r = result!;
+      counters.batches.inc();
+      counters.duplicates.inc(undefined, r.duplicates);
+      countByKind(counters, r.stored);
+      if (r.stored.length > 0) {
+        try { ctx.bus.emit('committed', r.stored); } catch (e) {
+          ctx.log.error('committed listener failed', { error: (e as Error).message });
+        }
+      }
+      if (!this.closed) this.ws.send(encodeCollectorFrame({ ack: { seq: r.ack } }));
+    });
   }
 }

@@ -22,7 +22,8 @@ export class LiveRules {
   reloads = 0;
   reloadErrors = 0;
 
-  constructor(private readonly cfg: RulesConfig, private readonly now: () => number, private readonly sink: () => AlertSink | undefined, private readonly log: Logger) {
+  constructor(private readonly cfg: RulesConfig, private readonly now: () => number, private readonly sink: () => AlertSink | undefined, private readonly log: Logger,
+    private readonly exclusive?: (fn: () => void) => void) {
     this.engine = new RuleEngine(loadRuleset(cfg.dir, cfg.allowlist), { latenessMs: cfg.lateness, now });
     this.lastInput = now();
   }
@@ -75,6 +76,14 @@ export class LiveRules {
     }
     const batch = this.queued;
     this.queued = [];
+    if (sink.applyAll) {
+      const apply = sink.applyAll.bind(sink);
+      const run = () => {
+        try { apply(batch); } catch (e) { this.log.error('alert sink failed', { alerts: batch.length, error: (e as Error).message }); }
+      };
+      if (this.exclusive) this.exclusive(run); else run();
+      return;
+    }
     for (const u of batch) {
       try { sink.apply(u); } catch (e) { this.log.error('alert sink failed', { alert: u.id, error: (e as Error).message }); }
     }

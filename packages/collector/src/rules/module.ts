@@ -23,7 +23,8 @@ const rulesModule: CollectorModule = {
   start(ctx, server) {
     const cfg = readRulesConfig(ctx.config);
     const log = ctx.log.child({ module: 'rules' });
-    const l = new LiveRules(cfg, () => ctx.now(), () => alertSinkFor(ctx), log);
+    const l = new LiveRules(cfg, () => ctx.now(), () => alertSinkFor(ctx), log,
+      (fn) => (ctx.exclusive ? ctx.exclusive(fn) : fn()));
     running.set(ctx, l);
     log.info('rules loaded', { dir: cfg.dir, rules: l.engine.rules.length });
     const onCommitted = (events: StoredEvent[]) => l.committed(events);

@@ -86,6 +86,8 @@ export interface AlertUpdate {
 /** Implemented by the alerts module; the rules module calls apply() synchronously. */
 export interface AlertSink {
   apply(update: AlertUpdate): void;
+  /** Applies several updates at once (one store transaction), in order. */
+  applyAll?(updates: AlertUpdate[]): void;
 }
 
 /** Per-rule counters, for /metrics. */

@@ -39,6 +39,13 @@ export interface AgentRegistry {
   maxLagMs(nowMs: number): number;
 }
 
+/** The high-water-mark statements, shared with the ingest writer thread (store/event-writer.ts). */
+export const HWM_SQL = {
+  get: 'SELECT last_seq FROM agent_instances WHERE agent = ? AND instance_id = ?',
+  set: 'UPDATE agent_instances SET last_seq = ? WHERE agent = ? AND instance_id = ?',
+  seen: 'UPDATE agents SET last_seen = ?, lag_ms = coalesce(?, lag_ms) WHERE name = ?',
+};
+
 interface AgentRow {
   name: string; version: string | null; host: string | null; instance_id: string | null;
   first_seen: number; last_seen: number; connected: number; clock_skew_ms: number | null;
@@ -52,10 +59,10 @@ export function createAgentRegistry(writer: DB, reader: DB, heartbeatTimeoutMs =
     VALUES (@name, @version, @host, @instance, @boot, @now, @now, 1, @skew)
     ON CONFLICT (name) DO UPDATE SET version = @version, host = @host, instance_id = @instance,
       boot_id = @boot, last_seen = @now, connected = 1, clock_skew_ms = @skew`);
-  const getInst = writer.prepare('SELECT last_seq FROM agent_instances WHERE agent = ? AND instance_id = ?').pluck();
+  const getInst = writer.prepare(HWM_SQL.get).pluck();
   const addInst = writer.prepare('INSERT OR IGNORE INTO agent_instances (agent, instance_id, last_seq, first_seen) VALUES (?, ?, 0, ?)');
-  const setSeq = writer.prepare('UPDATE agent_instances SET last_seq = ? WHERE agent = ? AND instance_id = ?');
-  const seen = writer.prepare('UPDATE agents SET last_seen = ?, lag_ms = coalesce(?, lag_ms) WHERE name = ?');
+  const setSeq = writer.prepare(HWM_SQL.set);
+  const seen = writer.prepare(HWM_SQL.seen);
   const beat = writer.prepare(`UPDATE agents SET last_seen = @now, clock_skew_ms = coalesce(@skew, clock_skew_ms),
       lines_read = coalesce(@lines, lines_read), bytes_read = coalesce(@bytes, bytes_read),
       events_dropped = coalesce(@drops, events_dropped), lines_truncated = coalesce(@trunc, lines_truncated),

@@ -1,7 +1,8 @@
 /**
  * Moves WAL checkpoints off the ingest thread: a worker thread with its own connection runs
- * PASSIVE checkpoints (never blocking the writer or readers) after commits, one at a time,
- * so the writer's commits only append to the WAL. The writer's own wal_autocheckpoint stays
+ * PASSIVE checkpoints (never blocking the writer or readers) after commits, one at a time
+ * and at most one per `intervalMs`, so the writer's commits only append to the WAL and an
+ * index page rewritten by many commits is copied back to the database once per interval. The writer's own wal_autocheckpoint stays
  * as a backstop should the worker fall behind. Checkpoints never change what is committed.
  */
 import { Worker } from 'node:worker_threads';
@@ -25,6 +26,8 @@ parentPort.on('message', (m) => {
 export interface CheckpointerOptions {
   /** Called with the message of a checkpoint that failed (the next one retries). */
   onError?(message: string): void;
+  /** Least time between two checkpoint starts (default 1000 ms); requests in between fold. */
+  intervalMs?: number;
 }
 
 export class Checkpointer {
@@ -32,6 +35,8 @@ export class Checkpointer {
   private running = false;
   private again = false;
   private closed = false;
+  private lastStart = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
   /** Checkpoints completed; for tests and diagnostics. */
   done = 0;
 
@@ -50,9 +55,16 @@ export class Checkpointer {
 
   /** Asks for a checkpoint after a commit; requests while one runs fold into one more. */
   request(): void {
-    if (this.closed) return;
+    if (this.closed || this.timer) return;
     if (this.running) { this.again = true; return; }
+    const wait = this.lastStart + (this.opts.intervalMs ?? 1000) - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => { this.timer = undefined; this.request(); }, wait);
+      this.timer.unref();
+      return;
+    }
     this.running = true;
+    this.lastStart = Date.now();
     this.worker.postMessage('run');
   }
 
@@ -60,6 +72,7 @@ export class Checkpointer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.timer);
     this.worker.ref(); // keep the process alive until the worker has gone
     this.worker.postMessage('close');
     await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@
  * Opens the collector's SQLite database (better-sqlite3, WAL) and runs schema migrations.
  * Each store module owns its tables and its own ordered list of migration steps, recorded
  * per module in `schema_migrations`, so modules evolve independently and never renumber.
+ * Write transactions begin IMMEDIATE by default (a second connection writes events).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -20,11 +21,24 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
     db.pragma('cache_size = -65536'); // 64 MiB: the events indexes stay in memory under ingest
     db.pragma('temp_store = MEMORY');
     db.pragma('wal_autocheckpoint = 16384'); // checkpoint every ~64 MiB: fewer rewrites of hot index pages
+    immediateByDefault(db);
   }
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     module TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL,
     PRIMARY KEY (module, version))`);
   return db;
+}
+
+/**
+ * Makes `db.transaction(fn)()` begin IMMEDIATE: the ingest writer thread commits on its own
+ * connection, and a deferred transaction that reads and then writes would fail with
+ * SQLITE_BUSY (no busy wait on a lock upgrade) whenever that writer committed in between.
+ * An immediate one waits for the lock (busy_timeout) up front instead. Nested calls still
+ * become savepoints; `.deferred()` stays available.
+ */
+function immediateByDefault(db: DB): void {
+  const make = db.transaction.bind(db);
+  db.transaction = ((fn: (...args: never[]) => unknown) => make(fn).immediate) as DB['transaction'];
 }
 
 /** A migration step: SQL text or a function; steps are applied in order, once each. */

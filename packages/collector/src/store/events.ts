@@ -7,7 +7,8 @@
 import type { DB } from './db.js';
 import type { EcsFields, EventKind, StoredEvent } from '../model.js';
 import { isKindOnly, whereClause, type EventFilter } from './event-filter.js';
-import { member, packFields, unpackFields, type RowMembers } from './event-row.js';
+import { unpackFields } from './event-row.js';
+import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import type Database from 'better-sqlite3';
 
 export interface NewEvent {
@@ -44,41 +45,9 @@ export function rowToStoredEvent(row: EventRow): StoredEvent {
   return { id: row.id, agent: row.agent, seq: row.seq, kind: row.kind as EventKind, fields: JSON.parse(unpackFields(row)) as EcsFields };
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
-/**
- * Per-batch memo of the derived forms: consecutive rows mostly share agent, type, ingest
- * time and (to the second) event time, so each is parsed or formatted once per change.
- */
-class Derived {
-  readonly members: RowMembers = { ts: null, agent: null, ingested: null, type: null };
-  private agent: string | undefined;
-  private type: string | null | undefined = null;
-  private ingested = NaN;
-  private stamp: string | undefined;
-  private parsed = NaN;
-  ts = NaN;
-
-  set(agent: string, type: string | undefined, ingested: number, stamp: unknown, fallbackMs: number): void {
-    const m = this.members;
-    if (agent !== this.agent) { this.agent = agent; m.agent = member('agent', agent); }
-    if (type !== this.type) { this.type = type; m.type = member('type', type); }
-    if (ingested !== this.ingested) { this.ingested = ingested; m.ingested = member('ingested', new Date(ingested).toISOString()); }
-    if (typeof stamp !== 'string') { this.stamp = undefined; this.ts = fallbackMs; m.ts = null; return; }
-    if (stamp !== this.stamp) {
-      this.stamp = stamp;
-      this.parsed = Date.parse(stamp);
-      m.ts = Number.isFinite(this.parsed) && new Date(this.parsed).toISOString() === stamp ? member('ts', stamp) : null;
-    }
-    this.ts = Number.isFinite(this.parsed) ? this.parsed : fallbackMs;
-  }
-}
-
 export function createEventStore(writer: DB, reader: DB): EventStore {
-  const insert = writer.prepare(`INSERT INTO events
-    (agent, seq, kind, ts, ingested, type, source_ip, user_name, outcome, action, message, fields, shape)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const bump = writer.prepare('UPDATE event_totals SET n = n + ? WHERE kind = ?');
+  const insert = writer.prepare(INSERT_EVENT_SQL);
+  const bump = writer.prepare(BUMP_TOTAL_SQL);
   const total = reader.prepare('SELECT n FROM event_totals WHERE kind = ?').pluck();
   const byId = reader.prepare('SELECT * FROM events WHERE id = ?');
   const cache = new Map<string, Database.Statement>();
@@ -90,22 +59,14 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
 
   return {
     insertBatch(events) {
+      const { values, totals } = encodeRows(events, new Array<null>(events.length).fill(null));
       const out: StoredEvent[] = new Array(events.length);
-      const perKind = new Map<EventKind, number>();
-      const d = new Derived();
       for (let i = 0; i < events.length; i++) {
+        const info = insert.run(values.slice(i * ROW_WIDTH, (i + 1) * ROW_WIDTH));
         const e = events[i];
-        const f = e.fields;
-        d.set(e.agent, e.type, e.ingested, f['@timestamp'], e.timeMs);
-        const message = str(f.message);
-        const row = packFields(JSON.stringify(f), message?.isWellFormed() ? message : null, d.members);
-        const info = insert.run(e.agent, e.seq, e.kind, d.ts, e.ingested, e.type ?? null,
-          str(f['source.ip']), str(f['user.name']), str(f['event.outcome']), str(f['event.action']),
-          message, row.json, row.shape);
-        out[i] = { id: Number(info.lastInsertRowid), agent: e.agent, seq: e.seq, kind: e.kind, fields: f };
-        perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
+        out[i] = { id: Number(info.lastInsertRowid), agent: e.agent, seq: e.seq, kind: e.kind, fields: e.fields };
       }
-      for (const [kind, n] of perKind) bump.run(n, kind);
+      for (const [kind, n] of totals) bump.run(n, kind);
       return out;
     },
     query(filter, limit, beforeId) {

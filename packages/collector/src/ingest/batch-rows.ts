@@ -1,0 +1,54 @@
+/**
+ * Decides what one agent Batch stores, given the instance's high-water mark: events at
+ * or below it are duplicates from a resend (skipped before decoding, so stateful decoders
+ * see each line once), a gap before the batch becomes a data-loss row, the rest become
+ * rows. Shared by the inline committer and the pipelined one; writes nothing.
+ */
+import type { Batch } from '@vigil/proto';
+import type { NewEvent } from '../store/events.js';
+import type { DecoderCache } from './decoder-cache.js';
+import type { BodyHandler } from './handlers.js';
+import { lossFields, toNewEvent } from './to-event.js';
+
+export interface BatchRows {
+  rows: NewEvent[];
+  /** Per row, the body handler whose afterInsert must run (undefined for most). */
+  handlers: Array<BodyHandler | undefined>;
+  duplicates: number;
+  /** The mark after this batch: max(hwm, last seq). */
+  ack: number;
+  /** Newest event time among the rows, 0 when none. */
+  newestEventMs: number;
+}
+
+export function batchRows(agent: string, batch: Batch, hwm: number, now: number, decoders: DecoderCache): BatchRows {
+  const first = batch.firstSeq;
+  const list = batch.events ?? [];
+  const last = first + list.length - 1;
+  const rows: NewEvent[] = [];
+  const handlers: Array<BodyHandler | undefined> = [];
+  if (first > hwm + 1) {
+    rows.push({ agent, seq: hwm + 1, kind: 'loss', ingested: now, timeMs: now, fields: lossFields(agent, now, now, {
+      message: `sequence gap: events ${hwm + 1}..${first - 1} from agent ${agent} never arrived`,
+      action: 'sequence-gap', dropped: first - 1 - hwm, firstSeq: hwm + 1, lastSeq: first - 1,
+    }) });
+    handlers.push(undefined);
+  }
+  let duplicates = 0;
+  let newestEventMs = 0;
+  const nowIso = new Date(now).toISOString();
+  for (let i = 0; i < list.length; i++) {
+    const seq = first + i;
+    if (seq <= hwm) { duplicates++; continue; }
+    const c = toNewEvent(list[i], seq, agent, now, decoders, nowIso);
+    rows.push(c.row);
+    handlers.push(c.handler);
+    if (c.row.timeMs > newestEventMs) newestEventMs = c.row.timeMs;
+  }
+  return { rows, handlers, duplicates, ack: Math.max(hwm, last), newestEventMs };
+}
+
+/** Ingest lag: from the newest event's read time (agent clock, corrected by skew) to commit. */
+export function lagMs(r: BatchRows, now: number, skewMs: number): number | null {
+  return r.newestEventMs ? Math.max(0, now - (r.newestEventMs + skewMs)) : null;
+}

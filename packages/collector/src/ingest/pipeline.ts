@@ -1,0 +1,167 @@
+/**
+ * The ordered commit pipeline: the main thread decodes each batch against the agent
+ * instance's high-water mark as it will be once the batches ahead commit, pre-assigns row
+ * ids from a counter (this pipeline is the only writer of events) and hands the encoded
+ * rows to the writer thread, which commits them in order while the main thread decodes
+ * the next ones. Batches whose bodies update derived tables wait until the writer is idle
+ * and commit inline (commit.ts). Results come back in submission order.
+ */
+import { eventBody, type Batch } from '@vigil/proto';
+import type { StoredEvent } from '../model.js';
+import type { NewEvent } from '../store/events.js';
+import type { EventWriter } from '../store/event-writer.js';
+import { encodeRows } from '../store/row-columns.js';
+import { createBatchCommitter, type CommitDeps, type CommitResult } from './commit.js';
+import { batchRows, lagMs } from './batch-rows.js';
+import { bodyHandler } from './handlers.js';
+
+/** Jobs handed to the writer thread before the next one waits in this queue. */
+const MAX_AHEAD = 2;
+
+export type CommitDone = (error: Error | null, result?: CommitResult) => void;
+
+interface Job { agent: string; instance: string; batch: Batch; now: number; skewMs: number; done: CommitDone }
+
+/** Work of this thread's own connection that must not wait for the writer's lock. */
+interface Exclusive { exclusive: () => void }
+
+/** The mark of an instance with batches in flight, as it will be once they commit. */
+interface Mark { hwm: number; inflight: number }
+
+export interface CommitPipeline {
+  /** Commits an agent batch after every batch submitted before it; `done` gets the result. */
+  submit(agent: string, instance: string, batch: Batch, now: number, skewMs: number, done: CommitDone): void;
+  /** Stores rows outside any agent sequence (audit records), in the same order. */
+  insert(rows: NewEvent[], done: (error: Error | null, stored?: StoredEvent[]) => void): void;
+  /**
+   * Runs `fn` (writes on this thread's connection) once the writer thread is idle, in
+   * order with the batches submitted before it, so it never waits on the write lock.
+   */
+  exclusive(fn: () => void): void;
+  /** Refuses new work, fails what has not reached the writer, lets the rest commit, stops the writer. */
+  close(): Promise<void>;
+}
+
+/** True when some body of the batch updates derived tables through its handler. */
+function needsInline(batch: Batch): boolean {
+  for (const ev of batch.events ?? []) {
+    if (ev.line) continue;
+    const body = eventBody(ev);
+    if (body && body !== 'loss' && bodyHandler(body)?.afterInsert) return true;
+  }
+  return false;
+}
+
+export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; afterCommit?(): void }): CommitPipeline {
+  const { db, agents, decoders, writer } = deps;
+  const inline = createBatchCommitter(deps);
+  const maxId = db.prepare('SELECT max(id) FROM events').pluck();
+  let nextId = ((maxId.get() as number | null) ?? 0) + 1;
+  const marks = new Map<string, Mark>();
+  const queue: Array<Job | Exclusive | (() => void)> = []; // waiting for the writer
+  let closed = false;
+
+  const finish = (done: () => void) => {
+    try { done(); } catch { /* the caller's callback must not stop the pipeline */ }
+  };
+
+  const commitInline = (j: Job) => {
+    let result: CommitResult;
+    try {
+      result = inline(j.agent, j.instance, j.batch, j.now, j.skewMs);
+    } catch (err) { return finish(() => j.done(err as Error)); }
+    for (const s of result.stored) if (s.id >= nextId) nextId = s.id + 1;
+    deps.afterCommit?.();
+    finish(() => j.done(null, result));
+  };
+
+  const send = (agent: string, instance: string | null, mark: Mark | undefined, rows: NewEvent[], extra: { ack: number; expect: number; lag: number | null; now: number },
+    done: (error: string | null, stored: StoredEvent[]) => void) => {
+    const ids = rows.map(() => nextId++);
+    const { values, totals } = encodeRows(rows, ids);
+    const stored = rows.map((r, i): StoredEvent => ({ id: ids[i], agent: r.agent, seq: r.seq, kind: r.kind, fields: r.fields }));
+    if (mark) mark.inflight++;
+    writer!.write({ agent, instance, ...extra, values, totals }, (error) => {
+      if (mark && --mark.inflight === 0) marks.delete(`${agent}\0${instance}`);
+      if (!error) deps.afterCommit?.();
+      done(error, stored);
+      pump();
+    });
+  };
+
+  const post = (j: Job) => {
+    const key = `${j.agent}\0${j.instance}`;
+    let mark = marks.get(key);
+    if (!mark) { mark = { hwm: agents.lastSeq(j.agent, j.instance), inflight: 0 }; marks.set(key, mark); }
+    const expect = mark.hwm;
+    let r;
+    try {
+      r = batchRows(j.agent, j.batch, expect, j.now, decoders);
+    } catch (err) {
+      if (mark.inflight === 0) marks.delete(key);
+      return finish(() => j.done(err as Error));
+    }
+    mark.hwm = r.ack;
+    send(j.agent, j.instance, mark, r.rows, { ack: r.ack, expect, lag: lagMs(r, j.now, j.skewMs), now: j.now }, (error, stored) =>
+      finish(() => (error ? j.done(new Error(error)) : j.done(null, { stored, ack: r.ack, duplicates: r.duplicates }))));
+  };
+
+  /** Runs queued work in order until an inline batch must wait for the writer to go idle. */
+  const pump = () => {
+    while (queue.length > 0) {
+      const next = queue[0];
+      if (typeof next === 'function') { queue.shift(); next(); continue; }
+      if ('exclusive' in next) {
+        if (writer!.pending > 0) return;
+        queue.shift(); finish(next.exclusive);
+        continue;
+      }
+      if (needsInline(next.batch)) {
+        if (writer!.pending > 0) return;
+        queue.shift();
+        commitInline(next);
+      } else {
+        // Decode a batch only when the writer is nearly idle: the main thread's own writes
+        // (alerts, heartbeats) then wait for at most one commit, and decoding overlaps it.
+        if (writer!.pending >= MAX_AHEAD) return;
+        queue.shift(); post(next);
+      }
+    }
+  };
+
+  return {
+    submit(agent, instance, batch, now, skewMs, done) {
+      const j: Job = { agent, instance, batch, now, skewMs, done };
+      if (closed) return finish(() => done(new Error('collector shutting down')));
+      if (!writer) return commitInline(j);
+      queue.push(j);
+      pump();
+    },
+    insert(rows, done) {
+      if (closed) return finish(() => done(new Error('collector shutting down')));
+      if (!writer) {
+        try { return finish(() => done(null, db.transaction(() => deps.events.insertBatch(rows)).immediate())); } catch (err) { return finish(() => done(err as Error)); }
+      }
+      const now = Date.now();
+      queue.push(() => send(rows[0]?.agent ?? '', null, undefined, rows, { ack: 0, expect: 0, lag: null, now },
+        (error, stored) => finish(() => (error ? done(new Error(error)) : done(null, stored)))));
+      pump();
+    },
+    exclusive(fn) {
+      if (!writer || (queue.length === 0 && writer.pending === 0)) return finish(fn);
+      queue.push({ exclusive: fn });
+      pump();
+    },
+    async close() {
+      closed = true;
+      const left: Array<() => void> = [];
+      for (const j of queue.splice(0)) {
+        if (typeof j === 'function') continue;
+        if ('exclusive' in j) left.push(j.exclusive);
+        else finish(() => j.done(new Error('collector shutting down')));
+      }
+      await writer?.close();
+      for (const fn of left) finish(fn); // the writer is gone: nothing holds the lock
+    },
+  };
+}

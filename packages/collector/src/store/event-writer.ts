@@ -1,0 +1,116 @@
+/**
+ * The ingest writer thread: a worker with its own connection that commits pre-encoded
+ * event batches (row-columns.ts), each in ONE immediate transaction that first checks the
+ * agent instance's stored high-water mark is the one the main thread decided duplicates
+ * and gaps against, then inserts the rows with their pre-assigned ids, bumps the per-kind
+ * totals and moves the mark. Jobs commit and answer strictly in the order they were sent.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { EventKind } from '../model.js';
+import { HWM_SQL } from './agents.js';
+import { BUMP_TOTAL_SQL, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
+
+// An eval worker, so the same code runs from src (tests) and dist; better-sqlite3 is
+// resolved here and passed in by path, the SQL text comes from the store modules.
+const WORKER = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+const Database = require(w.sqlite);
+const db = new Database(w.file);
+for (const p of w.pragmas) db.pragma(p);
+const insert = db.prepare(w.sql.insert);
+const bump = db.prepare(w.sql.bump);
+const getSeq = db.prepare(w.sql.get).pluck();
+const setSeq = db.prepare(w.sql.set);
+const seen = db.prepare(w.sql.seen);
+const W = w.width;
+const commit = db.transaction((m) => {
+  if (m.instance !== null) {
+    const stored = getSeq.get(m.agent, m.instance) ?? 0;
+    if (stored !== m.expect) throw new Error('high-water mark moved: expected ' + m.expect + ', stored ' + stored);
+  }
+  const v = m.values;
+  const row = new Array(W);
+  for (let i = 0; i < v.length; i += W) {
+    for (let j = 0; j < W; j++) row[j] = v[i + j];
+    insert.run(row);
+  }
+  for (const [kind, n] of m.totals) bump.run(n, kind);
+  if (m.instance !== null && m.ack > m.expect) {
+    setSeq.run(m.ack, m.agent, m.instance);
+    seen.run(m.now, m.lag, m.agent);
+  }
+});
+parentPort.on('message', (m) => {
+  if (m === 'close') { db.close(); parentPort.close(); return; }
+  let error = null;
+  try { commit.immediate(m); } catch (err) { error = String(err && err.message || err); }
+  parentPort.postMessage(error);
+});
+`;
+
+/** One batch for the writer: rows as flat column values and, for agent batches, the mark. */
+export interface WriteJob {
+  agent: string;
+  /** The agent instance whose high-water mark moves; null for rows outside any sequence (audit). */
+  instance: string | null;
+  /** The mark the rows were decided against; the job fails if the stored one differs. */
+  expect: number;
+  /** The new mark (kept when not above `expect`). */
+  ack: number;
+  lag: number | null;
+  now: number;
+  values: unknown[];
+  totals: Array<[EventKind, number]>;
+}
+
+/** Per-connection settings the writer needs (the rest are persistent in the file). */
+const PRAGMAS = ['busy_timeout = 5000', 'synchronous = NORMAL', 'cache_size = -65536', 'temp_store = MEMORY', 'wal_autocheckpoint = 16384'];
+
+export class EventWriter {
+  private readonly worker: Worker;
+  private readonly waiting: Array<(error: string | null) => void> = [];
+  private failure: string | null = null;
+  private closed = false;
+
+  constructor(file: string) {
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, ...HWM_SQL };
+    this.worker = new Worker(WORKER, { eval: true, workerData: { file, sqlite, sql, pragmas: PRAGMAS, width: ROW_WIDTH } });
+    this.worker.unref();
+    this.worker.on('message', (error: string | null) => {
+      const done = this.waiting.shift();
+      if (this.waiting.length === 0) this.worker.unref();
+      done?.(error);
+    });
+    this.worker.on('error', (err) => this.fail(`event writer failed: ${err.message}`));
+    this.worker.on('exit', () => this.fail('event writer stopped'));
+  }
+
+  /** Jobs sent and not answered yet. */
+  get pending(): number { return this.waiting.length; }
+
+  /** Sends a job; `done` gets null once it committed, or the reason nothing of it was. */
+  write(job: WriteJob, done: (error: string | null) => void): void {
+    if (this.failure || this.closed) return done(this.failure ?? 'event writer closed');
+    if (this.waiting.length === 0) this.worker.ref(); // keep the process alive while a commit is in flight
+    this.waiting.push(done);
+    this.worker.postMessage(job);
+  }
+
+  private fail(reason: string): void {
+    this.failure ??= reason;
+    for (const done of this.waiting.splice(0)) done(reason);
+  }
+
+  /** Lets every job sent commit and answer, then stops the thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.failure) return;
+    this.worker.ref();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage('close');
+    await exited;
+  }
+}

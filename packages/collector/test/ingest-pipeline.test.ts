@@ -1,0 +1,180 @@
+/**
+ * The pipelined commit path over a real database file and a real writer thread: results in
+ * submission order with the row ids really stored, exact dedupe and gap records across
+ * batches in flight, inline batches (derived-table bodies) ordered between writer batches,
+ * a moved high-water mark failing the batch without storing any of it, and shutdown.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Batch } from '@vigil/proto';
+import { createCommitPipeline, type CommitPipeline } from '../src/ingest/pipeline.js';
+import type { CommitResult } from '../src/ingest/commit.js';
+import { DecoderCache } from '../src/ingest/decoder-cache.js';
+import { registerBodyHandler } from '../src/ingest/handlers.js';
+import { EventWriter } from '../src/store/event-writer.js';
+import { openDatabase } from '../src/store/db.js';
+import { line, tempDir, testCore } from './core-helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
+
+// A body whose handler updates a derived table inside the batch transaction (like metrics).
+const derived: Array<{ id: number; seq: number }> = [];
+registerBodyHandler('metrics', {
+  kind: 'metric',
+  toFields: (ev, agent) => ({ '@timestamp': new Date(ev.timeMs).toISOString(), message: 'sample', 'agent.name': agent }),
+  afterInsert: (db, stored) => {
+    db.prepare('INSERT INTO test_derived (event_id) VALUES (?)').run(stored.id);
+    derived.push({ id: stored.id, seq: stored.seq });
+  },
+});
+const metric = () => ({ timeMs: Date.now(), metrics: { samples: [{ name: 'cpu', value: 1 }] } });
+
+function setup() {
+  const t = tempDir();
+  const c = testCore(t.dir);
+  c.ctx.db.exec('CREATE TABLE test_derived (event_id INTEGER NOT NULL)');
+  const writer = new EventWriter(c.ctx.db.name);
+  let commits = 0;
+  const pipeline = createCommitPipeline({
+    db: c.ctx.db, events: c.core.events, agents: c.core.agents, decoders: new DecoderCache(), writer, afterCommit: () => { commits++; },
+  });
+  let closed = false;
+  const close = async () => { if (!closed) { closed = true; await pipeline.close(); } };
+  cleanups.push(t.cleanup, c.close, close);
+  for (const a of ['web1', 'web2']) c.core.agents.hello({ agentName: a, instanceId: `${a}-i1` }, Date.now());
+  return { ...c, pipeline, close, commits: () => commits };
+}
+
+type Outcome = { error: string | null; result?: CommitResult };
+
+function submit(p: CommitPipeline, agent: string, batch: Batch, log: Array<{ agent: string; out: Outcome }>): Promise<Outcome> {
+  return new Promise((resolve) => p.submit(agent, `${agent}-i1`, batch, Date.now(), 0, (err, result) => {
+    const out = { error: err ? err.message : null, result };
+    log.push({ agent, out });
+    resolve(out);
+  }));
+}
+
+const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => line(i + from, `Nov 27 10:00:00 h sshd[1]: Failed password for u${i + from} from 10.0.0.${(i + from) % 250} port 22 ssh2`));
+
+describe('commit pipeline (writer thread)', () => {
+  it('answers in submission order with the ids stored, deduplicating and recording gaps exactly', async () => {
+    const s = setup();
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    const all = [
+      submit(s.pipeline, 'web1', { firstSeq: 1, events: lines(50) }, log),
+      submit(s.pipeline, 'web2', { firstSeq: 1, events: lines(30) }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 51, events: lines(50, 50) }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 26, events: lines(50, 25) }, log), // a resend of 26..75: all duplicates
+      submit(s.pipeline, 'web1', { firstSeq: 111, events: lines(10, 110) }, log), // 101..110 never arrived
+    ];
+    const outs = await Promise.all(all);
+    expect(outs.map((o) => o.error)).toEqual([null, null, null, null, null]);
+    expect(log.map((l) => l.out)).toEqual(outs); // callbacks ran in submission order
+    expect(outs.map((o) => o.result!.ack)).toEqual([50, 30, 100, 100, 120]);
+    expect(outs.map((o) => o.result!.duplicates)).toEqual([0, 0, 0, 50, 0]);
+    const gap = outs[4].result!.stored;
+    expect(gap[0]).toMatchObject({ kind: 'loss', seq: 101 });
+    expect(gap[0].fields['vigil.loss.dropped_events']).toBe(10);
+
+    const ids = outs.flatMap((o) => o.result!.stored.map((e) => e.id));
+    expect(ids.length).toBe(50 + 30 + 50 + 1 + 10);
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]);
+    // What each callback named is exactly what the table holds, row for row.
+    const rows = s.ctx.db.prepare('SELECT id, agent, seq, kind FROM events ORDER BY id').all();
+    expect(rows).toEqual(outs.flatMap((o) => o.result!.stored.map((e) => ({ id: e.id, agent: e.agent, seq: e.seq, kind: e.kind }))));
+    const stored = s.core.events.get(outs[2].result!.stored[3].id)!;
+    expect(stored.fields).toEqual(outs[2].result!.stored[3].fields);
+    expect(s.core.agents.lastSeq('web1', 'web1-i1')).toBe(120);
+    expect(s.core.agents.lastSeq('web2', 'web2-i1')).toBe(30);
+    expect(s.core.events.count({ kind: 'log' })).toBe(140);
+    expect(s.commits()).toBe(5);
+  });
+
+  it('commits a derived-table batch inline after the writer drains, keeping order and ids', async () => {
+    const s = setup();
+    derived.length = 0;
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    const outs = await Promise.all([
+      submit(s.pipeline, 'web1', { firstSeq: 1, events: lines(40) }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 41, events: [line(0, 'x'), metric(), line(1, 'y')] }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 44, events: lines(5, 44) }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 41, events: [line(0, 'x'), metric(), line(1, 'y')] }, log), // resent: duplicates
+    ]);
+    expect(outs.map((o) => o.error)).toEqual([null, null, null, null]);
+    expect(outs.map((o) => o.result!.ack)).toEqual([40, 43, 48, 48]);
+    expect(outs[3].result!.stored).toEqual([]);
+    expect(derived.map((d) => d.seq)).toEqual([42]);
+    const ids = outs.flatMap((o) => o.result!.stored.map((e) => e.id));
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]);
+    expect(s.ctx.db.prepare('SELECT event_id FROM test_derived').pluck().all()).toEqual([derived[0].id]);
+    expect(s.ctx.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(48);
+  });
+
+  it('fails batches whose high-water mark moved behind their back, storing none of them', async () => {
+    const s = setup();
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    // Another connection holds the write lock, so the writer waits (busy_timeout) meanwhile.
+    const other = openDatabase(s.ctx.db.name);
+    cleanups.push(() => other.close());
+    other.exec('BEGIN IMMEDIATE');
+    const first = submit(s.pipeline, 'web1', { firstSeq: 1, events: lines(20) }, log); // decided against mark 0
+    const second = submit(s.pipeline, 'web1', { firstSeq: 21, events: lines(10, 20) }, log); // against 20
+    other.prepare("UPDATE agent_instances SET last_seq = 5 WHERE agent = 'web1'").run();
+    other.exec('COMMIT');
+    expect((await first).error).toMatch(/high-water mark moved: expected 0, stored 5/);
+    expect((await second).error).toMatch(/high-water mark moved: expected 20, stored 5/);
+    expect(s.ctx.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+    // With nothing in flight the pipeline reads the stored mark again: 1..5 are duplicates.
+    const again = await submit(s.pipeline, 'web1', { firstSeq: 1, events: lines(30) }, log);
+    expect(again.result).toMatchObject({ ack: 30, duplicates: 5 });
+    expect(again.result!.stored.map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 6));
+    expect(s.core.agents.lastSeq('web1', 'web1-i1')).toBe(30);
+  });
+
+  it('on close, lets batches with the writer commit and refuses new ones', async () => {
+    const s = setup();
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    const pending = submit(s.pipeline, 'web2', { firstSeq: 1, events: lines(500) }, log);
+    await s.close();
+    expect((await pending).error).toBeNull();
+    expect(s.ctx.db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(500);
+    expect(s.core.agents.lastSeq('web2', 'web2-i1')).toBe(500);
+    const late = await submit(s.pipeline, 'web2', { firstSeq: 501, events: lines(1) }, log);
+    expect(late.error).toMatch(/shutting down/);
+  });
+
+  it('runs exclusive work once the writer is idle, in order with the batches before it, without waiting on the lock', async () => {
+    const s = setup();
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    const seen: string[] = [];
+    const batches = [1, 501, 1001].map((first) => submit(s.pipeline, 'web1', { firstSeq: first, events: lines(500, first - 1) }, log));
+    let ranWith: number | undefined;
+    const ran = new Promise<void>((resolve) => s.pipeline.exclusive(() => {
+      seen.push(`exclusive after ${log.length} batches`);
+      // The writer holds no lock now: a write on this connection goes through at once.
+      s.ctx.db.prepare('UPDATE agents SET stats = ? WHERE name = ?').run('{"x":1}', 'web1');
+      ranWith = (s.ctx.db.prepare('SELECT count(*) FROM events').pluck().get() as number);
+      resolve();
+    }));
+    const after = submit(s.pipeline, 'web1', { firstSeq: 1501, events: lines(10, 1500) }, log);
+    await Promise.all([...batches, ran, after]);
+    expect(seen).toEqual(['exclusive after 3 batches']);
+    expect(ranWith).toBe(1500);
+    expect(log.every((l) => l.out.error === null)).toBe(true);
+    expect(log.map((l) => l.out.result!.ack)).toEqual([500, 1000, 1500, 1510]);
+  });
+
+  it('runs exclusive work at once when idle, and still runs what was queued at close', async () => {
+    const s = setup();
+    let now = 0;
+    s.pipeline.exclusive(() => { now++; });
+    expect(now).toBe(1);
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    const pending = submit(s.pipeline, 'web2', { firstSeq: 1, events: lines(300) }, log);
+    s.pipeline.exclusive(() => { now++; });
+    await s.close();
+    expect((await pending).error).toBeNull();
+    expect(now).toBe(2);
+  });
+});
