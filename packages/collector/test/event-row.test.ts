@@ -6,6 +6,7 @@ import { createEventStore, type NewEvent } from '../src/store/events.js';
 import { SHAPE_AGENT, SHAPE_INGESTED, SHAPE_MESSAGE, SHAPE_TS, SHAPE_TYPE } from '../src/store/event-row.js';
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import type { EcsFields } from '../src/model.js';
+import { BUCKET_BITS, BUCKET_EXPR } from '../src/store/buckets.js';
 import { tempDir } from './core-helpers.js';
 
 const cleanups: Array<() => void> = [];
@@ -111,11 +112,49 @@ describe('compact event rows', () => {
     expect(page({ kind: 'metric', since: 1 })).toMatch(/USING INDEX events_kind_ts_other/);
     expect(page({ kind: 'probe' })).toMatch(/USING INDEX events_kind_ts_other/);
     expect(count({ kind: 'audit' })).toMatch(/USING COVERING INDEX events_kind_ts_other/);
-    expect(page({ kind: 'log', sourceIp: '1.2.3.4' })).toMatch(/USING INDEX events_source_ip/);
-    expect(page({ kind: 'log', userName: 'root' })).toMatch(/USING INDEX events_user_name/);
+    const bucket = (f: EventFilter) => { const w = where(f); return plan(`SELECT * FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql} ORDER BY id DESC LIMIT 51`, [3, ...w.params]); };
+    expect(bucket({ kind: 'log', sourceIp: '1.2.3.4' })).toMatch(/USING INDEX events_source_ip_b \(<expr>=\? AND source_ip=\?\)/);
+    expect(bucket({ kind: 'log', userName: 'root' })).toMatch(/USING INDEX events_user_name_b \(<expr>=\? AND user_name=\?\)/);
+    expect(bucket({ kind: 'log', sourceIp: '1.2.3.4' })).not.toMatch(/TEMP B-TREE/); // id order comes from the index
     expect(page({ kind: 'log', agent: 'a' })).toMatch(/USING INDEX events_agent_id/);
     expect(count({ kind: 'log', agent: 'a' })).toMatch(/USING (COVERING )?INDEX events_agent_id/);
     expect(count({ kind: 'log', since: 1, until: 2 })).toMatch(/USING (COVERING )?INDEX events_ts/);
     expect(page({ kind: 'log' })).toBe('SCAN events'); // newest first by id, stops at the page size
+  });
+
+  it('finds addresses and users across id buckets, newest first, paging and counting exactly', () => {
+    const { db, events } = store();
+    const insert = (n: number, ip: string, user: string) => db.transaction(() => events.insertBatch(Array.from({ length: n }, (_, i) => ({
+      agent: 'web-1', seq: i + 1, kind: 'log' as const, ingested: NOW, timeMs: NOW, type: 'auth',
+      fields: logFields({ 'source.ip': ip, 'user.name': user }),
+    }))))();
+    // Rows land in buckets 0, 1, 4 and 9: jump the rowid between batches.
+    const jump = (id: number) => db.prepare(`INSERT INTO events (id, agent, seq, kind, ts, ingested, fields) VALUES (?, 'web-1', 0, 'log', 0, 0, '{}')`).run(id);
+    const ids: number[] = [];
+    ids.push(...insert(3, '10.0.0.1', 'alice').map((e) => e.id));
+    insert(2, '10.0.0.2', 'bob');
+    jump(1 << BUCKET_BITS);
+    ids.push(...insert(2, '10.0.0.1', 'bob').map((e) => e.id));
+    jump(4 << BUCKET_BITS);
+    ids.push(...insert(1, '10.0.0.1', 'alice').map((e) => e.id));
+    jump((9 << BUCKET_BITS) + 5);
+    ids.push(...insert(2, '10.0.0.1', 'carol').map((e) => e.id));
+    const want = [...ids].sort((a, b) => b - a);
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const p = events.query({ kind: 'log', sourceIp: '10.0.0.1' }, 3, before);
+      seen.push(...p.events.map((e) => e.id));
+      expect(p.events.every((e) => e.fields['source.ip'] === '10.0.0.1')).toBe(true);
+      if (p.nextBeforeId === null) break;
+      before = p.nextBeforeId;
+    }
+    expect(seen).toEqual(want);
+    expect(events.count({ kind: 'log', sourceIp: '10.0.0.1' })).toBe(8);
+    expect(events.count({ kind: 'log', userName: 'bob' })).toBe(4);
+    expect(events.count({ kind: 'log', userName: 'alice', sourceIp: '10.0.0.1' })).toBe(4);
+    expect(events.query({ kind: 'log', userName: 'carol' }, 10).events.map((e) => e.id)).toEqual(want.slice(0, 2));
+    expect(events.query({ kind: 'log', sourceIp: '10.9.9.9' }, 10).events).toEqual([]);
+    expect(events.count({ kind: 'log', sourceIp: '10.0.0.1', since: Date.parse('2026-11-02T00:00:00Z') })).toBe(0);
   });
 });

@@ -27,7 +27,7 @@ describe('core store', () => {
     const db2 = openDatabase(join(t.dir, DB_FILE));
     migrateCore(db2);
     const rows = db.prepare("SELECT version FROM schema_migrations WHERE module = 'core' ORDER BY version").pluck().all();
-    expect(rows).toEqual([1, 2, 3, 4]);
+    expect(rows).toEqual([1, 2, 3, 4, 5]);
     db.close(); db2.close();
   });
 

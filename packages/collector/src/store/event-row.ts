@@ -47,6 +47,17 @@ export function member(key: 'ts' | 'agent' | 'ingested' | 'type', value: string 
   return (key === 'ts' ? TS_MEMBER : key === 'agent' ? AGENT_MEMBER : key === 'ingested' ? INGESTED_MEMBER : TYPE_MEMBER) + json;
 }
 
+/** The index just past the JSON string token starting at `at` (a '"'), or -1. */
+function stringTokenEnd(json: string, at: number): number {
+  if (json.charCodeAt(at) !== 34) return -1;
+  for (let i = at + 1; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 92) i++; // '\\': skip the escaped character
+    else if (c === 34) return i + 1;
+  }
+  return -1;
+}
+
 /** Cuts member m off the end of full[pos, end) when it is the last member there; returns the new end or -1. */
 function cutTail(full: string, pos: number, end: number, m: string | null): number {
   if (m === null) return -1;
@@ -60,6 +71,7 @@ function cutTail(full: string, pos: number, end: number, m: string | null): numb
  * Strips the column-held members from `full` (JSON.stringify of the fields). JSON.stringify
  * is deterministic, so a member is matched by its exact text at the start or end of the
  * object; a string token cannot end early, so a match is always a whole top-level member.
+ * `message` is the object's own `message` value (null when it is not a well-formed string).
  */
 export function packFields(full: string, message: string | null, m: RowMembers): PackedFields {
   let shape = 0;
@@ -70,10 +82,12 @@ export function packFields(full: string, message: string | null, m: RowMembers):
     if (full.charCodeAt(pos) === 44) pos++; // ','
   }
   if (message !== null && full.startsWith(MESSAGE_MEMBER, pos)) {
-    const json = JSON.stringify(message);
-    if (full.startsWith(json, pos + MESSAGE_MEMBER.length)) {
+    // The member's value is JSON.stringify(message) (the caller passes fields.message):
+    // find where that string token ends instead of serializing the message again.
+    const end = stringTokenEnd(full, pos + MESSAGE_MEMBER.length);
+    if (end > 0) {
       shape |= SHAPE_MESSAGE;
-      pos += MESSAGE_MEMBER.length + json.length;
+      pos = end;
       if (full.charCodeAt(pos) === 44) pos++;
     }
   }

@@ -6,7 +6,8 @@
  */
 import type { DB } from './db.js';
 import type { EcsFields, EventKind, StoredEvent } from '../model.js';
-import { isKindOnly, whereClause, type EventFilter } from './event-filter.js';
+import { isBucketed, isKindOnly, whereClause, type EventFilter } from './event-filter.js';
+import { BUCKET_EXPR, bucketRange, collectBuckets } from './buckets.js';
 import { unpackFields } from './event-row.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import type Database from 'better-sqlite3';
@@ -71,7 +72,10 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
     },
     query(filter, limit, beforeId) {
       const w = whereClause(filter, beforeId);
-      const rows = stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as EventRow[];
+      const rows = isBucketed(filter)
+        ? collectBuckets(bucketRange(reader, beforeId), limit + 1, (b, want) =>
+          stmt(`SELECT * FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql} ORDER BY id DESC LIMIT ?`).all(b, ...w.params, want) as EventRow[])
+        : stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as EventRow[];
       const more = rows.length > limit;
       if (more) rows.pop();
       return { events: rows.map(rowToStoredEvent), nextBeforeId: more ? rows[rows.length - 1].id : null };
@@ -79,7 +83,12 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
     count(filter) {
       if (isKindOnly(filter)) return (total.get(filter.kind) as number | undefined) ?? 0;
       const w = whereClause(filter);
-      return stmt(`SELECT COUNT(*) FROM events WHERE ${w.sql}`).pluck().get(...w.params) as number;
+      if (!isBucketed(filter)) return stmt(`SELECT COUNT(*) FROM events WHERE ${w.sql}`).pluck().get(...w.params) as number;
+      const range = bucketRange(reader);
+      const per = stmt(`SELECT COUNT(*) FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql}`).pluck();
+      let n = 0;
+      if (range) for (let b = range.high; b >= range.low; b--) n += per.get(b, ...w.params) as number;
+      return n;
     },
     get(id) {
       const row = byId.get(id) as EventRow | undefined;

@@ -56,7 +56,8 @@ export interface RowColumns { values: unknown[]; totals: Array<[EventKind, numbe
  * to let SQLite assign it.
  */
 export function encodeRows(events: NewEvent[], ids: Array<number | null>): RowColumns {
-  const values: unknown[] = new Array(events.length * ROW_WIDTH);
+  // Grown by push: `new Array(n)` beyond ~100k slots starts in slow dictionary mode.
+  const values: unknown[] = [];
   const perKind = new Map<EventKind, number>();
   const d = new Derived();
   let k = 0;

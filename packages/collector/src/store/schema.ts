@@ -3,8 +3,10 @@
  * see event-row.ts) with their per-kind totals, the agent registry with per-instance
  * sequence high-water marks, API and agent tokens, and a revision row that triggers bump
  * whenever tokens change, so a running collector notices tokens the CLI creates or revokes.
+ * Events by address and by user are indexed per id bucket (store/buckets.ts).
  */
 import { migrate, type DB, type MigrationStep } from './db.js';
+import { BUCKET_BITS } from './buckets.js';
 
 const STEPS: MigrationStep[] = [
   `CREATE TABLE IF NOT EXISTS events (
@@ -58,6 +60,12 @@ const STEPS: MigrationStep[] = [
   `ALTER TABLE events ADD COLUMN shape INTEGER NOT NULL DEFAULT 0;
    DROP INDEX IF EXISTS events_kind_ts;
    CREATE INDEX IF NOT EXISTS events_kind_ts_other ON events (kind, ts) WHERE kind <> 'log';`,
+  // Address and user lookups through id-bucketed indexes (store/buckets.ts): a plain index on
+  // random addresses makes every commit rewrite pages all over it, slower as the table grows.
+  `DROP INDEX IF EXISTS events_source_ip;
+   DROP INDEX IF EXISTS events_user_name;
+   CREATE INDEX IF NOT EXISTS events_source_ip_b ON events ((id >> ${BUCKET_BITS}), source_ip) WHERE source_ip IS NOT NULL;
+   CREATE INDEX IF NOT EXISTS events_user_name_b ON events ((id >> ${BUCKET_BITS}), user_name) WHERE user_name IS NOT NULL;`,
 ];
 
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */
