@@ -28,39 +28,48 @@ export interface DueBucket extends Bucket {
   due(wm: number): Array<{ key: string; group: Record<string, string>; firing: Firing }>;
 }
 
-/** A sliding window of (time, weight, id), kept sorted by time, with a running sum. */
+/**
+ * A sliding window of (time, weight, id), kept sorted by time, with a running sum. The
+ * entries are interleaved in one array (a scan from thousands of addresses creates a window
+ * per address that mostly holds one entry: one array, not three).
+ */
 export class Window {
-  ts: number[] = [];
-  w: number[] = [];
-  ids: EvidenceId[] = [];
-  head = 0;
+  /** [ts, w, id, ts, w, id, ...]; entries before `head` (in entries) are pruned. */
+  private e: Array<number | EvidenceId> = [];
+  private head = 0;
   sum = 0;
 
-  get length(): number { return this.ts.length - this.head; }
-  get newest(): number { return this.ts.length ? this.ts[this.ts.length - 1] : -Infinity; }
-  get oldest(): number { return this.ts[this.head]; }
+  get length(): number { return this.e.length / 3 - this.head; }
+  get newest(): number { const n = this.e.length; return n ? this.e[n - 3] as number : -Infinity; }
+  get oldest(): number { return this.e[this.head * 3] as number; }
 
   push(ts: number, w: number, id: EvidenceId): void {
-    let i = this.ts.length;
-    if (i > this.head && ts < this.ts[i - 1]) {
-      while (i > this.head && this.ts[i - 1] > ts) i--;
-      this.ts.splice(i, 0, ts); this.w.splice(i, 0, w); this.ids.splice(i, 0, id);
+    const e = this.e;
+    let i = e.length;
+    if (i > this.head * 3 && ts < (e[i - 3] as number)) {
+      while (i > this.head * 3 && (e[i - 3] as number) > ts) i -= 3;
+      e.splice(i, 0, ts, w, id);
     } else {
-      this.ts.push(ts); this.w.push(w); this.ids.push(id);
+      e.push(ts, w, id);
     }
     this.sum += w;
   }
 
   /** Drops entries at or before `cutoff`. */
   prune(cutoff: number): void {
-    while (this.head < this.ts.length && this.ts[this.head] <= cutoff) this.sum -= this.w[this.head++];
-    if (this.head > 32 && this.head * 2 > this.ts.length) {
-      this.ts = this.ts.slice(this.head); this.w = this.w.slice(this.head); this.ids = this.ids.slice(this.head);
+    const e = this.e;
+    while (this.head * 3 < e.length && (e[this.head * 3] as number) <= cutoff) this.sum -= e[this.head++ * 3 + 1] as number;
+    if (this.head > 32 && this.head * 6 > e.length) {
+      this.e = e.slice(this.head * 3);
       this.head = 0;
     }
   }
 
-  liveIds(): EvidenceId[] { return this.ids.slice(this.head); }
+  liveIds(): EvidenceId[] {
+    const out: EvidenceId[] = [];
+    for (let i = this.head * 3 + 2; i < this.e.length; i += 3) out.push(this.e[i]);
+    return out;
+  }
 
-  clear(): void { this.ts = []; this.w = []; this.ids = []; this.head = 0; this.sum = 0; }
+  clear(): void { this.e = []; this.head = 0; this.sum = 0; }
 }

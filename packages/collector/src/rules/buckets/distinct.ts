@@ -6,7 +6,12 @@ import { KeyedState } from '../keyed.js';
 import type { Bucket, Firing } from './bucket.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
-interface State { ts: number[]; vals: string[]; ids: EvidenceId[]; counts: Map<string, number> }
+/**
+ * One key's window: (ts, value, id) entries sorted by time, interleaved in one array, and
+ * the count per value, made once a second distinct value shows up (a scan from thousands
+ * of addresses mostly leaves one entry per address).
+ */
+interface State { e: Array<number | string | EvidenceId>; counts: Map<string, number> | null; first: string }
 
 export class DistinctBucket implements Bucket {
   private readonly keys: KeyedState<State>;
@@ -22,26 +27,38 @@ export class DistinctBucket implements Bucket {
     const raw = ev.fields[this.field];
     if (raw === undefined || raw === null || raw === '') return null;
     const val = String(raw);
-    const s = this.keys.touch(key, () => ({ ts: [], vals: [], ids: [], counts: new Map() }));
-    let i = s.ts.length;
-    while (i > 0 && s.ts[i - 1] > ts) i--;
-    s.ts.splice(i, 0, ts); s.vals.splice(i, 0, val); s.ids.splice(i, 0, ev.id);
-    s.counts.set(val, (s.counts.get(val) ?? 0) + 1);
-    const cutoff = s.ts[s.ts.length - 1] - this.windowMs;
-    let drop = 0;
-    while (drop < s.ts.length && s.ts[drop] <= cutoff) {
-      const v = s.vals[drop++];
-      const c = s.counts.get(v)! - 1;
-      if (c === 0) s.counts.delete(v); else s.counts.set(v, c);
+    const s = this.keys.touch(key, () => ({ e: [], counts: null, first: val }));
+    const e = s.e;
+    let i = e.length;
+    while (i > 0 && (e[i - 3] as number) > ts) i -= 3;
+    if (i === e.length) e.push(ts, val, ev.id); else e.splice(i, 0, ts, val, ev.id);
+    if (s.counts === null && val !== s.first) {
+      s.counts = new Map();
+      for (let j = 1; j < e.length; j += 3) s.counts.set(e[j] as string, (s.counts.get(e[j] as string) ?? 0) + 1);
+    } else if (s.counts !== null) {
+      s.counts.set(val, (s.counts.get(val) ?? 0) + 1);
     }
-    if (drop) { s.ts.splice(0, drop); s.vals.splice(0, drop); s.ids.splice(0, drop); }
-    if (s.counts.size < this.n) return null;
-    const firing = { count: s.ts.length, firstTs: s.ts[0], lastTs: s.ts[s.ts.length - 1], evidence: s.ids.slice() };
+    const cutoff = (e[e.length - 3] as number) - this.windowMs;
+    let drop = 0;
+    while (drop < e.length && (e[drop] as number) <= cutoff) {
+      if (s.counts !== null) {
+        const v = e[drop + 1] as string;
+        const c = s.counts.get(v)! - 1;
+        if (c === 0) s.counts.delete(v); else s.counts.set(v, c);
+      }
+      drop += 3;
+    }
+    if (drop) e.splice(0, drop);
+    if (e.length === 0) { this.keys.delete(key); return null; }
+    if ((s.counts === null ? 1 : s.counts.size) < this.n) return null;
+    const evidence: EvidenceId[] = [];
+    for (let j = 2; j < e.length; j += 3) evidence.push(e[j]);
+    const firing = { count: e.length / 3, firstTs: e[0] as number, lastTs: e[e.length - 3] as number, evidence };
     this.keys.delete(key);
     return firing;
   }
 
   expire(wm: number): void {
-    this.keys.sweep((_k, s) => (!s.ts.length || s.ts[s.ts.length - 1] <= wm - this.windowMs ? 'drop' : 'stop'));
+    this.keys.sweep((_k, s) => (!s.e.length || (s.e[s.e.length - 3] as number) <= wm - this.windowMs ? 'drop' : 'stop'));
   }
 }

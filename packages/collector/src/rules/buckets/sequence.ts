@@ -9,7 +9,8 @@ import { Window, type Bucket, type Firing } from './bucket.js';
 import type { Predicate } from '../filter.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
-interface Chain { stage: number; last: number; first: number; win: Window; ids: EvidenceId[]; count: number }
+/** `ids` (evidence) is created on first use: most chains of a scan never get past one event. */
+interface Chain { stage: number; last: number; first: number; win: Window; ids: EvidenceId[] | null; count: number }
 
 export interface Step { match: Predicate; count: number; sumField?: string }
 
@@ -30,7 +31,7 @@ export class SequenceBucket implements Bucket {
   }
 
   add(key: string, ts: number, ev: RuleEvent): Firing | null {
-    const c = this.keys.touch(key, () => ({ stage: 0, last: ts, first: ts, win: new Window(), ids: [], count: 0 }));
+    const c = this.keys.touch(key, () => ({ stage: 0, last: ts, first: ts, win: new Window(), ids: null, count: 0 }));
     if (ts - c.last > this.windowMs && c.stage > 0) this.restart(c);
     // The highest step this event can advance or extend.
     for (let j = Math.min(c.stage, this.steps.length - 1); j >= 0; j--) {
@@ -41,7 +42,8 @@ export class SequenceBucket implements Bucket {
       if (j < c.stage) { // an earlier step again: keeps the chain alive
         c.last = Math.max(c.last, ts);
         c.count += w;
-        if (c.ids.length < 20) c.ids.push(ev.id);
+        const ids = (c.ids ??= []);
+        if (ids.length < 20) ids.push(ev.id);
         return null;
       }
       c.win.push(ts, w, ev.id);
@@ -49,12 +51,13 @@ export class SequenceBucket implements Bucket {
       if (c.win.sum < step.count) return null;
       if (c.stage === 0) c.first = c.win.oldest;
       c.count += c.win.sum;
-      for (const id of c.win.liveIds()) if (c.ids.length < 20) c.ids.push(id);
+      const ids = (c.ids ??= []);
+      for (const id of c.win.liveIds()) if (ids.length < 20) ids.push(id);
       c.last = Math.max(c.last, c.win.newest);
       c.win.clear();
       c.stage++;
       if (c.stage < this.steps.length) return null;
-      const firing = { count: c.count, firstTs: c.first, lastTs: c.last, evidence: c.ids.slice() };
+      const firing = { count: c.count, firstTs: c.first, lastTs: c.last, evidence: c.ids ? c.ids.slice() : [] };
       this.restart(c);
       return firing;
     }
@@ -62,7 +65,7 @@ export class SequenceBucket implements Bucket {
   }
 
   private restart(c: Chain): void {
-    c.stage = 0; c.win.clear(); c.ids = []; c.count = 0;
+    c.stage = 0; c.win.clear(); c.ids = null; c.count = 0;
   }
 
   expire(wm: number): void {
