@@ -102,9 +102,13 @@ export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; 
       return finish(() => j.done(err as Error));
     }
     mark.hwm = r.ack;
-    send(j.agent, j.instance, mark, r.rows, { ack: r.ack, expect, lag: lagMs(r, j.now, j.skewMs), now: j.now }, (error, stored) =>
-      finish(() => (error ? j.done(new Error(error)) : j.done(null, { stored, ack: r.ack, duplicates: r.duplicates }))));
+    send(j.agent, j.instance, mark, r.rows, { ack: r.ack, expect, lag: lagMs(r, j.now, j.skewMs), now: j.now }, answer(j.done, r.ack, r.duplicates));
   };
+
+  // Made outside post(), so the callback holds only what the answer needs: the wire batch
+  // and the decoded rows die young instead of living until the commit.
+  const answer = (done: CommitDone, ack: number, duplicates: number) => (error: string | null, stored: StoredEvent[]) =>
+    finish(() => (error ? done(new Error(error)) : done(null, { stored, ack, duplicates })));
 
   /** Runs queued work in order until an inline batch must wait for the writer to go idle. */
   const pump = () => {

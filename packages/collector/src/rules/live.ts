@@ -29,7 +29,7 @@ export class LiveRules {
   }
 
   committed(events: StoredEvent[]): void {
-    for (const e of events) this.engine.ingest({ id: e.id, kind: e.kind, fields: e.fields });
+    for (let i = 0; i < events.length; i++) this.engine.ingest(events[i]); // a StoredEvent is a RuleEvent
     this.lastInput = this.now();
     this.flush();
   }
