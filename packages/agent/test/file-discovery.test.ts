@@ -1,7 +1,7 @@
 // Discovery: globs in any path component, files and directories that appear while the
 // source runs (read from byte 0, even under start_at: end), checkpoints of other file
 // sources left alone, and stop() releasing watchers, descriptors and timers.
-import { mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileGlob, expandGlob } from '../src/sources/file/glob.js';
@@ -74,6 +74,51 @@ describe('file source: discovery', () => {
     expect(() => createFileSource([{ path: '/x', type: 'nope' as 'auth' }])).toThrow(/files\[0\]\.type/);
     expect(() => createFileSource([{ path: '/x', type: 'auth', start_at: 'middle' as 'end' }])).toThrow(/start_at/);
     expect(() => createFileSource([{ path: '/x', type: 'auth', max_line_bytes: 0 }])).toThrow(/max_line_bytes/);
+    expect(() => createFileSource([{ path: '/x/*', type: 'auth', exclude: ['a/b'] }])).toThrow(/files\[0\]\.exclude/);
+  });
+
+  it('a glob over a whole folder does not read rotated or compressed copies again', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'old.log.2.gz'), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x0a]));
+    writeFileSync(join(d, 'auth.log-20261126'), lines(9, 9000, 9010)); // a copy from before: excluded
+    writeFileSync(join(d, 'auth.log'), lines(0, 0, 100));
+    writeFileSync(join(d, 'app.log'), lines(1, 1000, 1100));
+    const ctx = new MemoryContext();
+    const src = createFileSource([{ path: join(d, '*'), type: 'syslog' }], { pollMs: 50 });
+    await src.start(ctx);
+    cleanups.push(() => src.stop());
+    await waitFor(() => ctx.events.length >= 200, 'first lines');
+    // Rename rotation (auth.log -> auth.log.1, new auth.log) and copytruncate (app.log copied
+    // to app.log.1, then truncated); both rotated names match '*'.
+    appendFileSync(join(d, 'auth.log'), lines(0, 100, 150));
+    renameSync(join(d, 'auth.log'), join(d, 'auth.log.1'));
+    writeFileSync(join(d, 'auth.log'), lines(4, 150, 200)); // generation 4: the new file
+    appendFileSync(join(d, 'app.log'), lines(1, 1100, 1150));
+    copyFileSync(join(d, 'app.log'), join(d, 'app.log.1'));
+    truncateSync(join(d, 'app.log'), 0);
+    appendFileSync(join(d, 'app.log'), lines(5, 1150, 1200)); // generation 5: after the truncation
+    await waitFor(() => ctx.events.length >= 400, 'rotated lines');
+    await sleep(400); // several polls: nothing more may arrive
+    const got = ctx.lines();
+    expect(got.length).toBe(400);
+    expectExactlyOnce(got, [...range(0, 200), ...range(1000, 1200)], { 4: join(d, 'auth.log'), 5: join(d, 'app.log') });
+    expect(got.some((l) => l.text.includes('#g9-') || l.path.endsWith('.gz'))).toBe(false);
+  });
+
+  it('exclude replaces the default list; a path without glob characters is always read', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'a.log'), lines(0, 0, 5));
+    writeFileSync(join(d, 'a.log.1'), lines(1, 5, 10));
+    writeFileSync(join(d, 'skip.log'), lines(2, 10, 15));
+    writeFileSync(join(d, 'b.gz'), lines(3, 15, 20)); // a plain text file, read when named directly
+    const ctx = new MemoryContext();
+    const src = createFileSource([{ path: join(d, '*'), type: 'syslog', exclude: ['skip.*'] }, { path: join(d, 'b.gz'), type: 'syslog' }], { pollMs: 50 });
+    await src.start(ctx);
+    cleanups.push(() => src.stop());
+    await waitFor(() => ctx.events.length >= 15, 'lines');
+    await sleep(200);
+    const paths = new Set(ctx.lines().map((l) => l.path.slice(d.length + 1)));
+    expect(paths).toEqual(new Set(['a.log', 'a.log.1', 'b.gz']));
   });
 
   it('idle costs nothing visible and stop() releases descriptors and timers', async () => {

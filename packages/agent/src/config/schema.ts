@@ -53,7 +53,7 @@ function duration(v: unknown, path: string, dflt: number, min = 1): number {
 }
 
 function fileEntry(v: unknown, path: string): FileEntry {
-  const o = obj(v, path, ['path', 'type', 'start_at', 'max_line_bytes']);
+  const o = obj(v, path, ['path', 'type', 'start_at', 'max_line_bytes', 'exclude']);
   const e: FileEntry = { path: str(o.path, `${path}.path`), type: logType(o.type, `${path}.type`) };
   const s = startAt(o.start_at, `${path}.start_at`);
   if (s) e.start_at = s;
@@ -61,6 +61,12 @@ function fileEntry(v: unknown, path: string): FileEntry {
     const n = parseSize(o.max_line_bytes);
     if (n === undefined || n < 64) fail(`${path}.max_line_bytes`, `must be a size of at least 64 bytes, got ${show(o.max_line_bytes)}`);
     e.max_line_bytes = n;
+  }
+  if (o.exclude !== undefined) {
+    if (!Array.isArray(o.exclude) || o.exclude.some((x) => typeof x !== 'string' || x === '' || x.includes('/'))) {
+      fail(`${path}.exclude`, `must be a list of file-name globs (no '/'), got ${show(o.exclude)}`);
+    }
+    e.exclude = o.exclude as string[];
   }
   return e;
 }

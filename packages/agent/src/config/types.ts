@@ -13,6 +13,7 @@ export interface FileEntry {
   type: LogType;
   start_at?: 'beginning' | 'end';
   max_line_bytes?: number;
+  exclude?: string[];                   // base-name globs a glob path skips (rotated copies by default)
 }
 
 /** One `journal[]` entry: journalctl matches (same field twice = OR) and the log type. */

@@ -5,15 +5,15 @@
  * dropped), and at start finishes files rotated while the agent was stopped.
  */
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Logger } from '@vigil/proto';
 import type { Source, SourceContext } from '../source.js';
-import { compileGlob, expandGlob, type CompiledGlob } from './glob.js';
+import { compileGlob, compileNameGlob, expandGlob, hasGlob, type CompiledGlob } from './glob.js';
 import { decodeCheckpoint, idKey, KEY_PREFIX, type Checkpoint } from './identity.js';
 import { openTailer, type OpenRequest } from './open.js';
 import { findById, findCopy } from './siblings.js';
 import type { Tailer, TailerDeps } from './tailer.js';
-import type { FileEntry, ResolvedOptions } from './types.js';
+import { DEFAULT_EXCLUDE, type FileEntry, type ResolvedOptions } from './types.js';
 import { DirWatchers } from './watch.js';
 
 const CHUNKS_PER_TURN = 16;
@@ -23,7 +23,7 @@ export interface FileSourceStats { linesRead: number; bytesRead: number; linesTr
 
 export class FileSource implements Source {
   readonly name: string;
-  private readonly globs: Array<{ entry: FileEntry; glob: CompiledGlob }>;
+  private readonly globs: Array<{ entry: FileEntry; glob: CompiledGlob; exclude: RegExp[] }>;
   /** Tailers by the device:inode of the file they hold open. */
   private readonly tailers = new Map<string, Tailer>();
   private readonly counters = { linesRead: 0, bytesRead: 0, linesTruncated: 0 };
@@ -42,7 +42,10 @@ export class FileSource implements Source {
 
   constructor(entries: FileEntry[], private readonly opts: ResolvedOptions) {
     this.name = 'file:' + entries.map((e) => e.path).join(',');
-    this.globs = entries.map((entry) => ({ entry, glob: compileGlob(entry.path) }));
+    this.globs = entries.map((entry) => ({
+      entry, glob: compileGlob(entry.path),
+      exclude: hasGlob(entry.path) ? (entry.exclude ?? DEFAULT_EXCLUDE).map(compileNameGlob) : [],
+    }));
   }
 
   stats(): FileSourceStats {
@@ -142,8 +145,9 @@ export class FileSource implements Source {
     this.lastScan = Date.now();
     const seen = new Set<string>();
     const busyKeys = new Set([...this.tailers.values()].map((t) => t.key));
-    for (const { entry, glob } of this.globs) {
+    for (const { entry, glob, exclude } of this.globs) {
       for (const path of expandGlob(glob)) {
+        if (exclude.length && exclude.some((x) => x.test(basename(path)))) continue;
         let idk: string;
         try {
           const st = statSync(path, { bigint: true });

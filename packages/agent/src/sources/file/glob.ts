@@ -19,7 +19,7 @@ export interface CompiledGlob {
   full: RegExp;
 }
 
-function hasGlob(s: string): boolean {
+export function hasGlob(s: string): boolean {
   return GLOB_CHARS.test(s);
 }
 
@@ -57,6 +57,11 @@ export function compileGlob(pattern: string): CompiledGlob {
   const baseDir = firstGlob === -1 ? dirname(abs) : sep + comps.slice(0, firstGlob).join(sep);
   const full = new RegExp('^/' + comps.map(componentSource).join('/') + '$');
   return { pattern: abs, baseDir, parts, full };
+}
+
+/** A matcher of file base names (`*.gz`, `*.[0-9]`): one component's glob, anchored. */
+export function compileNameGlob(pattern: string): RegExp {
+  return new RegExp('^' + componentSource(pattern) + '$');
 }
 
 /** Lists the regular files that currently match (sorted, absolute paths). */

@@ -30,6 +30,9 @@ export function createFileSource(entries: FileEntry[], opts?: FileSourceOptions)
     if (e.max_line_bytes !== undefined && (!Number.isSafeInteger(e.max_line_bytes) || e.max_line_bytes < 1)) {
       throw new Error(`files[${i}].max_line_bytes: must be a positive integer`);
     }
+    if (e.exclude !== undefined && (!Array.isArray(e.exclude) || e.exclude.some((x) => typeof x !== 'string' || x === '' || x.includes('/')))) {
+      throw new Error(`files[${i}].exclude: must be a list of file-name globs (no '/')`);
+    }
   });
   const o = resolveOptions(opts);
   for (const k of ['pollMs', 'chunkBytes', 'batchLines', 'batchBytes'] as const) {

@@ -12,7 +12,22 @@ export interface FileEntry {
   start_at?: 'beginning' | 'end';
   /** Lines longer than this many bytes are cut (on a UTF-8 boundary) and flagged. */
   max_line_bytes?: number;
+  /**
+   * Base-name globs a glob `path` never picks up (default DEFAULT_EXCLUDE: rotated and
+   * compressed copies, which the file they came from already delivered). A path without
+   * glob characters is always read.
+   */
+  exclude?: string[];
 }
+
+/**
+ * Rotated copies (`auth.log.1`, `auth.log-20261127`, `.old`) and compressed ones: read
+ * again under their new name they would repeat every line, and a compressed one is not
+ * text. A rename rotation is still finished through the open file, and a copytruncate
+ * copy through the sibling search, whatever its name.
+ */
+export const DEFAULT_EXCLUDE = ['*.gz', '*.bz2', '*.xz', '*.zst', '*.lz4', '*.zip', '*.[0-9]', '*.[0-9][0-9]', '*.old',
+  '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]', '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'];
 
 export interface FileSourceOptions {
   /** Poll period for discovery, rotation and growth checks (fs.watch also triggers). */
