@@ -50,12 +50,20 @@ describe('vigil replay', () => {
     expect(r.stdout).toContain('lines read: 7\ndecoded: 7\nunparsed: 0\nalerts: 2\n');
     expect(r.stdout).toContain('  ssh-brute-force: 1\n  ssh-brute-force-slow: 1\n');
   });
+  it('--until now lets the clock run on to now: the brute force, long over, is resolved', () => {
+    const r = vigil('replay', file, '--type', 'auth', '--json', '--until', 'now');
+    expect(r.status).toBe(0);
+    const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.record === 'alert');
+    expect(alerts.map((a) => a['rule.id']).sort()).toEqual(['ssh-brute-force', 'ssh-brute-force-slow']);
+    expect(alerts.every((a) => a.status === 'resolved')).toBe(true);
+  });
   it('exits 2 naming the flag or value on bad usage, 1 on an unreadable file', () => {
     const cases: Array<[string[], RegExp]> = [
       [['replay', file], /--type/],
       [['replay', file, '--type', 'apache'], /--type: unknown type "apache"/],
       [['replay', '--type', 'auth'], /missing FILE/],
       [['replay', file, '--type', 'auth', '--color'], /--color/],
+      [['replay', file, '--type', 'auth', '--until', 'yesterday'], /--until: expected "now" or an ISO 8601 time/],
       [['rules', 'check'], /unknown subcommand "check"/],
       [['rules', 'test', '--rules', join(work, 'nope')], /--rules: no such folder/],
     ];

@@ -93,3 +93,30 @@ describe('replay', () => {
     expect(truth.scanners.some((s: string) => by.has(s))).toBe(false);
   });
 });
+
+describe('replay --until', () => {
+  const backups = () => {
+    const f = join(work, 'backup.log');
+    writeFileSync(f, [
+      'time=2026-11-27T00:00:00Z job=postgres kind=database status=succeeded duration=12s size=1048576',
+      'time=2026-11-27T06:00:00Z job=postgres kind=database status=succeeded duration=12s size=1048576',
+      'time=2026-11-27T09:00:00Z job=postgres kind=database status=succeeded duration=13s size=1048576',
+    ].join('\n') + '\n');
+    return f;
+  };
+
+  it('without it, the input ends the clock: the silence after the last backup fires nothing', async () => {
+    const sum = await replayFiles([backups()], { type: 'backup', rulesDir: RULES });
+    expect(sum.decoded).toBe(3);
+    expect(sum.alerts.filter((a) => a.rule.id === 'backup-database-missing')).toEqual([]);
+  });
+
+  it('lets event time run on after the input: a backup missing by then fires once, grouped by job', async () => {
+    const early = await replayFiles([backups()], { type: 'backup', rulesDir: RULES, untilMs: Date.parse('2026-11-27T14:00:00Z') });
+    expect(early.alerts.filter((a) => a.rule.id === 'backup-database-missing')).toEqual([]); // 5 h of silence
+    const late = await replayFiles([backups()], { type: 'backup', rulesDir: RULES, untilMs: Date.parse('2026-11-27T16:00:00Z') });
+    const missing = late.alerts.filter((a) => a.rule.id === 'backup-database-missing');
+    expect(missing).toHaveLength(1);
+    expect(missing[0].group).toEqual({ 'backup.job': 'postgres' });
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * `vigil replay FILE... --type TYPE [--json] [--rules DIR]`: decodes each line and runs
+ * `vigil replay FILE... --type TYPE [--json] [--rules DIR] [--until TIME]`: decodes each line and runs
  * the detection rules offline, in event time (src/rules/replay.ts). Without --json it
  * prints a summary (lines read, decoded, unparsed, alerts by rule); with --json, NDJSON:
  * one {"record":"event",...} per line, then one {"record":"alert",...} per alert in its
@@ -15,20 +15,33 @@ import { toAlert } from '../rules/alert-record.js';
 import { RuleError } from '../rules/schema.js';
 import type { EcsFields } from '../model.js';
 
-const HELP = `usage: vigil replay FILE... --type TYPE [--json] [--rules DIR]
+const HELP = `usage: vigil replay FILE... --type TYPE [--json] [--rules DIR] [--until TIME]
 
 Decodes every line of each FILE as TYPE and runs the detection rules as the collector
-would, in event time (at the end of input no absence fires for the time until now).
+would, in event time (at the end of input no absence fires for the time until now,
+unless --until says how far the clock goes on).
   --type TYPE   ${LOG_TYPES.join(' | ')}
   --json        NDJSON on stdout: {"record":"event",...} per line, then {"record":"alert",...}
                 per alert in its final state
   --rules DIR   detection rules folder (default: the built-in ruleset/detections)
+  --until TIME  after the last line, let event time run on to TIME ("now" or an ISO 8601
+                time): absences due by then fire ("no database backup for 6 h"), quiet
+                alerts resolve
 `;
 
+/** --until: "now" or an ISO 8601 time, as epoch ms. */
+function untilMs(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'now') return Date.now();
+  const ms = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`--until: expected "now" or an ISO 8601 time such as 2026-11-27T12:00:00Z, got ${JSON.stringify(v)}`);
+  return ms;
+}
+
 export async function run(argv: string[]): Promise<number> {
-  let files: string[], type: string, json: boolean, rulesDir: string;
+  let files: string[], type: string, json: boolean, rulesDir: string, until: number | undefined;
   try {
-    const args = parseArgs(argv, { type: 'string', json: 'boolean', rules: 'string' });
+    const args = parseArgs(argv, { type: 'string', json: 'boolean', rules: 'string', until: 'string' });
     if (args.help) { process.stdout.write(HELP); return 0; }
     const t = args.flags.type;
     if (typeof t !== 'string') throw new UsageError('missing required flag --type');
@@ -36,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!args.positionals.length) throw new UsageError('missing FILE (vigil replay FILE... --type TYPE)');
     files = args.positionals; type = t; json = args.flags.json === true;
     rulesDir = typeof args.flags.rules === 'string' ? args.flags.rules : join(RULESET_DIR, 'detections');
+    until = untilMs(args.flags.until);
   } catch (e) {
     if (e instanceof UsageError) { process.stderr.write(`vigil replay: ${e.message}\n`); return 2; }
     throw e;
@@ -49,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = new Output();
   try {
     const sum = await replayFiles(files, {
-      type, rulesDir,
+      type, rulesDir, untilMs: until,
       onEvent: json ? (f: EcsFields) => out.line({ record: 'event', ...f }) : undefined,
       afterChunk: () => out.drain(),
     });

@@ -4,7 +4,8 @@
  * evidence is byte offsets (path:offset when several files are replayed). At end of input
  * the watermark is NOT advanced to "now": absences and auto-resolution happen only as far
  * as the input's own event time reaches, so a replay is deterministic and reports what
- * the collector would have reported at the moment of the last line.
+ * the collector would have reported at the moment of the last line; `untilMs` (--until)
+ * lets event time run on to a later moment after the input, as a live collector's clock would.
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -23,6 +24,8 @@ export interface ReplayOptions {
   rulesDir?: string;
   /** Called with every decoded event, in order (for --json). */
   onEvent?: (fields: EcsFields) => void;
+  /** After the input, advance event time to this moment (ms): due absences fire. */
+  untilMs?: number;
   /** Awaited after each chunk of input (e.g. to wait for stdout to drain). */
   afterChunk?: () => Promise<void> | void;
 }
@@ -61,6 +64,10 @@ export async function replayFiles(files: string[], opts: ReplayOptions): Promise
       if ((++n & 1023) === 0) collect();
     }, opts.afterChunk);
     sum.lines += n;
+    collect();
+  }
+  if (opts.untilMs !== undefined) {
+    engine.advanceTo(opts.untilMs);
     collect();
   }
   sum.alerts = [...finals.values()];
