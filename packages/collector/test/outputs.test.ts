@@ -74,6 +74,12 @@ describe('webhook outputs', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(340);
     expect((rx.got['/flaky'][0] as JsonMsg).notifications[0].alert.id).toBe('1');
     expect(rx.fail['/flaky']).toBe(0);
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${h.viewer}` } })).body;
+    expect(metrics).toContain('# TYPE vigil_webhook_messages_sent_total counter');
+    expect(metrics).toContain('vigil_webhook_messages_sent_total{webhook="flaky"} 1\n');
+    expect(metrics).toContain('vigil_webhook_notices_sent_total{webhook="flaky"} 1\n');
+    expect(metrics).toContain('vigil_webhook_retries_total{webhook="flaky"} 3\n');
+    expect(metrics).toContain('vigil_webhook_messages_failed_total{webhook="flaky"} 0\n');
   });
 
   it('turn a flood into a few grouped messages that account for every alert', async () => {

@@ -54,6 +54,12 @@ export class MetricsRegistry {
     };
   }
 
+  /** Registers (or replaces) a counter whose owner keeps the totals, read at scrape time. */
+  counterFrom(name: string, help: string, provider: GaugeProvider): void {
+    this.declare(name, help, 'counter');
+    this.gauges.set(name, provider);
+  }
+
   /** Registers (or replaces) a gauge computed at scrape time. */
   gauge(name: string, help: string, provider: GaugeProvider): void {
     this.declare(name, help, 'gauge');
@@ -64,7 +70,7 @@ export class MetricsRegistry {
     const out: string[] = [];
     for (const [name, fam] of this.families) {
       out.push(`# HELP ${name} ${fam.help.replace(/\n/g, ' ')}`, `# TYPE ${name} ${fam.type}`);
-      if (fam.type === 'counter') {
+      if (fam.type === 'counter' && !this.gauges.has(name)) {
         for (const [k, v] of this.counters.get(name) ?? []) out.push(`${name}${k} ${fmt(v)}`);
         continue;
       }
