@@ -144,23 +144,30 @@ describe('commit pipeline (writer thread)', () => {
     expect(late.error).toMatch(/shutting down/);
   });
 
-  it('runs exclusive work once the writer is idle, in order with the batches before it, without waiting on the lock', async () => {
+  it('runs exclusive work once the commits in flight are done, before batches not yet started, without waiting on the lock', async () => {
     const s = setup();
     const log: Array<{ agent: string; out: Outcome }> = [];
     const seen: string[] = [];
+    const order: string[] = [];
+    s.pipeline.exclusive(() => order.push('first')); // idle: runs at once
+    expect(order).toEqual(['first']);
     const batches = [1, 501, 1001].map((first) => submit(s.pipeline, 'web1', { firstSeq: first, events: lines(500, first - 1) }, log));
     let ranWith: number | undefined;
     const ran = new Promise<void>((resolve) => s.pipeline.exclusive(() => {
+      order.push('second');
       seen.push(`exclusive after ${log.length} batches`);
       // The writer holds no lock now: a write on this connection goes through at once.
       s.ctx.db.prepare('UPDATE agents SET stats = ? WHERE name = ?').run('{"x":1}', 'web1');
       ranWith = (s.ctx.db.prepare('SELECT count(*) FROM events').pluck().get() as number);
       resolve();
     }));
+    s.pipeline.exclusive(() => order.push('third'));
     const after = submit(s.pipeline, 'web1', { firstSeq: 1501, events: lines(10, 1500) }, log);
     await Promise.all([...batches, ran, after]);
-    expect(seen).toEqual(['exclusive after 3 batches']);
-    expect(ranWith).toBe(1500);
+    // Batches 1 and 2 were with the writer (two at most); batch 3 had not started.
+    expect(seen).toEqual(['exclusive after 2 batches']);
+    expect(ranWith).toBe(1000);
+    expect(order).toEqual(['first', 'second', 'third']);
     expect(log.every((l) => l.out.error === null)).toBe(true);
     expect(log.map((l) => l.out.result!.ack)).toEqual([500, 1000, 1500, 1510]);
   });

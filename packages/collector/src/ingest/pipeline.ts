@@ -34,8 +34,9 @@ export interface CommitPipeline {
   /** Stores rows outside any agent sequence (audit records), in the same order. */
   insert(rows: NewEvent[], done: (error: Error | null, stored?: StoredEvent[]) => void): void;
   /**
-   * Runs `fn` (writes on this thread's connection) once the writer thread is idle, in
-   * order with the batches submitted before it, so it never waits on the write lock.
+   * Runs `fn` (writes on this thread's connection) once the writer thread is idle: after
+   * the commits in flight, before batches not yet handed to the writer, in order with other
+   * exclusive work; so it never waits on the write lock.
    */
   exclusive(fn: () => void): void;
   /** Refuses new work, fails what has not reached the writer, lets the rest commit, stops the writer. */
@@ -153,7 +154,12 @@ export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; 
     },
     exclusive(fn) {
       if (!writer || (queue.length === 0 && writer.pending === 0)) return finish(fn);
-      queue.push({ exclusive: fn });
+      // Ahead of batches not yet handed to the writer (they are not committed, nothing of
+      // theirs can depend on it), behind earlier exclusive work: it waits for at most the
+      // commits already in flight.
+      let i = 0;
+      while (i < queue.length && typeof queue[i] !== 'function' && 'exclusive' in (queue[i] as object)) i++;
+      queue.splice(i, 0, { exclusive: fn });
       pump();
     },
     async close() {
