@@ -149,11 +149,7 @@ describe('elastic auth samples (auth)', () => {
       }
     }
     // Only these carry nothing beyond the syslog prefix:
-    expect(generic).toEqual([
-      'last message repeated 2 times',
-      'unable to execute /usr/sbin/sendmail: No such file or directory',
-      'unable to execute /usr/sbin/sendmail: No such file or directory',
-    ]);
+    expect(generic).toEqual(['last message repeated 2 times']);
   });
 });
 
