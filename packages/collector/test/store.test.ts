@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/db.js';
 import { migrateCore, DB_FILE } from '../src/store/schema.js';
@@ -28,7 +29,24 @@ describe('core store', () => {
     migrateCore(db2);
     const rows = db.prepare("SELECT version FROM schema_migrations WHERE module = 'core' ORDER BY version").pluck().all();
     expect(rows).toEqual([1, 2, 3, 4, 5]);
+    expect(db.pragma('page_size', { simple: true })).toBe(16384); // a new file gets 16 KiB pages
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close(); db2.close();
+  });
+
+  it('an existing file keeps its page size (WAL cannot change it)', () => {
+    const t = tempDir(); cleanups.push(t.cleanup);
+    const file = join(t.dir, DB_FILE);
+    const old = new Database(file);
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE t (x)');
+    old.close();
+    const db = openDatabase(file);
+    migrateCore(db);
+    expect(db.pragma('page_size', { simple: true })).toBe(4096);
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+    db.close();
   });
 
   it('commits a batch once: a resent batch is deduplicated on the high-water mark', () => {
@@ -115,8 +133,9 @@ describe('core store', () => {
   });
 
   it('retention by size removes the oldest events until under the cap', async () => {
-    const s = setup(Date.now, { retention: { max_bytes: 400_000 } });
-    const big = 'x'.repeat(500);
+    // The cap sits well above an empty store's own pages (tables and indexes: 16 KiB each).
+    const s = setup(Date.now, { retention: { max_bytes: 2_000_000 } });
+    const big = 'x'.repeat(1500);
     for (let b = 0; b < 20; b++) {
       s.commit('web1', 'i1', { firstSeq: b * 100 + 1, events: Array.from({ length: 100 }, (_, i) => line(i, `${b}-${i} ${big}`)) }, Date.now());
     }
@@ -125,7 +144,7 @@ describe('core store', () => {
     const left = s.core.events.count({ kind: 'log' });
     expect(left).toBe(2000 - r.deletedBySize);
     expect(left).toBeGreaterThan(0);
-    expect(usedBytes(s.ctx.db)).toBeLessThanOrEqual(400_000);
+    expect(usedBytes(s.ctx.db)).toBeLessThanOrEqual(2_000_000);
     const newest = s.core.events.query({ kind: 'log' }, 1).events[0];
     expect(newest.fields.message).toMatch(/^19-99 /);
   });
