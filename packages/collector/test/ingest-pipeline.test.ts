@@ -33,7 +33,8 @@ function setup() {
   const t = tempDir();
   const c = testCore(t.dir);
   c.ctx.db.exec('CREATE TABLE test_derived (event_id INTEGER NOT NULL)');
-  const writer = new EventWriter(c.ctx.db.name);
+  const restarts: string[] = [];
+  const writer = new EventWriter(c.ctx.db.name, { onRestart: (reason) => restarts.push(reason) });
   let commits = 0;
   const pipeline = createCommitPipeline({
     db: c.ctx.db, events: c.core.events, agents: c.core.agents, decoders: new DecoderCache(), writer, afterCommit: () => { commits++; },
@@ -42,7 +43,7 @@ function setup() {
   const close = async () => { if (!closed) { closed = true; await pipeline.close(); } };
   cleanups.push(t.cleanup, c.close, close);
   for (const a of ['web1', 'web2']) c.core.agents.hello({ agentName: a, instanceId: `${a}-i1` }, Date.now());
-  return { ...c, pipeline, close, commits: () => commits };
+  return { ...c, pipeline, close, commits: () => commits, writer, restarts };
 }
 
 type Outcome = { error: string | null; result?: CommitResult };
@@ -183,5 +184,39 @@ describe('commit pipeline (writer thread)', () => {
     await s.close();
     expect((await pending).error).toBeNull();
     expect(now).toBe(2);
+  });
+
+  it('a writer thread that dies fails the batches it held; a new one takes over and a resend stores each line once', async () => {
+    const s = setup();
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    expect((await submit(s.pipeline, 'web1', { firstSeq: 1, events: lines(100) }, log)).error).toBeNull();
+    const held = submit(s.pipeline, 'web1', { firstSeq: 101, events: lines(2000, 100) }, log);
+    // The thread is killed while it holds the batch (committed or not: the answer is lost).
+    await (s.writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    expect((await held).error).toMatch(/event writer stopped/);
+    expect(s.restarts).toEqual(['event writer stopped']);
+    // The agent resends from its last ack: 101.. again, then more.
+    const again = await submit(s.pipeline, 'web1', { firstSeq: 101, events: lines(2000, 100) }, log);
+    expect(again.error).toBeNull();
+    const more = await submit(s.pipeline, 'web1', { firstSeq: 2101, events: lines(10, 2100) }, log);
+    expect(more.result!.ack).toBe(2110);
+    const stored = s.ctx.db.prepare("SELECT seq FROM events WHERE kind = 'log' ORDER BY seq").pluck().all() as number[];
+    expect(stored).toEqual(Array.from({ length: 2110 }, (_, i) => i + 1));
+  });
+
+  it('a writer that cannot start stops restarting after 5 tries in a minute and says why', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const restarts: string[] = [];
+    const w = new EventWriter(t.dir, { onRestart: (r) => restarts.push(r) }); // a folder: SQLite cannot open it
+    const job = { agent: 'a', instance: null, expect: 0, ack: 0, lag: null, now: 0, values: [], totals: [] };
+    let answer = '';
+    for (let i = 0; i < 200 && !/not restarting/.test(answer); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      answer = await new Promise<string>((resolve) => w.write(job, (e) => resolve(e ?? '')));
+    }
+    expect(answer).toMatch(/event writer (failed|stopped).*\(5 restarts within a minute; not restarting\)/);
+    expect(restarts).toHaveLength(5);
+    await w.close();
   });
 });

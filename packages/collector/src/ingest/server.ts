@@ -43,7 +43,9 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const checkpoints = ctx.db.memory ? undefined
     : new Checkpointer(ctx.db.name, { onError: (error) => ctx.log.warn('wal checkpoint failed', { error }) });
   // Log-line batches commit on a writer thread while this thread decodes the next ones.
-  const writer = ctx.db.memory || process.env.VIGIL_INGEST_INLINE === '1' ? undefined : new EventWriter(ctx.db.name);
+  const writer = ctx.db.memory || process.env.VIGIL_INGEST_INLINE === '1' ? undefined : new EventWriter(ctx.db.name, {
+    onRestart: (reason) => ctx.log.error('ingest writer thread restarted; its batches in flight were refused and will be resent', { reason }),
+  });
   const pipeline = createCommitPipeline({
     db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache(), writer,
     afterCommit: () => checkpoints?.request(),

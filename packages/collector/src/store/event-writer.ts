@@ -1,9 +1,9 @@
 /**
- * The ingest writer thread: a worker with its own connection that commits pre-encoded
- * event batches (row-columns.ts), each in ONE immediate transaction that first checks the
- * agent instance's stored high-water mark is the one the main thread decided duplicates
- * and gaps against, then inserts the rows with their pre-assigned ids, bumps the per-kind
- * totals and moves the mark. Jobs commit and answer strictly in the order they were sent.
+ * The ingest writer thread: its own connection commits pre-encoded event batches
+ * (row-columns.ts), each in ONE immediate transaction that checks the agent instance's
+ * stored high-water mark is the one the main thread decided against, inserts the rows with
+ * their pre-assigned ids, bumps the per-kind totals and moves the mark; in the order sent.
+ * A thread that dies fails the jobs it held and is replaced (up to 5 times a minute).
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -67,24 +67,55 @@ export interface WriteJob {
 /** Per-connection settings the writer needs (the rest are persistent in the file). */
 const PRAGMAS = ['busy_timeout = 5000', 'synchronous = NORMAL', 'cache_size = -65536', 'temp_store = MEMORY', 'wal_autocheckpoint = 16384'];
 
+/** More restarts than this within RESTART_WINDOW_MS and the writer stays down (a crash loop). */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
+export interface EventWriterOptions {
+  /** The thread died and a new one took over; the jobs it held failed with `reason`. */
+  onRestart?(reason: string): void;
+}
+
 export class EventWriter {
-  private readonly worker: Worker;
+  private worker: Worker;
   private readonly waiting: Array<(error: string | null) => void> = [];
   private failure: string | null = null;
   private closed = false;
+  private readonly restarts: number[] = [];
 
-  constructor(file: string) {
+  constructor(private readonly file: string, private readonly opts: EventWriterOptions = {}) {
+    this.worker = this.spawn();
+  }
+
+  private spawn(): Worker {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
     const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, ...HWM_SQL };
-    this.worker = new Worker(WORKER, { eval: true, workerData: { file, sqlite, sql, pragmas: PRAGMAS, width: ROW_WIDTH } });
-    this.worker.unref();
-    this.worker.on('message', (error: string | null) => {
+    const w = new Worker(WORKER, { eval: true, workerData: { file: this.file, sqlite, sql, pragmas: PRAGMAS, width: ROW_WIDTH } });
+    w.unref();
+    w.on('message', (error: string | null) => {
       const done = this.waiting.shift();
-      if (this.waiting.length === 0) this.worker.unref();
+      if (this.waiting.length === 0) w.unref();
       done?.(error);
     });
-    this.worker.on('error', (err) => this.fail(`event writer failed: ${err.message}`));
-    this.worker.on('exit', () => this.fail('event writer stopped'));
+    w.on('error', (err) => this.lost(w, `event writer failed: ${err.message}`));
+    w.on('exit', () => this.lost(w, 'event writer stopped'));
+    return w;
+  }
+
+  /**
+   * The thread is gone: the jobs it held fail (none was acked; a job that did commit is a
+   * duplicate when its agent resends). A new thread takes over, unless it keeps dying.
+   */
+  private lost(w: Worker, reason: string): void {
+    if (w !== this.worker || this.failure) return; // an old thread, or already down for good
+    for (const done of this.waiting.splice(0)) done(reason);
+    if (this.closed) return;
+    const now = Date.now();
+    while (this.restarts.length && this.restarts[0] < now - RESTART_WINDOW_MS) this.restarts.shift();
+    if (this.restarts.length >= MAX_RESTARTS) { this.failure = `${reason} (${MAX_RESTARTS} restarts within a minute; not restarting)`; return; }
+    this.restarts.push(now);
+    this.worker = this.spawn();
+    this.opts.onRestart?.(reason);
   }
 
   /** Jobs sent and not answered yet. */
@@ -96,11 +127,6 @@ export class EventWriter {
     if (this.waiting.length === 0) this.worker.ref(); // keep the process alive while a commit is in flight
     this.waiting.push(done);
     this.worker.postMessage(job);
-  }
-
-  private fail(reason: string): void {
-    this.failure ??= reason;
-    for (const done of this.waiting.splice(0)) done(reason);
   }
 
   /** Lets every job sent commit and answer, then stops the thread. */
