@@ -74,7 +74,13 @@ describe('webhook outputs', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(340);
     expect((rx.got['/flaky'][0] as JsonMsg).notifications[0].alert.id).toBe('1');
     expect(rx.fail['/flaky']).toBe(0);
-    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${h.viewer}` } })).body;
+    // The receiver has the body before the channel has read the 204: wait for the count.
+    const scrape = async () => (await h!.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${h!.viewer}` } })).body;
+    let metrics = await scrape();
+    for (let i = 0; i < 100 && !metrics.includes('vigil_webhook_messages_sent_total{webhook="flaky"} 1'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      metrics = await scrape();
+    }
     expect(metrics).toContain('# TYPE vigil_webhook_messages_sent_total counter');
     expect(metrics).toContain('vigil_webhook_messages_sent_total{webhook="flaky"} 1\n');
     expect(metrics).toContain('vigil_webhook_notices_sent_total{webhook="flaky"} 1\n');
