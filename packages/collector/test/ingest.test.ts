@@ -74,6 +74,23 @@ describe('ingest over a real WebSocket', () => {
     await again.a.close();
   });
 
+  it('a burst of batches sent without waiting is read with backpressure, acked in order, stored once', async () => {
+    const before = logCount();
+    const { a, lastSeq } = await session('web1', 'inst-burst');
+    const N = 30;
+    const SIZE = 400;
+    for (let b = 0; b < N; b++) {
+      const first = lastSeq + b * SIZE + 1;
+      a.send({ batch: { firstSeq: first, events: Array.from({ length: SIZE }, (_, i) => line(i, `burst ${first + i}`)) } });
+    }
+    const acks: number[] = [];
+    for (let b = 0; b < N; b++) acks.push((await a.next()).ack!.seq);
+    expect(acks).toEqual(Array.from({ length: N }, (_, b) => lastSeq + (b + 1) * SIZE));
+    expect(logCount() - before).toBe(N * SIZE);
+    expect(c.core.metrics.render()).toMatch(/vigil_ingest_paused_total [1-9]/);
+    await a.close();
+  });
+
   it('a new instance restarts sequences and is recorded as an audit event', async () => {
     const { a, lastSeq } = await session('web1', 'inst-b');
     expect(lastSeq).toBe(0);

@@ -39,6 +39,8 @@ export interface CommitPipeline {
    * exclusive work; so it never waits on the write lock.
    */
   exclusive(fn: () => void): void;
+  /** Batches waiting to be decoded behind the writer; ingest stops reading sockets above a bound. */
+  readonly backlog: number;
   /** Refuses new work, fails what has not reached the writer, lets the rest commit, stops the writer. */
   close(): Promise<void>;
 }
@@ -53,7 +55,7 @@ function needsInline(batch: Batch): boolean {
   return false;
 }
 
-export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; afterCommit?(): void }): CommitPipeline {
+export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; afterCommit?(): void; onSettled?(): void }): CommitPipeline {
   const { db, agents, decoders, writer } = deps;
   const inline = createBatchCommitter(deps);
   const maxId = db.prepare('SELECT max(id) FROM events').pluck();
@@ -87,6 +89,7 @@ export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; 
       if (!error) deps.afterCommit?.();
       done(error, stored);
       pump();
+      deps.onSettled?.();
     });
   };
 
@@ -135,6 +138,11 @@ export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; 
   };
 
   return {
+    get backlog() {
+      let n = 0;
+      for (const q of queue) if (typeof q !== 'function' && !('exclusive' in q)) n++;
+      return n;
+    },
     submit(agent, instance, batch, now, skewMs, done) {
       const j: Job = { agent, instance, batch, now, skewMs, done };
       if (closed) return finish(() => done(new Error('collector shutting down')));

@@ -38,6 +38,9 @@ export interface Ingest {
   close(): Promise<void>;
 }
 
+/** Batches queued for decoding before ingest stops reading agent sockets. */
+const MAX_BACKLOG = 4;
+
 export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const counters = createIngestCounters(deps.metrics);
   const checkpoints = ctx.db.memory ? undefined
@@ -49,7 +52,17 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const pipeline = createCommitPipeline({
     db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache(), writer,
     afterCommit: () => checkpoints?.request(),
+    onSettled: () => resumeIfRoom(),
   });
+  // Backpressure: while MAX_BACKLOG batches wait behind the writer, agent sockets are not
+  // read, so further frames wait undecoded (kernel buffers, the agents' windows) and memory
+  // stays bounded however many agents send at once.
+  const paused = new Set<WebSocket>();
+  const resumeIfRoom = () => {
+    if (paused.size === 0 || pipeline.backlog >= MAX_BACKLOG) return;
+    for (const ws of paused) ws.resume();
+    paused.clear();
+  };
   ctx.exclusive = (fn) => pipeline.exclusive(fn);
   // Agents compress with level 1; our frames (acks, welcomes) are tiny and stay uncompressed.
   const wss = new WebSocketServer({
@@ -73,6 +86,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
         ctx.log.error('ingest frame failed', { agent, error: (err as Error).message });
         session.refuse('internal_error', 'the frame could not be processed', 1011);
       }
+      if (pipeline.backlog >= MAX_BACKLOG && !paused.has(ws)) { paused.add(ws); ws.pause(); counters.paused.inc(); }
     });
     ws.on('error', (err: Error & { code?: string }) => {
       const reason = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame_too_large' : 'protocol_error';
@@ -81,6 +95,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
     });
     ws.on('close', () => {
       session.closed = true;
+      paused.delete(ws);
       unwatch();
       if (sessions.get(agent) === session) {
         sessions.delete(agent);
