@@ -36,14 +36,16 @@ function setup() {
   const restarts: string[] = [];
   const writer = new EventWriter(c.ctx.db.name, { onRestart: (reason) => restarts.push(reason) });
   let commits = 0;
-  const pipeline = createCommitPipeline({
+  const settled: number[] = []; // the backlog each time queued work has run
+  const pipeline: CommitPipeline = createCommitPipeline({
     db: c.ctx.db, events: c.core.events, agents: c.core.agents, decoders: new DecoderCache(), writer, afterCommit: () => { commits++; },
+    onSettled: () => settled.push(pipeline.backlog),
   });
   let closed = false;
   const close = async () => { if (!closed) { closed = true; await pipeline.close(); } };
   cleanups.push(t.cleanup, c.close, close);
   for (const a of ['web1', 'web2']) c.core.agents.hello({ agentName: a, instanceId: `${a}-i1` }, Date.now());
-  return { ...c, pipeline, close, commits: () => commits, writer, restarts };
+  return { ...c, pipeline, close, commits: () => commits, writer, restarts, settled };
 }
 
 type Outcome = { error: string | null; result?: CommitResult };
@@ -218,5 +220,21 @@ describe('commit pipeline (writer thread)', () => {
     expect(answer).toMatch(/event writer (failed|stopped).*\(5 restarts within a minute; not restarting\)/);
     expect(restarts).toHaveLength(5);
     await w.close();
+  });
+
+  it('reports the backlog as it shrinks, inline batches included (ingest resumes reading sockets on it)', async () => {
+    const s = setup();
+    const log: Array<{ agent: string; out: Outcome }> = [];
+    const all = [
+      submit(s.pipeline, 'web1', { firstSeq: 1, events: lines(300) }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 301, events: lines(300, 300) }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 601, events: lines(300, 600) }, log),
+      submit(s.pipeline, 'web1', { firstSeq: 901, events: [metric()] }, log), // inline, last
+    ];
+    expect(s.pipeline.backlog).toBe(2); // two with the writer, two waiting
+    await Promise.all(all);
+    expect(log.every((l) => l.out.error === null)).toBe(true);
+    expect(s.settled.at(-1)).toBe(0); // the inline commit, last of all, was followed by a report
+    expect(s.settled).toContain(1);
   });
 });

@@ -55,7 +55,11 @@ function needsInline(batch: Batch): boolean {
   return false;
 }
 
-export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; afterCommit?(): void; onSettled?(): void }): CommitPipeline {
+export function createCommitPipeline(deps: CommitDeps & {
+  writer?: EventWriter; afterCommit?(): void;
+  /** Called after queued work ran (the backlog may have shrunk). */
+  onSettled?(): void;
+}): CommitPipeline {
   const { db, agents, decoders, writer } = deps;
   const inline = createBatchCommitter(deps);
   const maxId = db.prepare('SELECT max(id) FROM events').pluck();
@@ -89,7 +93,6 @@ export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; 
       if (!error) deps.afterCommit?.();
       done(error, stored);
       pump();
-      deps.onSettled?.();
     });
   };
 
@@ -116,6 +119,10 @@ export function createCommitPipeline(deps: CommitDeps & { writer?: EventWriter; 
 
   /** Runs queued work in order until an inline batch must wait for the writer to go idle. */
   const pump = () => {
+    drain();
+    deps.onSettled?.(); // the backlog only shrinks in drain(): let ingest read its sockets again
+  };
+  const drain = () => {
     while (queue.length > 0) {
       const next = queue[0];
       if (typeof next === 'function') { queue.shift(); next(); continue; }
