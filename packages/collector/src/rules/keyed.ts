@@ -18,7 +18,9 @@ export class KeyedState<S> {
 
   get size(): number { return this.map.size; }
 
-  get(key: string): S | undefined { return this.map.get(key)?.s; }
+  get(key: string): S | undefined {
+    return this.map.size === 0 ? undefined : this.map.get(key)?.s; // most rules hold no alert: no hashing
+  }
 
   /** Returns the key's state (created if missing) and marks it most recently used. */
   touch(key: string, create: () => S): S {
