@@ -1,10 +1,8 @@
 /**
- * The ordered commit pipeline: the main thread decodes each batch against the agent
- * instance's high-water mark as it will be once the batches ahead commit, pre-assigns row
- * ids from a counter (this pipeline is the only writer of events) and hands the encoded
- * rows to the writer thread, which commits them in order while the main thread decodes
- * the next ones. Batches whose bodies update derived tables wait until the writer is idle
- * and commit inline (commit.ts). Results come back in submission order.
+ * The ordered commit pipeline: batches are decoded against the high-water mark they will
+ * meet, get row ids from a counter (the only writer of events) and go to the writer thread,
+ * which commits them in order while the next ones decode. Derived-table batches and this
+ * thread's own writes (exclusive) run once the writer is idle. Answers keep submission order.
  */
 import { eventBody, type Batch } from '@vigil/proto';
 import type { StoredEvent } from '../model.js';

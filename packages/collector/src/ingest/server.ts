@@ -1,11 +1,9 @@
 /**
- * The ingest endpoint: WebSocket upgrades on /ingest (package ws, noServer mode,
- * permessage-deflate, bounded frames) on the collector's HTTP(S) server. The agent token
- * and the X-Vigil-Agent name are checked on the upgrade request, so a refused agent gets
- * HTTP 401 and never a socket. Keeps one session per agent name, closes sessions whose
- * token is revoked, commits through the pipeline (pipeline.ts; a writer thread when the
- * database is a file), hands WAL checkpoints to a worker thread after commits, and closes
- * everything on shutdown.
+ * The ingest endpoint: WebSocket upgrades on /ingest (ws, noServer, permessage-deflate,
+ * bounded frames), token and X-Vigil-Agent checked on the upgrade (a refused agent gets 401,
+ * never a socket). One session per agent name, closed when its token is revoked; commits go
+ * through the pipeline (a writer thread for a file database) with socket backpressure, WAL
+ * checkpoints to a worker after commits; everything closes on shutdown.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';

@@ -1,11 +1,9 @@
 /**
- * Offline replay: streams log files through the same decoders and engine as the live
- * collector, in event time only. Every event carries log.file.path and log.offset; alert
- * evidence is byte offsets (path:offset when several files are replayed). At end of input
- * the watermark is NOT advanced to "now": absences and auto-resolution happen only as far
- * as the input's own event time reaches, so a replay is deterministic and reports what
- * the collector would have reported at the moment of the last line; `untilMs` (--until)
- * lets event time run on to a later moment after the input, as a live collector's clock would.
+ * Offline replay: log files through the live collector's decoders and engine, in event time.
+ * Events carry log.file.path and log.offset; evidence is byte offsets (path:offset for
+ * several files). At end of input the watermark stays where the input's event time reached
+ * (deterministic: what the collector reported at the last line), unless `untilMs` (--until)
+ * lets event time run on to a later moment, as a live collector's clock would.
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
