@@ -1,7 +1,7 @@
 // The spine, end to end with real processes, files and sockets: every line written to a
 // tailed log is stored exactly once, across collector and agent SIGKILLs, rotations and
 // outages. Each line carries a unique marker, so loss and duplication are both visible.
-import { appendFileSync, readFileSync, renameSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, copyFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Collector, cleanup, startAgent, tempDir, waitFor, writeAgentConfig, type Proc } from './helpers/procs.js';
@@ -105,6 +105,46 @@ describe('spine end to end', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expectExactlyOnce(markers(await collector.allEvents()), N);
     expect(await collector.count()).toBe(N);
+  });
+
+  it('three agents sending at once, a backlog and a collector SIGKILL: every line of each stored once', async () => {
+    const { dir, collector } = await setup();
+    const N = 40_000;
+    const agents = ['web-1', 'web-2', 'web-3'].map((name) => {
+      const log = join(dir, `${name}.log`);
+      // A backlog written before the agent starts, then a live writer: the collector is busy.
+      let backlog = '';
+      for (let i = 0; i < N / 2; i++) backlog += `Nov 27 10:00:00 ${name} sshd[7]: Failed password for u${i % 50} from 10.${i % 200}.0.1 port 22 ssh2 ${name}-${i} payload\n`;
+      writeFileSync(log, backlog);
+      mkdirSync(join(dir, name));
+      const config = writeAgentConfig(join(dir, name), `files:\n  - path: ${log}\n    type: auth\n`);
+      const a = startAgent({ collector, name, token: collector.agentToken(name), state: join(dir, name, 'state'), config });
+      started.push(a);
+      return { name, log };
+    });
+    const writers = agents.map(({ name, log }) => {
+      let i = N / 2;
+      return new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          let chunk = '';
+          for (let k = 0; k < 500 && i < N; k++, i++) chunk += `Nov 27 10:00:01 ${name} sshd[7]: Failed password for u${i % 50} from 10.${i % 200}.0.1 port 22 ssh2 ${name}-${i} payload\n`;
+          appendFileSync(log, chunk);
+          if (i >= N) { clearInterval(t); resolve(); }
+        }, 20);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    await collector.proc.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    await collector.start();
+    await Promise.all(writers);
+    await waitFor(async () => (await collector.count()) >= 3 * N, 90_000, () => `stored ${3 * N} lines`);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const { name } of agents) expectExactlyOnce(markers(await collector.allEvents(`agent=${name}`), name), N);
+    expect(await collector.count()).toBe(3 * N);
+    // The detection ran on all of it: brute-force alerts exist for the hammered addresses.
+    const alerts = await collector.get<{ alerts: Array<{ rule: { id: string } } | Record<string, unknown>> }>('/api/alerts?limit=500');
+    expect(alerts.alerts.length).toBeGreaterThan(0);
   });
 
   it('delivers everything in order per file after an outage', async () => {
