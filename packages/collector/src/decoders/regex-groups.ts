@@ -4,9 +4,12 @@
  * path. Understands escapes, character classes, lookarounds and non-capturing groups.
  */
 
-/** Group names in capture order: index k holds the name of group k+1, or '' if unnamed. */
-export function captureNames(source: string): string[] {
-  const names: string[] = [];
+/** One capturing group's opening paren: where it is, and its name's end ('>') when named. */
+interface GroupOpening { at: number; name: string; nameEnd: number }
+
+/** The capturing groups' openings in capture order (escapes and character classes skipped). */
+function groupOpenings(source: string): GroupOpening[] {
+  const out: GroupOpening[] = [];
   let inClass = false;
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
@@ -14,13 +17,18 @@ export function captureNames(source: string): string[] {
     if (inClass) { if (c === ']') inClass = false; continue; }
     if (c === '[') { inClass = true; continue; }
     if (c !== '(') continue;
-    if (source[i + 1] !== '?') { names.push(''); continue; }
+    if (source[i + 1] !== '?') { out.push({ at: i, name: '', nameEnd: -1 }); continue; }
     if (source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
       const end = source.indexOf('>', i + 3);
-      names.push(source.slice(i + 3, end));
+      out.push({ at: i, name: source.slice(i + 3, end), nameEnd: end });
     }
   }
-  return names;
+  return out;
+}
+
+/** Group names in capture order: index k holds the name of group k+1, or '' if unnamed. */
+export function captureNames(source: string): string[] {
+  return groupOpenings(source).map((g) => g.name);
 }
 
 /**
@@ -32,18 +40,10 @@ export function withoutGroupNames(source: string): string {
   if (source.includes('\\k<')) return source;
   let out = '';
   let from = 0;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') { i++; continue; }
-    if (inClass) { if (c === ']') inClass = false; continue; }
-    if (c === '[') { inClass = true; continue; }
-    if (c === '(' && source[i + 1] === '?' && source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
-      const end = source.indexOf('>', i + 3);
-      out += source.slice(from, i + 1);
-      from = end + 1;
-      i = end;
-    }
+  for (const g of groupOpenings(source)) {
+    if (g.nameEnd < 0) continue;
+    out += source.slice(from, g.at + 1);
+    from = g.nameEnd + 1;
   }
   return out + source.slice(from);
 }
