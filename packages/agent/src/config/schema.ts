@@ -7,6 +7,7 @@ import { parseDuration, parseSize } from './units.js';
 import { LOG_TYPES, UsageError } from './types.js';
 import type { AgentConfig, FileEntry, JournalEntry, ProbeConfig } from './types.js';
 import type { LogType } from '@vigil/proto';
+import { isNameGlobList } from '../sources/file/types.js';
 
 type Obj = Record<string, unknown>;
 const DEFAULT_MAX_BYTES = 1024 ** 3;
@@ -63,10 +64,8 @@ function fileEntry(v: unknown, path: string): FileEntry {
     e.max_line_bytes = n;
   }
   if (o.exclude !== undefined) {
-    if (!Array.isArray(o.exclude) || o.exclude.some((x) => typeof x !== 'string' || x === '' || x.includes('/'))) {
-      fail(`${path}.exclude`, `must be a list of file-name globs (no '/'), got ${show(o.exclude)}`);
-    }
-    e.exclude = o.exclude as string[];
+    if (!isNameGlobList(o.exclude)) fail(`${path}.exclude`, `must be a list of file-name globs (no '/'), got ${show(o.exclude)}`);
+    e.exclude = o.exclude;
   }
   return e;
 }

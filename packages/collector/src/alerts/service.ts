@@ -4,9 +4,8 @@
  * and emits ctx.bus 'alert' (alert, change) after each committed change. A malformed
  * engine update is logged and dropped; it never throws into the engine's loop.
  */
-import type { CollectorContext } from '../context.js';
+import type { AlertChange, CollectorContext } from '../context.js';
 import type { Alert } from '../model.js';
-import type { AlertChange } from '../context.js';
 import { AlertStore } from './store.js';
 import { SilenceStore } from './silences/store.js';
 import type { Actor, AlertSink, AlertUpdate } from './types.js';

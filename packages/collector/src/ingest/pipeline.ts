@@ -18,13 +18,17 @@ const MAX_AHEAD = 2;
 
 export type CommitDone = (error: Error | null, result?: CommitResult) => void;
 
-interface Job { agent: string; instance: string; batch: Batch; now: number; skewMs: number; done: CommitDone }
+interface Job {
+  agent: string; instance: string; batch: Batch; now: number; skewMs: number; done: CommitDone;
+  /** Some body updates derived tables: commits inline once the writer is idle (decided once). */
+  inline: boolean;
+}
 
 /** Work of this thread's own connection that must not wait for the writer's lock. */
 interface Exclusive { exclusive: () => void }
 
 /** The mark of an instance with batches in flight, as it will be once they commit. */
-interface Mark { hwm: number; inflight: number }
+interface Mark { key: string; hwm: number; inflight: number }
 
 export interface CommitPipeline {
   /** Commits an agent batch after every batch submitted before it; `done` gets the result. */
@@ -87,7 +91,7 @@ export function createCommitPipeline(deps: CommitDeps & {
     const stored = rows.map((r, i): StoredEvent => ({ id: ids[i], agent: r.agent, seq: r.seq, kind: r.kind, fields: r.fields }));
     if (mark) mark.inflight++;
     writer!.write({ agent, instance, ...extra, values, totals }, (error) => {
-      if (mark && --mark.inflight === 0) marks.delete(`${agent}\0${instance}`);
+      if (mark && --mark.inflight === 0) marks.delete(mark.key);
       if (!error) deps.afterCommit?.();
       done(error, stored);
       pump();
@@ -97,7 +101,7 @@ export function createCommitPipeline(deps: CommitDeps & {
   const post = (j: Job) => {
     const key = `${j.agent}\0${j.instance}`;
     let mark = marks.get(key);
-    if (!mark) { mark = { hwm: agents.lastSeq(j.agent, j.instance), inflight: 0 }; marks.set(key, mark); }
+    if (!mark) { mark = { key, hwm: agents.lastSeq(j.agent, j.instance), inflight: 0 }; marks.set(key, mark); }
     const expect = mark.hwm;
     let r;
     try {
@@ -129,13 +133,13 @@ export function createCommitPipeline(deps: CommitDeps & {
         queue.shift(); finish(next.exclusive);
         continue;
       }
-      if (needsInline(next.batch)) {
+      if (next.inline) {
         if (writer!.pending > 0) return;
         queue.shift();
         commitInline(next);
       } else {
-        // Decode a batch only when the writer is nearly idle: the main thread's own writes
-        // (alerts, heartbeats) then wait for at most one commit, and decoding overlaps it.
+        // Decode a batch only when fewer than MAX_AHEAD are with the writer: decoding overlaps
+        // a commit, and little decoded data waits (it would only age into the old generation).
         if (writer!.pending >= MAX_AHEAD) return;
         queue.shift(); post(next);
       }
@@ -149,8 +153,8 @@ export function createCommitPipeline(deps: CommitDeps & {
       return n;
     },
     submit(agent, instance, batch, now, skewMs, done) {
-      const j: Job = { agent, instance, batch, now, skewMs, done };
       if (closed) return finish(() => done(new Error('collector shutting down')));
+      const j: Job = { agent, instance, batch, now, skewMs, done, inline: !writer || needsInline(batch) };
       if (!writer) return commitInline(j);
       queue.push(j);
       pump();

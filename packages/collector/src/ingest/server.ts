@@ -44,7 +44,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const checkpoints = ctx.db.memory ? undefined
     : new Checkpointer(ctx.db.name, { onError: (error) => ctx.log.warn('wal checkpoint failed', { error }) });
   // Log-line batches commit on a writer thread while this thread decodes the next ones.
-  const writer = ctx.db.memory || process.env.VIGIL_INGEST_INLINE === '1' ? undefined : new EventWriter(ctx.db.name, {
+  const writer = ctx.db.memory ? undefined : new EventWriter(ctx.db.name, {
     onRestart: (reason) => ctx.log.error('ingest writer thread restarted; its batches in flight were refused and will be resent', { reason }),
   });
   const pipeline = createCommitPipeline({
@@ -68,7 +68,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
     perMessageDeflate: { zlibDeflateOptions: { level: 1, memLevel: 8 }, threshold: 1024 },
   });
   const sessions = new Map<string, AgentSession>();
-  const sessionDeps = { ctx, agents: deps.agents, events: deps.events, pipeline, counters, maxFrameBytes: deps.maxFrameBytes };
+  const sessionDeps = { ctx, agents: deps.agents, pipeline, counters, maxFrameBytes: deps.maxFrameBytes };
   let closing = false;
 
   const attach = (ws: WebSocket, agent: string, tokenId: string) => {

@@ -1,14 +1,13 @@
 /**
  * One agent's WebSocket session: the protocol state machine of vigil.proto. Hello →
  * Welcome{lastSeq}; Batch → the commit pipeline → once committed, bus 'committed' → Ack
- * (in batch order); Heartbeat → registry. Frames are decoded defensively: anything malformed or out of order closes
- * this session with a Refusal and code 1008, counted by reason, and nothing else.
+ * (in batch order); Heartbeat → registry. Frames are decoded defensively: anything
+ * malformed or out of order closes this session with a Refusal and code 1008, counted.
  */
 import type WebSocket from 'ws';
 import { decodeAgentFrame, encodeCollectorFrame, FrameError, type Batch, type Hello } from '@vigil/proto';
 import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
-import type { EventStore } from '../store/events.js';
 import type { StoredEvent } from '../model.js';
 import type { CommitPipeline } from './pipeline.js';
 import type { IngestCounters } from './counters.js';
@@ -17,7 +16,6 @@ import { auditFields } from './to-event.js';
 export interface SessionDeps {
   ctx: CollectorContext;
   agents: AgentRegistry;
-  events: EventStore;
   pipeline: CommitPipeline;
   counters: IngestCounters;
   maxFrameBytes: number;

@@ -76,16 +76,16 @@ export class LiveRules {
     }
     const batch = this.queued;
     this.queued = [];
-    if (sink.applyAll) {
-      const apply = sink.applyAll.bind(sink);
-      const run = () => {
-        try { apply(batch); } catch (e) { this.log.error('alert sink failed', { alerts: batch.length, error: (e as Error).message }); }
-      };
-      if (this.exclusive) this.exclusive(run); else run();
-      return;
-    }
-    for (const u of batch) {
-      try { sink.apply(u); } catch (e) { this.log.error('alert sink failed', { alert: u.id, error: (e as Error).message }); }
-    }
+    // Alert writes run when the ingest writer thread is idle (ctx.exclusive): never on its lock.
+    const run = () => {
+      if (sink.applyAll) {
+        try { sink.applyAll(batch); } catch (e) { this.log.error('alert sink failed', { alerts: batch.length, error: (e as Error).message }); }
+        return;
+      }
+      for (const u of batch) {
+        try { sink.apply(u); } catch (e) { this.log.error('alert sink failed', { alert: u.id, error: (e as Error).message }); }
+      }
+    };
+    if (this.exclusive) this.exclusive(run); else run();
   }
 }

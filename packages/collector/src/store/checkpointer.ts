@@ -1,9 +1,9 @@
 /**
- * Moves WAL checkpoints off the ingest thread: a worker thread with its own connection runs
- * PASSIVE checkpoints (never blocking the writer or readers) after commits, one at a time
- * and at most one per `intervalMs`, so the writer's commits only append to the WAL and an
- * index page rewritten by many commits is copied back to the database once per interval. The writer's own wal_autocheckpoint stays
- * as a backstop should the worker fall behind. Checkpoints never change what is committed.
+ * Moves WAL checkpoints off the ingest path: a worker thread with its own connection runs
+ * PASSIVE checkpoints (never blocking writers or readers) after commits, one at a time and
+ * at most one per `intervalMs`, so an index page rewritten by many commits is copied back
+ * once per interval. The writers' wal_autocheckpoint stays as a backstop; checkpoints never
+ * change what is committed.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';

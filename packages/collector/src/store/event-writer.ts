@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type { EventKind } from '../model.js';
 import { HWM_SQL } from './agents.js';
+import { WRITER_PRAGMAS } from './db.js';
 import { BUMP_TOTAL_SQL, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 
 // An eval worker, so the same code runs from src (tests) and dist; better-sqlite3 is
@@ -64,8 +65,8 @@ export interface WriteJob {
   totals: Array<[EventKind, number]>;
 }
 
-/** Per-connection settings the writer needs (the rest are persistent in the file). */
-const PRAGMAS = ['busy_timeout = 5000', 'synchronous = NORMAL', 'cache_size = -65536', 'temp_store = MEMORY', 'wal_autocheckpoint = 16384'];
+/** The writer connection's settings: those of every writing connection (store/db.ts). */
+const PRAGMAS = ['busy_timeout = 5000', ...WRITER_PRAGMAS];
 
 /** More restarts than this within RESTART_WINDOW_MS and the writer stays down (a crash loop). */
 const MAX_RESTARTS = 5;

@@ -6,7 +6,7 @@
 import type { LogType } from '@vigil/proto';
 import type { Source } from '../source.js';
 import { FileSource, type FileSourceStats } from './file-source.js';
-import { DEFAULT_MAX_LINE_BYTES, resolveOptions, type FileEntry, type FileSourceOptions } from './types.js';
+import { DEFAULT_MAX_LINE_BYTES, isNameGlobList, resolveOptions, type FileEntry, type FileSourceOptions } from './types.js';
 
 export type { FileEntry, FileSourceOptions, FileSourceStats };
 export { DEFAULT_MAX_LINE_BYTES };
@@ -30,7 +30,7 @@ export function createFileSource(entries: FileEntry[], opts?: FileSourceOptions)
     if (e.max_line_bytes !== undefined && (!Number.isSafeInteger(e.max_line_bytes) || e.max_line_bytes < 1)) {
       throw new Error(`files[${i}].max_line_bytes: must be a positive integer`);
     }
-    if (e.exclude !== undefined && (!Array.isArray(e.exclude) || e.exclude.some((x) => typeof x !== 'string' || x === '' || x.includes('/')))) {
+    if (e.exclude !== undefined && !isNameGlobList(e.exclude)) {
       throw new Error(`files[${i}].exclude: must be a list of file-name globs (no '/')`);
     }
   });

@@ -29,6 +29,11 @@ export interface FileEntry {
 export const DEFAULT_EXCLUDE = ['*.gz', '*.bz2', '*.xz', '*.zst', '*.lz4', '*.zip', '*.[0-9]', '*.[0-9][0-9]', '*.old',
   '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]', '*-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'];
 
+/** A valid `exclude`: a list of non-empty file-name globs (no '/'). */
+export function isNameGlobList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== '' && !x.includes('/'));
+}
+
 export interface FileSourceOptions {
   /** Poll period for discovery, rotation and growth checks (fs.watch also triggers). */
   pollMs?: number;
