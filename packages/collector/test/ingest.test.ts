@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
+import Database from 'better-sqlite3';
 import type { StoredEvent } from '../src/model.js';
 import type { RunningCollector } from '../src/server.js';
 import { AgentClient, line, tempDir, testCollector } from './core-helpers.js';
@@ -77,17 +78,27 @@ describe('ingest over a real WebSocket', () => {
   it('a burst of batches sent without waiting is read with backpressure, acked in order, stored once', async () => {
     const before = logCount();
     const { a, lastSeq } = await session('web1', 'inst-burst');
+    // Another connection holds the write lock, so the writer thread cannot commit and the
+    // batches queue up: the socket must stop being read (deterministically), then drain.
+    const blocker = new Database(c.ctx.db.name);
+    blocker.exec('BEGIN IMMEDIATE');
+    const paused = () => Number(/vigil_ingest_paused_total (\d+)/.exec(c.core.metrics.render())?.[1] ?? 0);
+    const pausedBefore = paused();
     const N = 30;
     const SIZE = 400;
     for (let b = 0; b < N; b++) {
       const first = lastSeq + b * SIZE + 1;
       a.send({ batch: { firstSeq: first, events: Array.from({ length: SIZE }, (_, i) => line(i, `burst ${first + i}`)) } });
     }
+    for (let i = 0; i < 100 && paused() === pausedBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(paused()).toBeGreaterThan(pausedBefore);
+    expect(logCount()).toBe(before); // nothing committed while the lock is held
+    blocker.exec('COMMIT');
+    blocker.close();
     const acks: number[] = [];
     for (let b = 0; b < N; b++) acks.push((await a.next()).ack!.seq);
     expect(acks).toEqual(Array.from({ length: N }, (_, b) => lastSeq + (b + 1) * SIZE));
     expect(logCount() - before).toBe(N * SIZE);
-    expect(c.core.metrics.render()).toMatch(/vigil_ingest_paused_total [1-9]/);
     await a.close();
   });
 
