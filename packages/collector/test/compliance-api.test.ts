@@ -13,6 +13,7 @@ import { openDatabase } from '../src/store/db.js';
 import { DB_FILE, migrateCore } from '../src/store/schema.js';
 import { insertLogEvents, opFields } from '../src/compliance/seed.js';
 import { AgentClient, quietLog, tempDir } from './core-helpers.js';
+import { rowToStoredEvent, type EventRow } from '../src/store/events.js';
 
 const H = 3_600_000, M = 60_000;
 const NOW = Date.parse('2026-11-27T14:00:00Z');
@@ -73,8 +74,8 @@ describe('compliance API', () => {
     await a.close();
     const row = c.ctx.db.prepare('SELECT COUNT(*) AS n, SUM(success) AS ok FROM probe_results').get() as { n: number; ok: number };
     expect(row).toEqual({ n: 100, ok: 99 });
-    const ev = c.ctx.db.prepare("SELECT fields FROM events WHERE kind = 'probe' ORDER BY id LIMIT 1 OFFSET 7").get() as { fields: string };
-    expect(JSON.parse(ev.fields)).toMatchObject({ 'probe.name': 'app', 'url.full': 'http://127.0.0.1:3001/api/health', 'http.response.status_code': 503, 'event.outcome': 'failure', 'event.duration': 80e6 });
+    const probeRow = c.ctx.db.prepare("SELECT * FROM events WHERE kind = 'probe' ORDER BY id LIMIT 1 OFFSET 7").get() as EventRow;
+    expect(rowToStoredEvent(probeRow, c.ctx.db).fields).toMatchObject({ 'probe.name': 'app', 'url.full': 'http://127.0.0.1:3001/api/health', 'http.response.status_code': 503, 'event.outcome': 'failure', 'event.duration': 80e6 });
   });
 
   it('evaluates on demand and serves the latest results with evidence', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { openDatabase, type DB } from '../src/store/db.js';
 import { migrateCore } from '../src/store/schema.js';
 import { createEventStore, type NewEvent } from '../src/store/events.js';
-import { SHAPE_AGENT, SHAPE_INGESTED, SHAPE_MESSAGE, SHAPE_TS, SHAPE_TYPE } from '../src/store/event-row.js';
+import { SHAPE_MESSAGE, SHAPE_TEMPLATE, SHAPE_TS, useFieldsFunction } from '../src/store/event-row.js';
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import type { EcsFields } from '../src/model.js';
 import { BUCKET_BITS, BUCKET_EXPR } from '../src/store/buckets.js';
@@ -47,18 +47,24 @@ function roundTrip(db: DB, events: ReturnType<typeof createEventStore>, list: Ar
 }
 
 describe('compact event rows', () => {
-  it('stores a decoded log line without the members its columns hold, and rebuilds it exactly', () => {
+  it('stores a log line in template form: the row keeps only its own values, and rebuilds exactly', () => {
     const { db, events } = store();
-    const [row] = roundTrip(db, events, [{ fields: logFields() }]);
-    expect(row.shape).toBe(SHAPE_TS | SHAPE_MESSAGE | SHAPE_AGENT | SHAPE_INGESTED | SHAPE_TYPE);
-    expect(JSON.parse(row.fields)).toEqual({
-      'event.kind': 'event', 'event.outcome': 'failure', 'source.ip': '1.2.3.4', 'user.name': 'root',
-      'log.file.path': '/var/log/auth.log', 'log.offset': 10,
-    });
-    expect(row.fields).not.toContain('Failed password');
+    // Values become template constants when they come again: the first rows inline them.
+    const rows = roundTrip(db, events, [1, 2, 3, 4].map((i) => ({ fields: logFields({ 'source.ip': `10.0.0.${i}` }) })));
+    const last = rows[3];
+    expect(last.shape).toBe(SHAPE_TEMPLATE);
+    const values = JSON.parse(last.fields) as unknown[];
+    expect(values.slice(1)).toEqual(['10.0.0.4', 10]); // a new address; numbers are always the row's own
+    expect(last.fields).not.toContain('Failed password'); // the message column holds it
+    expect(last.fields).not.toContain('event.kind');
+    expect(JSON.parse(rows[2].fields)[0]).toBe(values[0]); // same template as the row before
+    const body = JSON.parse(db.prepare('SELECT body FROM field_templates WHERE id = ?').pluck().get(values[0]) as string) as string[];
+    expect(body).toEqual(['sts', 'smessage', 'c"event.kind":"event"', 'c"event.outcome":"failure"', 'vsource.ip',
+      'c"user.name":"root"', 'c"log.file.path":"/var/log/auth.log"', 'vlog.offset', 'sagent', 'singested', 'stype']);
+    expect(last.fields.length).toBeLessThan(JSON.stringify(logFields()).length / 10);
   });
 
-  it('keeps in the JSON whatever the columns could not rebuild exactly', () => {
+  it('keeps in the row whatever the columns could not rebuild exactly', () => {
     const { db, events } = store();
     const base = logFields();
     const rows = roundTrip(db, events, [
@@ -71,14 +77,41 @@ describe('compact event rows', () => {
       { fields: { '@timestamp': '2026-11-01T00:00:00.000Z' } },                      // nothing else at all
       { fields: {} },
     ]);
-    expect(rows[0].shape & SHAPE_TS).toBe(0);
-    expect(rows[1].shape & SHAPE_MESSAGE).toBe(0);
-    expect(rows[2].shape & SHAPE_MESSAGE).toBe(0);
-    expect(rows[3].shape).toBe(SHAPE_MESSAGE | SHAPE_TYPE); // message first: rebuilt first
-    expect(rows[4].shape & SHAPE_TYPE).toBe(0);
-    expect(rows[5].shape & SHAPE_AGENT).toBe(0);
-    expect(rows[6]).toEqual({ fields: '{}', shape: SHAPE_TS });
-    expect(rows[7]).toEqual({ fields: '{}', shape: 0 });
+    const body = (r: { fields: string }) => db.prepare('SELECT body FROM field_templates WHERE id = ?').pluck().get(JSON.parse(r.fields)[0]) as string;
+    expect(rows.every((r) => r.shape === SHAPE_TEMPLATE)).toBe(true);
+    expect(body(rows[0])).not.toContain('"sts"');
+    expect(JSON.parse(rows[0].fields)).toContain('2026-11-01T00:00:00Z');
+    expect(body(rows[1])).not.toContain('"smessage"');
+    expect(body(rows[2])).not.toContain('"smessage"');
+    expect(JSON.parse(body(rows[3]))).toEqual(['smessage', 'sts', 'sagent', 'vx', 'stype']); // message first: rebuilt first
+    expect(body(rows[4])).not.toContain('"stype"');
+    expect(body(rows[5])).not.toContain('"sagent"');
+    expect(JSON.parse(body(rows[6]))).toEqual(['sts']);
+    expect(JSON.parse(body(rows[7]))).toEqual([]);
+  });
+
+  it('inlines a key that takes many values, and falls back to compact JSON past its bounds', () => {
+    const { db, events } = store();
+    // 200 hosts, each seen twice: only the first ones become constants, then the key is inlined.
+    const list = Array.from({ length: 400 }, (_, i) => ({ fields: logFields({ 'host.name': `h${i >> 1}` }) }));
+    roundTrip(db, events, list);
+    expect(db.prepare('SELECT count(*) FROM field_templates').pluck().get()).toBeLessThan(40);
+    // An object with more distinct keys than the encoder keeps: stored as compact JSON, still exact.
+    const wide: EcsFields = logFields();
+    for (let i = 0; i < 5000; i++) wide[`k${i}`] = i;
+    const [row] = roundTrip(db, events, [{ fields: wide }]);
+    expect(row.shape).toBe(SHAPE_TS | SHAPE_MESSAGE); // the compact form: what columns hold at the start is left out
+    expect(JSON.parse(row.fields)['k4999']).toBe(4999);
+  });
+
+  it('reports can look into template-form rows through vigil_fields()', () => {
+    const { db, events } = store();
+    roundTrip(db, events, [1, 2, 3].map(() => ({ fields: logFields({ 'vigil.attempts': 3 }) })));
+    useFieldsFunction(db);
+    const got = db.prepare(`SELECT json_extract(vigil_fields(fields, shape, agent, ts, ingested, type, message), '$."vigil.attempts"') AS a,
+      vigil_fields(fields, shape, agent, ts, ingested, type, message) AS f FROM events ORDER BY id`).all() as Array<{ a: number; f: string }>;
+    expect(got.map((g) => g.a)).toEqual([3, 3, 3]);
+    expect(got[2].f).toBe(JSON.stringify(logFields({ 'vigil.attempts': 3 })));
   });
 
   it('is not fooled by member text inside values, odd keys or quotes', () => {

@@ -28,7 +28,7 @@ describe('core store', () => {
     const db2 = openDatabase(join(t.dir, DB_FILE));
     migrateCore(db2);
     const rows = db.prepare("SELECT version FROM schema_migrations WHERE module = 'core' ORDER BY version").pluck().all();
-    expect(rows).toEqual([1, 2, 3, 4, 5]);
+    expect(rows).toEqual([1, 2, 3, 4, 5, 6]);
     expect(db.pragma('page_size', { simple: true })).toBe(16384); // a new file gets 16 KiB pages
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close(); db2.close();

@@ -6,6 +6,7 @@
  * instead of scanning 30 days of all events.
  */
 import type { DB } from '../store/db.js';
+import { unpackFields, type StoredRow } from '../store/event-row.js';
 import { hasTable } from './schema.js';
 
 const STATUSES = new Set(['started', 'succeeded', 'failed', 'rolled_back']);
@@ -25,7 +26,7 @@ export function catchUpOps(db: DB): number {
   const hi = (db.prepare('SELECT MAX(id) AS id FROM events').get() as { id: number | null }).id ?? 0;
   if (hi <= after) return 0;
   // Only backup and deployment lines leave SQLite; the id range bounds the scan to new rows.
-  const select = db.prepare(`SELECT id, agent, ts, type, action, outcome, fields FROM events
+  const select = db.prepare(`SELECT id, agent, ts, ingested, type, action, outcome, message, fields, shape FROM events
      WHERE id > ? AND id <= ? AND type IN ('backup', 'deployment') ORDER BY id LIMIT ${CHUNK}`);
   const insert = db.prepare(`INSERT OR IGNORE INTO compliance_ops
      (event_id, family, ts, agent, name, op_kind, op_id, version, action, outcome, duration_ns, size, error)
@@ -36,7 +37,7 @@ export function catchUpOps(db: DB): number {
     const rows = select.all(after, hi) as EventRowLite[];
     db.transaction(() => {
       for (const r of rows) {
-        const op = toOp(r);
+        const op = toOp(db, r);
         if (op) added += insert.run(op).changes;
       }
       after = rows.length < CHUNK ? hi : rows[rows.length - 1].id;
@@ -47,12 +48,12 @@ export function catchUpOps(db: DB): number {
   return added;
 }
 
-interface EventRowLite { id: number; agent: string; ts: number; type: string | null; action: string | null; outcome: string | null; fields: string }
+interface EventRowLite extends StoredRow { id: number; action: string | null; outcome: string | null }
 
-function toOp(r: EventRowLite): OpRow | null {
+function toOp(db: DB, r: EventRowLite): OpRow | null {
   if (!r.action || !STATUSES.has(r.action)) return null; // started/succeeded/failed/rolled_back only
   let f: Record<string, unknown>;
-  try { f = JSON.parse(r.fields) as Record<string, unknown>; } catch { return null; }
+  try { f = JSON.parse(unpackFields(r, db)) as Record<string, unknown>; } catch { return null; }
   const family = r.type as 'backup' | 'deployment';
   const action = r.action;
   const str = (k: string): string | null => (f[k] === undefined || f[k] === null ? null : String(f[k]));

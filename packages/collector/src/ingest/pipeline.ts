@@ -1,8 +1,9 @@
 /**
  * The ordered commit pipeline: batches are decoded against the high-water mark they will
  * meet, get row ids from a counter (the only writer of events) and go to the writer thread,
- * which commits them in order while the next ones decode. Derived-table batches and this
- * thread's own writes (exclusive) run once the writer is idle. Answers keep submission order.
+ * which commits them in order while the next ones decode. This thread's own writes
+ * (exclusive) run at a writer barrier, derived-table batches once the writer is idle.
+ * Answers keep submission order.
  */
 import { eventBody, type Batch } from '@vigil/proto';
 import type { StoredEvent } from '../model.js';
@@ -25,7 +26,14 @@ interface Job {
 }
 
 /** Work of this thread's own connection that must not wait for the writer's lock. */
-interface Exclusive { exclusive: () => void }
+interface Exclusive { exclusive: () => void; since: number }
+
+/**
+ * How long exclusive work may let batches behind it go first while the writer is busy,
+ * so that alert writes after every commit do not stop the writer each time: within this,
+ * they wait for a moment the writer is idle anyway; past it, for a barrier.
+ */
+const EXCLUSIVE_DEFER_MS = 400;
 
 /** The mark of an instance with batches in flight, as it will be once they commit. */
 interface Mark { key: string; hwm: number; inflight: number }
@@ -36,9 +44,9 @@ export interface CommitPipeline {
   /** Stores rows outside any agent sequence (audit records), in the same order. */
   insert(rows: NewEvent[], done: (error: Error | null, stored?: StoredEvent[]) => void): void;
   /**
-   * Runs `fn` (writes on this thread's connection) once the writer thread is idle: after
-   * the commits in flight, before batches not yet handed to the writer, in order with other
-   * exclusive work; so it never waits on the write lock.
+   * Runs `fn` (writes on this thread's connection) while the writer thread is parked between
+   * two transactions: after the commits in flight, before batches not yet handed to the
+   * writer, in order with other exclusive work; so it never waits on the write lock.
    */
   exclusive(fn: () => void): void;
   /** Batches waiting to be decoded behind the writer; ingest stops reading sockets above a bound. */
@@ -87,10 +95,10 @@ export function createCommitPipeline(deps: CommitDeps & {
   const send = (agent: string, instance: string | null, mark: Mark | undefined, rows: NewEvent[], extra: { ack: number; expect: number; lag: number | null; now: number },
     done: (error: string | null, stored: StoredEvent[]) => void) => {
     const ids = rows.map(() => nextId++);
-    const { values, totals } = encodeRows(rows, ids);
+    const { values, totals, templates } = encodeRows(rows, ids);
     const stored = rows.map((r, i): StoredEvent => ({ id: ids[i], agent: r.agent, seq: r.seq, kind: r.kind, fields: r.fields }));
     if (mark) mark.inflight++;
-    writer!.write({ agent, instance, ...extra, values, totals }, (error) => {
+    writer!.write({ agent, instance, ...extra, values, totals, templates }, (error) => {
       if (mark && --mark.inflight === 0) marks.delete(mark.key);
       if (!error) deps.afterCommit?.();
       done(error, stored);
@@ -129,8 +137,18 @@ export function createCommitPipeline(deps: CommitDeps & {
       const next = queue[0];
       if (typeof next === 'function') { queue.shift(); next(); continue; }
       if ('exclusive' in next) {
-        if (writer!.pending > 0) return;
-        queue.shift(); finish(next.exclusive);
+        if (writer!.pending === 0 || Date.now() - next.since >= EXCLUSIVE_DEFER_MS) {
+          // Between two commits: the writer parks at one barrier while all the exclusive work
+          // waiting runs, in order; batches go on behind it.
+          const due: Array<() => void> = [];
+          while (queue.length > 0 && typeof queue[0] !== 'function' && 'exclusive' in queue[0]) due.push((queue.shift() as Exclusive).exclusive);
+          writer!.barrier(() => { for (const fn of due) finish(fn); });
+          continue;
+        }
+        const i = queue.findIndex((q) => typeof q === 'function' || !('exclusive' in q));
+        const later = i < 0 ? undefined : queue[i];
+        if (later === undefined || typeof later === 'function' || 'exclusive' in later || later.inline || writer!.batches >= MAX_AHEAD) return;
+        queue.splice(i, 1); post(later); // nothing of the exclusive work depends on it
         continue;
       }
       if (next.inline) {
@@ -140,7 +158,7 @@ export function createCommitPipeline(deps: CommitDeps & {
       } else {
         // Decode a batch only when fewer than MAX_AHEAD are with the writer: decoding overlaps
         // a commit, and little decoded data waits (it would only age into the old generation).
-        if (writer!.pending >= MAX_AHEAD) return;
+        if (writer!.batches >= MAX_AHEAD) return;
         queue.shift(); post(next);
       }
     }
@@ -176,7 +194,7 @@ export function createCommitPipeline(deps: CommitDeps & {
       // commits already in flight.
       let i = 0;
       while (i < queue.length && typeof queue[i] !== 'function' && 'exclusive' in (queue[i] as object)) i++;
-      queue.splice(i, 0, { exclusive: fn });
+      queue.splice(i, 0, { exclusive: fn, since: Date.now() });
       pump();
     },
     async close() {

@@ -5,6 +5,7 @@
  * and the latest compliance results. Pure reading; writing is the scheduler's job.
  */
 import type { DB } from '../store/db.js';
+import { useFieldsFunction } from '../store/event-row.js';
 import { hasTable } from '../compliance/schema.js';
 import { catchUpOps, type OpRow } from '../compliance/ops.js';
 import { finalDeployments } from '../compliance/evaluators/changes.js';
@@ -54,13 +55,14 @@ function alertSummary(db: DB, from: number, to: number): DailyReport['alerts'] {
 
 function eventSections(db: DB, from: number, to: number): Pick<DailyReport, 'top_sources' | 'new_users' | 'sudo_abuse'> {
   if (!hasTable(db, 'events')) return { top_sources: [], new_users: [], sudo_abuse: [] };
+  useFieldsFunction(db); // rows in template form keep their members in field_templates
   const top_sources = db.prepare(`SELECT source_ip AS source,
-       SUM(COALESCE(json_extract(fields, '$."vigil.attempts"'), 1)) AS attempts, COUNT(DISTINCT user_name) AS users
+       SUM(COALESCE(json_extract(vigil_fields(fields, shape, agent, ts, ingested, type, message), '$."vigil.attempts"'), 1)) AS attempts, COUNT(DISTINCT user_name) AS users
      FROM events WHERE ts >= ? AND ts < ? AND kind = 'log' AND outcome = 'failure' AND source_ip IS NOT NULL
-       AND fields LIKE '%"authentication"%'
+       AND vigil_fields(fields, shape, agent, ts, ingested, type, message) LIKE '%"authentication"%'
      GROUP BY source_ip HAVING attempts > 0 ORDER BY attempts DESC, source LIMIT 10`).all(from, to) as DailyReport['top_sources'];
-  const iam = db.prepare(`SELECT id, ts, fields FROM events WHERE ts >= ? AND ts < ? AND kind = 'log'
-     AND fields LIKE '%"iam"%' AND fields LIKE '%"creation"%' ORDER BY ts LIMIT 200`).all(from, to) as Array<{ id: number; ts: number; fields: string }>;
+  const iam = db.prepare(`SELECT id, ts, fields FROM (SELECT id, ts, vigil_fields(fields, shape, agent, ts, ingested, type, message) AS fields FROM events
+     WHERE ts >= ? AND ts < ? AND kind = 'log') WHERE fields LIKE '%"iam"%' AND fields LIKE '%"creation"%' ORDER BY ts LIMIT 200`).all(from, to) as Array<{ id: number; ts: number; fields: string }>;
   const new_users: DailyReport['new_users'] = [];
   for (const r of iam) {
     const f = parse(r.fields);
@@ -69,8 +71,9 @@ function eventSections(db: DB, from: number, to: number): Pick<DailyReport, 'top
     const user = strOrNull(f['user.target.name'] ?? f['user.name']);
     if (user) new_users.push({ event_id: r.id, time: iso(r.ts), user, host: strOrNull(f['host.name']) });
   }
-  const sudo = db.prepare(`SELECT id, ts, user_name, action, message, fields FROM events WHERE ts >= ? AND ts < ? AND kind = 'log'
-     AND outcome = 'failure' AND fields LIKE '%"process.name":"sudo"%' ORDER BY ts LIMIT 200`).all(from, to) as Array<{ id: number; ts: number; user_name: string | null; action: string | null; message: string | null; fields: string }>;
+  const sudo = db.prepare(`SELECT id, ts, user_name, action, message, fields FROM (SELECT id, ts, user_name, action, message,
+     vigil_fields(fields, shape, agent, ts, ingested, type, message) AS fields FROM events WHERE ts >= ? AND ts < ? AND kind = 'log' AND outcome = 'failure')
+     WHERE fields LIKE '%"process.name":"sudo"%' ORDER BY ts LIMIT 200`).all(from, to) as Array<{ id: number; ts: number; user_name: string | null; action: string | null; message: string | null; fields: string }>;
   const sudo_abuse = sudo.map((r) => ({
     event_id: r.id, time: iso(r.ts), user: r.user_name, host: strOrNull(parse(r.fields)['host.name']), action: r.action, message: r.message,
   }));

@@ -2,9 +2,11 @@
  * The compact events-row codec: the `fields` JSON is stored WITHOUT the members the row's
  * columns already hold ('@timestamp' = ts, 'message', 'agent.name' = agent, 'event.ingested'
  * = ingested, 'vigil.type' = type), and `shape` flags say which were left out, so reading
- * rebuilds the very same object, key order included. A member is left out only when its
- * value is exactly what the column rebuilds and it sits where rebuilding puts it back.
+ * rebuilds the very same object, key order included. Rows in template form (SHAPE_TEMPLATE,
+ * store/field-templates.ts) keep only their own values; the template holds the rest.
  */
+import type { DB } from './db.js';
+import { loadTemplates, templateOf } from './field-templates.js';
 
 /** Bits of the `shape` column; 0 means the JSON is the whole object (rows written before). */
 export const SHAPE_TS = 1;
@@ -12,6 +14,8 @@ export const SHAPE_MESSAGE = 2;
 export const SHAPE_AGENT = 4;
 export const SHAPE_INGESTED = 8;
 export const SHAPE_TYPE = 16;
+/** `fields` is `[template id, ...values]` (store/field-templates.ts). */
+export const SHAPE_TEMPLATE = 32;
 
 /**
  * What the columns hold, as complete JSON members ('"agent.name":"web-1"'), or null where a
@@ -109,10 +113,15 @@ export interface StoredRow {
   fields: string; shape: number;
 }
 
-/** Rebuilds the JSON text of the whole fields object from a row. */
-export function unpackFields(r: StoredRow): string {
+/** Rebuilds the JSON text of the whole fields object from a row (`db` finds its template). */
+export function unpackFields(r: StoredRow, db?: DB): string {
   const s = r.shape;
   if (!s) return r.fields;
+  if (s & SHAPE_TEMPLATE) {
+    if (!db) throw new Error('a templated row needs its database to be read');
+    const values = JSON.parse(r.fields) as unknown[];
+    return fromTemplate(r, values, templateOf(db, values[0] as number));
+  }
   const parts: string[] = [];
   if (s & SHAPE_TS) parts.push(TS_MEMBER + `"${new Date(r.ts).toISOString()}"`);
   if (s & SHAPE_MESSAGE) parts.push(MESSAGE_MEMBER + JSON.stringify(r.message ?? ''));
@@ -121,4 +130,52 @@ export function unpackFields(r: StoredRow): string {
   if (s & SHAPE_INGESTED) parts.push(INGESTED_MEMBER + `"${new Date(r.ingested).toISOString()}"`);
   if (s & SHAPE_TYPE) parts.push(TYPE_MEMBER + JSON.stringify(r.type ?? ''));
   return `{${parts.join(',')}}`;
+}
+
+/** The member text a column rebuilds. */
+function columnMember(name: string, r: StoredRow): string {
+  switch (name) {
+    case 'ts': return TS_MEMBER + `"${new Date(r.ts).toISOString()}"`;
+    case 'message': return MESSAGE_MEMBER + JSON.stringify(r.message ?? '');
+    case 'agent': return AGENT_MEMBER + JSON.stringify(r.agent);
+    case 'ingested': return INGESTED_MEMBER + `"${new Date(r.ingested).toISOString()}"`;
+    default: return TYPE_MEMBER + JSON.stringify(r.type ?? '');
+  }
+}
+
+/** A templated row's JSON text: constants from the template, the rest from columns and values. */
+function fromTemplate(r: StoredRow, values: unknown[], t: Array<[string, string]>): string {
+  let out = '';
+  let i = 1;
+  for (const [kind, text] of t) {
+    const m = kind === 'c' ? text : kind === 'v' ? text + JSON.stringify(values[i++]) : columnMember(text, r);
+    out += out === '' ? m : ',' + m;
+  }
+  return `{${out}}`;
+}
+
+const withFunction = new WeakSet<DB>();
+
+/**
+ * Registers the SQL function vigil_fields(fields, shape, agent, ts, ingested, type, message),
+ * the whole fields JSON of a row, for queries that look into fields. A function cannot
+ * query its own connection, so templates are read first; one newer than that is read
+ * through a second, read-only connection to the same file.
+ */
+export function useFieldsFunction(db: DB): void {
+  loadTemplates(db);
+  if (withFunction.has(db)) return;
+  withFunction.add(db);
+  let side: DB | undefined;
+  db.function('vigil_fields', { deterministic: true }, (fields, shape, agent, ts, ingested, type, message) => {
+    const r = { fields, shape, agent, ts, ingested, type, message } as StoredRow;
+    try {
+      return unpackFields(r, db);
+    } catch (err) {
+      if (!(Number(shape) & SHAPE_TEMPLATE) || db.memory) throw err;
+      side ??= new (db.constructor as new (f: string, o: object) => DB)(db.name, { readonly: true });
+      const values = JSON.parse(String(fields)) as unknown[];
+      return fromTemplate(r, values, templateOf(side, values[0] as number));
+    }
+  });
 }

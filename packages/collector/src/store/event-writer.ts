@@ -1,8 +1,9 @@
 /**
  * The ingest writer thread: its own connection commits pre-encoded event batches
  * (row-columns.ts), each in ONE immediate transaction that checks the agent instance's
- * stored high-water mark is the one the main thread decided against, inserts the rows with
- * their pre-assigned ids, bumps the per-kind totals and moves the mark; in the order sent.
+ * stored high-water mark, inserts the rows' templates and the rows with their pre-assigned
+ * ids, bumps the per-kind totals and moves the mark; in the order sent.
+ * A barrier parks the thread between two transactions while the main thread writes.
  * A thread that dies fails the jobs it held and is replaced (up to 5 times a minute).
  */
 import { Worker } from 'node:worker_threads';
@@ -11,6 +12,10 @@ import type { EventKind } from '../model.js';
 import { HWM_SQL } from './agents.js';
 import { WRITER_PRAGMAS } from './db.js';
 import { BUMP_TOTAL_SQL, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
+import { PUT_TEMPLATE_SQL } from './field-templates.js';
+
+/** The longest the thread stays parked at a barrier. */
+const BARRIER_WAIT_MS = 10_000;
 
 // An eval worker, so the same code runs from src (tests) and dist; better-sqlite3 is
 // resolved here and passed in by path, the SQL text comes from the store modules.
@@ -20,6 +25,7 @@ const Database = require(w.sqlite);
 const db = new Database(w.file);
 for (const p of w.pragmas) db.pragma(p);
 const insert = db.prepare(w.sql.insert);
+const putTemplate = db.prepare(w.sql.template);
 const bump = db.prepare(w.sql.bump);
 const getSeq = db.prepare(w.sql.get).pluck();
 const setSeq = db.prepare(w.sql.set);
@@ -30,6 +36,7 @@ const commit = db.transaction((m) => {
     const stored = getSeq.get(m.agent, m.instance) ?? 0;
     if (stored !== m.expect) throw new Error('high-water mark moved: expected ' + m.expect + ', stored ' + stored);
   }
+  for (const t of m.templates) putTemplate.run(t);
   const v = m.values;
   const row = new Array(W);
   for (let i = 0; i < v.length; i += W) {
@@ -42,8 +49,17 @@ const commit = db.transaction((m) => {
     seen.run(m.now, m.lag, m.agent);
   }
 });
+const gate = new Int32Array(w.gate);
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
+  if (m === 'barrier') {
+    // Parked outside any transaction until the main thread has written (bounded wait: if it
+    // never answers, commits go on and its write meets the lock's busy timeout instead).
+    parentPort.postMessage(null);
+    Atomics.wait(gate, 0, 0, ${BARRIER_WAIT_MS});
+    Atomics.store(gate, 0, 0);
+    return;
+  }
   let error = null;
   try { commit.immediate(m); } catch (err) { error = String(err && err.message || err); }
   parentPort.postMessage(error);
@@ -63,6 +79,8 @@ export interface WriteJob {
   now: number;
   values: unknown[];
   totals: Array<[EventKind, number]>;
+  /** The field templates the rows use (id, body); stored first, once. */
+  templates: Array<[number, string]>;
 }
 
 /** The writer connection's settings: those of every writing connection (store/db.ts). */
@@ -79,6 +97,9 @@ export interface EventWriterOptions {
 
 export class EventWriter {
   private worker: Worker;
+  /** The parked thread waits on this word; the main thread sets it to let the thread go on. */
+  private gate = new Int32Array(new SharedArrayBuffer(4));
+  private barriers = 0;
   private readonly waiting: Array<(error: string | null) => void> = [];
   private failure: string | null = null;
   private closed = false;
@@ -90,8 +111,10 @@ export class EventWriter {
 
   private spawn(): Worker {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, ...HWM_SQL };
-    const w = new Worker(WORKER, { eval: true, workerData: { file: this.file, sqlite, sql, pragmas: PRAGMAS, width: ROW_WIDTH } });
+    const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, template: PUT_TEMPLATE_SQL, ...HWM_SQL };
+    this.gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = this.gate.buffer;
+    const w = new Worker(WORKER, { eval: true, workerData: { file: this.file, sqlite, sql, pragmas: PRAGMAS, width: ROW_WIDTH, gate } });
     w.unref();
     w.on('message', (error: string | null) => {
       const done = this.waiting.shift();
@@ -119,8 +142,27 @@ export class EventWriter {
     this.opts.onRestart?.(reason);
   }
 
-  /** Jobs sent and not answered yet. */
+  /** Jobs and barriers sent and not answered yet. */
   get pending(): number { return this.waiting.length; }
+
+  /** Batches sent and not answered yet (barriers left out). */
+  get batches(): number { return this.waiting.length - this.barriers; }
+
+  /**
+   * Runs `fn` (writes on another connection) once every job sent before has committed and
+   * before any sent after begins: the thread parks between the two transactions and goes
+   * on when `fn` returns. Runs `fn` at once when the writer is down or idle.
+   */
+  barrier(fn: () => void): void {
+    if (this.failure || this.closed || this.waiting.length === 0) return fn();
+    const gate = this.gate;
+    this.barriers++;
+    this.waiting.push(() => {
+      this.barriers--;
+      try { fn(); } finally { Atomics.store(gate, 0, 1); Atomics.notify(gate, 0); }
+    });
+    this.worker.postMessage('barrier');
+  }
 
   /** Sends a job; `done` gets null once it committed, or the reason nothing of it was. */
   write(job: WriteJob, done: (error: string | null) => void): void {

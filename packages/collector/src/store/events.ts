@@ -9,6 +9,7 @@ import type { EcsFields, EventKind, StoredEvent } from '../model.js';
 import { isBucketed, isKindOnly, whereClause, type EventFilter } from './event-filter.js';
 import { BUCKET_EXPR, bucketRange, collectBuckets } from './buckets.js';
 import { unpackFields } from './event-row.js';
+import { PUT_TEMPLATE_SQL } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import type Database from 'better-sqlite3';
 
@@ -41,14 +42,16 @@ export interface EventStore {
   get(id: number): StoredEvent | undefined;
 }
 
-/** Turns an events row back into the StoredEvent other modules pass around. */
-export function rowToStoredEvent(row: EventRow): StoredEvent {
-  return { id: row.id, agent: row.agent, seq: row.seq, kind: row.kind as EventKind, fields: JSON.parse(unpackFields(row)) as EcsFields };
+/** Turns an events row of `db` back into the StoredEvent other modules pass around. */
+export function rowToStoredEvent(row: EventRow, db: DB): StoredEvent {
+  return { id: row.id, agent: row.agent, seq: row.seq, kind: row.kind as EventKind, fields: JSON.parse(unpackFields(row, db)) as EcsFields };
 }
 
 export function createEventStore(writer: DB, reader: DB): EventStore {
   const insert = writer.prepare(INSERT_EVENT_SQL);
   const bump = writer.prepare(BUMP_TOTAL_SQL);
+  const putTemplate = writer.prepare(PUT_TEMPLATE_SQL);
+  const toEvent = (row: EventRow) => rowToStoredEvent(row, reader);
   const total = reader.prepare('SELECT n FROM event_totals WHERE kind = ?').pluck();
   const byId = reader.prepare('SELECT * FROM events WHERE id = ?');
   const cache = new Map<string, Database.Statement>();
@@ -60,7 +63,8 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
 
   return {
     insertBatch(events) {
-      const { values, totals } = encodeRows(events, new Array<null>(events.length).fill(null));
+      const { values, totals, templates } = encodeRows(events, new Array<null>(events.length).fill(null));
+      for (const t of templates) putTemplate.run(t);
       const out: StoredEvent[] = new Array(events.length);
       for (let i = 0; i < events.length; i++) {
         const info = insert.run(values.slice(i * ROW_WIDTH, (i + 1) * ROW_WIDTH));
@@ -78,7 +82,7 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
         : stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as EventRow[];
       const more = rows.length > limit;
       if (more) rows.pop();
-      return { events: rows.map(rowToStoredEvent), nextBeforeId: more ? rows[rows.length - 1].id : null };
+      return { events: rows.map(toEvent), nextBeforeId: more ? rows[rows.length - 1].id : null };
     },
     count(filter) {
       if (isKindOnly(filter)) return (total.get(filter.kind) as number | undefined) ?? 0;
@@ -92,7 +96,7 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
     },
     get(id) {
       const row = byId.get(id) as EventRow | undefined;
-      return row ? rowToStoredEvent(row) : undefined;
+      return row ? toEvent(row) : undefined;
     },
   };
 }

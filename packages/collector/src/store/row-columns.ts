@@ -1,12 +1,13 @@
 /**
  * Turns NewEvents into the events table's column values, once, wherever the insert runs:
- * the derived columns (ts, indexed ECS members), the compact fields JSON and its shape.
- * The same INSERT text serves the main connection (id NULL: SQLite assigns it) and the
- * ingest writer thread (ids pre-assigned), so both write identical rows.
+ * the derived columns (ts, indexed ECS members), the fields in template form (or compact
+ * JSON), its shape and the templates the rows use. One INSERT text serves the main
+ * connection (id NULL: SQLite assigns it) and the writer thread (ids pre-assigned).
  */
 import type { EventKind } from '../model.js';
 import type { NewEvent } from './events.js';
-import { member, packFields, type RowMembers } from './event-row.js';
+import { member, packFields, SHAPE_TEMPLATE, type RowMembers } from './event-row.js';
+import { templateEncoder, type ColumnValues } from './field-templates.js';
 
 /** Values per row in a flat column array, in INSERT_EVENT_SQL's order. */
 export const ROW_WIDTH = 14;
@@ -31,24 +32,36 @@ class Derived {
   private stamp: string | undefined;
   private parsed = NaN;
   ts = NaN;
+  /** The member values the columns rebuild exactly, for the template encoder. */
+  readonly cols: ColumnValues = { ts: null, message: null, agent: null, ingested: null, type: null };
 
   set(agent: string, type: string | undefined, ingested: number, stamp: unknown, fallbackMs: number): void {
     const m = this.members;
-    if (agent !== this.agent) { this.agent = agent; m.agent = member('agent', agent); }
-    if (type !== this.type) { this.type = type; m.type = member('type', type); }
-    if (ingested !== this.ingested) { this.ingested = ingested; m.ingested = member('ingested', new Date(ingested).toISOString()); }
-    if (typeof stamp !== 'string') { this.stamp = undefined; this.ts = fallbackMs; m.ts = null; return; }
+    const c = this.cols;
+    if (agent !== this.agent) { this.agent = agent; m.agent = member('agent', agent); c.agent = m.agent === null ? null : agent; }
+    if (type !== this.type) { this.type = type; m.type = member('type', type); c.type = m.type === null ? null : type ?? null; }
+    if (ingested !== this.ingested) {
+      this.ingested = ingested;
+      const iso = new Date(ingested).toISOString();
+      m.ingested = member('ingested', iso);
+      c.ingested = iso;
+    }
+    if (typeof stamp !== 'string') { this.stamp = undefined; this.ts = fallbackMs; m.ts = c.ts = null; return; }
     if (stamp !== this.stamp) {
       this.stamp = stamp;
       this.parsed = Date.parse(stamp);
       m.ts = Number.isFinite(this.parsed) && new Date(this.parsed).toISOString() === stamp ? member('ts', stamp) : null;
+      c.ts = m.ts === null ? null : stamp;
     }
     this.ts = Number.isFinite(this.parsed) ? this.parsed : fallbackMs;
   }
 }
 
-/** Column values of a batch of rows, plus how many rows of each kind it holds. */
-export interface RowColumns { values: unknown[]; totals: Array<[EventKind, number]> }
+/**
+ * Column values of a batch of rows, how many rows of each kind it holds and the templates
+ * its rows use (id, body), written with the rows (PUT_TEMPLATE_SQL).
+ */
+export interface RowColumns { values: unknown[]; totals: Array<[EventKind, number]>; templates: Array<[number, string]> }
 
 /**
  * Encodes the events as ROW_WIDTH values each (strings, numbers and nulls only, so the
@@ -60,13 +73,22 @@ export function encodeRows(events: NewEvent[], ids: Array<number | null>): RowCo
   const values: unknown[] = [];
   const perKind = new Map<EventKind, number>();
   const d = new Derived();
+  const used = new Set<number>();
+  const templates: Array<[number, string]> = [];
   let k = 0;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     const f = e.fields;
     d.set(e.agent, e.type, e.ingested, f['@timestamp'], e.timeMs);
     const message = str(f.message);
-    const row = packFields(JSON.stringify(f), message?.isWellFormed() ? message : null, d.members);
+    const exact = message?.isWellFormed() ? message : null;
+    d.cols.message = exact;
+    const t = templateEncoder.encode(f, d.cols);
+    let row;
+    if (t !== null) {
+      row = { json: t.json, shape: SHAPE_TEMPLATE };
+      if (!used.has(t.id)) { used.add(t.id); templates.push([t.id, t.body]); }
+    } else row = packFields(JSON.stringify(f), exact, d.members);
     values[k++] = ids[i]; values[k++] = e.agent; values[k++] = e.seq; values[k++] = e.kind;
     values[k++] = d.ts; values[k++] = e.ingested; values[k++] = e.type ?? null;
     values[k++] = str(f['source.ip']); values[k++] = str(f['user.name']);
@@ -74,5 +96,5 @@ export function encodeRows(events: NewEvent[], ids: Array<number | null>): RowCo
     values[k++] = message; values[k++] = row.json; values[k++] = row.shape;
     perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
   }
-  return { values, totals: [...perKind] };
+  return { values, totals: [...perKind], templates };
 }

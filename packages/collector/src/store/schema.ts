@@ -3,7 +3,8 @@
  * see event-row.ts) with their per-kind totals, the agent registry with per-instance
  * sequence high-water marks, API and agent tokens, and a revision row that triggers bump
  * whenever tokens change, so a running collector notices tokens the CLI creates or revokes.
- * Events by address and by user are indexed per id bucket (store/buckets.ts).
+ * Events by address and by user are indexed per id bucket (store/buckets.ts); field
+ * templates hold what template-form rows share.
  */
 import { migrate, type DB, type MigrationStep } from './db.js';
 import { BUCKET_BITS } from './buckets.js';
@@ -66,6 +67,8 @@ const STEPS: MigrationStep[] = [
    DROP INDEX IF EXISTS events_user_name;
    CREATE INDEX IF NOT EXISTS events_source_ip_b ON events ((id >> ${BUCKET_BITS}), source_ip) WHERE source_ip IS NOT NULL;
    CREATE INDEX IF NOT EXISTS events_user_name_b ON events ((id >> ${BUCKET_BITS}), user_name) WHERE user_name IS NOT NULL;`,
+  // Field templates (store/field-templates.ts): what rows in template form share, once.
+  `CREATE TABLE IF NOT EXISTS field_templates (id INTEGER PRIMARY KEY, body TEXT NOT NULL);`,
 ];
 
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */

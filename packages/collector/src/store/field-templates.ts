@@ -1,0 +1,206 @@
+/**
+ * Field templates: what repeats from row to row in a fields object (a decoder's constant
+ * members, host and program, members a column already holds) is stored once, in
+ * field_templates, under an id hashed from its text; the row keeps `[id, ...its values]`.
+ * Rebuilding gives JSON.stringify of the object exactly, key order included. A key that
+ * takes many values is inlined from then on; keys and templates are bounded.
+ */
+import { createHash } from 'node:crypto';
+import type { DB } from './db.js';
+import type { EcsFields } from '../model.js';
+
+/** Distinct values a key may take as template constants before its values are inlined. */
+const MAX_VALUES_PER_KEY = 32;
+/** Values remembered per key as seen once. */
+const MAX_ONCE = 256;
+/** Longer values are always inlined. */
+const MAX_CONST_CHARS = 80;
+/** Past these, new keys or templates fall back to the plain row form (event-row.ts). */
+const MAX_KEYS = 4096;
+const MAX_TEMPLATES = 4096;
+
+/** Members the row's columns can rebuild, in template order: 's' + name. */
+const COLUMN_NAMES = ['ts', 'message', 'agent', 'ingested', 'type'] as const;
+const COLUMN_KEYS = ['@timestamp', 'message', 'agent.name', 'event.ingested', 'vigil.type'];
+
+/**
+ * The column values a member may be rebuilt from, or null where the column would not
+ * rebuild it exactly (the caller decides, see row-columns.ts).
+ */
+export interface ColumnValues { ts: string | null; message: string | null; agent: string | null; ingested: string | null; type: string | null }
+
+interface KeyInfo {
+  /** Odd token: "this key's value is in the row". */
+  token: number;
+  /** 1-based index into COLUMN_KEYS when a column may hold it, else 0. */
+  column: number;
+  quoted: string;
+  consts: Map<unknown, number> | null;
+  objects: Map<string, number> | null;
+  /** Values seen once: a value becomes a constant when it comes again (a random one never does). */
+  once: Set<unknown>;
+}
+
+interface Node { next: Map<number, Node> | null; id: number; body: string }
+
+export interface Encoded { id: number; body: string; json: string }
+
+export class TemplateEncoder {
+  private readonly keys = new Map<string, KeyInfo>();
+  private readonly keyNames: string[] = [];
+  /** Constant member texts; token 2 * i. */
+  private readonly members: string[] = [''];
+  private readonly root: Node = { next: null, id: 0, body: '' };
+  private readonly ids = new Map<number, string>();
+  private readonly tokens: number[] = [];
+  private readonly values: unknown[] = [0];
+
+  /** The row form of `f`, or null when it must stay plain (a bound is reached). */
+  encode(f: EcsFields, cols: ColumnValues): Encoded | null {
+    const tokens = this.tokens;
+    const values = this.values;
+    tokens.length = 0;
+    values.length = 1;
+    let node = this.root;
+    for (const k in f) {
+      const v = f[k];
+      if (v === undefined) continue; // JSON.stringify leaves it out too
+      const info = this.keys.get(k) ?? this.addKey(k);
+      if (info === null) return null;
+      let tok = info.token;
+      if (info.column !== 0 && v === columnValue(cols, info.column)) tok = -info.column;
+      else if (info.consts !== null) {
+        const m = this.constant(info, v);
+        if (m > 0) tok = 2 * m;
+      }
+      if (tok === info.token) values.push(v);
+      tokens.push(tok);
+      let child = node.next?.get(tok);
+      if (child === undefined) {
+        if (this.ids.size >= MAX_TEMPLATES) return null;
+        child = { next: null, id: 0, body: '' };
+        (node.next ??= new Map()).set(tok, child);
+      }
+      node = child;
+    }
+    if (node.id === 0 && !this.define(node)) return null;
+    values[0] = node.id;
+    return { id: node.id, body: node.body, json: JSON.stringify(values) };
+  }
+
+  private addKey(k: string): KeyInfo | null {
+    if (this.keys.size >= MAX_KEYS) return null;
+    const info: KeyInfo = {
+      token: 2 * this.keyNames.length + 1, column: COLUMN_KEYS.indexOf(k) + 1,
+      quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(),
+    };
+    this.keyNames.push(k);
+    this.keys.set(k, info);
+    return info;
+  }
+
+  /**
+   * The member id of `v` as a constant of this key, or 0 when it is inlined: numbers (pids,
+   * ports, offsets, measurements) always, other values until they come a second time.
+   */
+  private constant(info: KeyInfo, v: unknown): number {
+    let text: string | undefined;
+    let m: number | undefined;
+    if (typeof v === 'number') return 0;
+    if (typeof v === 'object' && v !== null) {
+      text = JSON.stringify(v);
+      if (text.length > MAX_CONST_CHARS) return 0;
+      m = info.objects!.get(text);
+    } else {
+      if (typeof v === 'string' && v.length > MAX_CONST_CHARS) return 0;
+      m = info.consts!.get(v);
+    }
+    if (m !== undefined) return m;
+    const seen = text ?? v;
+    if (!info.once.has(seen)) {
+      if (info.once.size >= MAX_ONCE) info.once.clear();
+      info.once.add(seen);
+      return 0;
+    }
+    info.once.delete(seen);
+    if (info.consts!.size + info.objects!.size >= MAX_VALUES_PER_KEY) {
+      info.consts = info.objects = null; // too many values: inlined from now on
+      info.once.clear();
+      return 0;
+    }
+    m = this.members.length;
+    this.members.push(info.quoted + (text ?? JSON.stringify(v)));
+    if (text !== undefined) info.objects!.set(text, m); else info.consts!.set(v, m);
+    return m;
+  }
+
+  /** Gives the node's token path a body and its id; false on an id collision. */
+  private define(node: Node): boolean {
+    const parts = this.tokens.map((t) => (t < 0 ? 's' + COLUMN_NAMES[-t - 1]
+      : t % 2 === 0 ? 'c' + this.members[t / 2] : 'v' + this.keyNames[(t - 1) / 2]));
+    const body = JSON.stringify(parts);
+    const id = templateId(body);
+    const had = this.ids.get(id);
+    if (had !== undefined && had !== body) return false;
+    this.ids.set(id, body);
+    node.id = id;
+    node.body = body;
+    return true;
+  }
+}
+
+function columnValue(c: ColumnValues, i: number): string | null {
+  return i === 1 ? c.ts : i === 2 ? c.message : i === 3 ? c.agent : i === 4 ? c.ingested : c.type;
+}
+
+/** 48 bits of the body's SHA-256: the same template gets the same id in any process. */
+export function templateId(body: string): number {
+  return createHash('sha256').update(body).digest().readUIntBE(0, 6) || 1;
+}
+
+/** One process-wide encoder: ids do not depend on the database. */
+export const templateEncoder = new TemplateEncoder();
+
+/** A template as the decoder uses it: per entry a kind ('c', 's', 'v') and its text. */
+type Parsed = Array<[string, string]>;
+
+const parsed = new WeakMap<DB, Map<number, Parsed>>();
+
+function cacheOf(db: DB): Map<number, Parsed> {
+  let c = parsed.get(db);
+  if (c === undefined) { c = new Map(); parsed.set(db, c); }
+  return c;
+}
+
+function parse(body: string): Parsed {
+  return (JSON.parse(body) as string[]).map((p) => {
+    const kind = p[0];
+    return [kind, kind === 'v' ? JSON.stringify(p.slice(1)) + ':' : p.slice(1)];
+  });
+}
+
+/** The template `id` of this database (cached per connection). */
+export function templateOf(db: DB, id: number): Parsed {
+  const c = cacheOf(db);
+  let t = c.get(id);
+  if (t === undefined) {
+    const body = db.prepare('SELECT body FROM field_templates WHERE id = ?').pluck().get(id) as string | undefined;
+    if (body === undefined) throw new Error(`field template ${id} is missing`);
+    t = parse(body);
+    c.set(id, t);
+  }
+  return t;
+}
+
+/** Reads every template into the connection's cache (before SQL that rebuilds fields). */
+export function loadTemplates(db: DB): void {
+  const c = cacheOf(db);
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'field_templates'").get();
+  if (!has) return; // a database from before templates: none of its rows uses one
+  for (const r of db.prepare('SELECT id, body FROM field_templates').all() as Array<{ id: number; body: string }>) {
+    if (!c.has(r.id)) c.set(r.id, parse(r.body));
+  }
+}
+
+/** The SQL that stores a batch's templates with its rows (a template is written once). */
+export const PUT_TEMPLATE_SQL = 'INSERT OR IGNORE INTO field_templates (id, body) VALUES (?, ?)';
