@@ -90,7 +90,10 @@ describe.skipIf(!IS_ROOT)('telemetry end to end on a real Docker engine', () => 
     engine.docker(...RUN, '--name', 'after-restart', 'vigil-busybox', 'sleep', '600');
     await waitFor(async () => (await byName('after-restart'))?.state === 'running', 30_000, () => 'after-restart running');
     const c = (await byName('after-restart'))!;
-    const evs = (await collector.get(`/api/containers/${c.id}/events`)).events;
-    expect(evs.map((e: Record<string, unknown>) => e['event.action']), agent.stderr().slice(-3000)).toContain('start');
+    // The state can come from the reconcile after reconnecting before the replayed event stream
+    // delivers the start event (`since` the last event seen): wait for the event itself.
+    const actions = async () => ((await collector.get(`/api/containers/${c.id}/events`)).events as Array<Record<string, unknown>>).map((e) => e['event.action']);
+    await waitFor(async () => (await actions()).includes('start'), 15_000, () => `start event of after-restart; agent log: ${agent.stderr().slice(-3000)}`);
+    expect(await actions()).toContain('start');
   });
 });
