@@ -2,9 +2,9 @@
  * The ingest writer thread: its own connection commits pre-encoded event batches
  * (row-columns.ts), each in ONE immediate transaction that checks the agent instance's
  * stored high-water mark, inserts the rows' templates and the rows with their pre-assigned
- * ids, bumps the per-kind totals and moves the mark; in the order sent.
- * A barrier parks the thread between two transactions while the main thread writes.
- * A thread that dies fails the jobs it held and is replaced (up to 5 times a minute).
+ * ids, bumps the per-kind totals and moves the mark; in the order sent. A barrier parks it
+ * between two transactions while the main thread writes; a thread that dies fails the
+ * jobs it held and is replaced (up to 5 times a minute).
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
