@@ -2,7 +2,8 @@
  * The ordered commit pipeline: batches are decoded against the high-water mark they will
  * meet, get row ids from a counter (the only writer of events) and go to the writer thread,
  * which commits them in order while the next ones decode. This thread's own writes
- * (exclusive) run at a writer barrier, derived-table batches once the writer is idle.
+ * (exclusive) run when the writer is idle or parked at a barrier, derived-table batches
+ * once it is idle.
  * Answers keep submission order.
  */
 import { eventBody, type Batch } from '@vigil/proto';
@@ -44,9 +45,10 @@ export interface CommitPipeline {
   /** Stores rows outside any agent sequence (audit records), in the same order. */
   insert(rows: NewEvent[], done: (error: Error | null, stored?: StoredEvent[]) => void): void;
   /**
-   * Runs `fn` (writes on this thread's connection) while the writer thread is parked between
-   * two transactions: after the commits in flight, before batches not yet handed to the
-   * writer, in order with other exclusive work; so it never waits on the write lock.
+   * Runs `fn` (writes on this thread's connection) when the writer thread is idle or parked
+   * between two transactions, so it never waits on the write lock: after the commits in
+   * flight, in order with other exclusive work. Batches queued behind it may go first for up
+   * to EXCLUSIVE_DEFER_MS while the writer stays busy.
    */
   exclusive(fn: () => void): void;
   /** Batches waiting to be decoded behind the writer; ingest stops reading sockets above a bound. */
@@ -54,6 +56,9 @@ export interface CommitPipeline {
   /** Refuses new work, fails what has not reached the writer, lets the rest commit, stops the writer. */
   close(): Promise<void>;
 }
+
+const isBatch = (q: Job | Exclusive): q is Job => !('exclusive' in q);
+const isBatchOrFn = (q: Job | Exclusive | (() => void)): boolean => typeof q === 'function' || isBatch(q);
 
 /** True when some body of the batch updates derived tables through its handler. */
 function needsInline(batch: Batch): boolean {
@@ -127,6 +132,13 @@ export function createCommitPipeline(deps: CommitDeps & {
   const answer = (done: CommitDone, ack: number, duplicates: number) => (error: string | null, stored: StoredEvent[]) =>
     finish(() => (error ? done(new Error(error)) : done(null, { stored, ack, duplicates })));
 
+  /** How many exclusive items lead the queue. */
+  const leadingExclusive = () => {
+    let i = 0;
+    while (i < queue.length && !isBatchOrFn(queue[i])) i++;
+    return i;
+  };
+
   /** Runs queued work in order until an inline batch must wait for the writer to go idle. */
   const pump = () => {
     drain();
@@ -137,18 +149,17 @@ export function createCommitPipeline(deps: CommitDeps & {
       const next = queue[0];
       if (typeof next === 'function') { queue.shift(); next(); continue; }
       if ('exclusive' in next) {
+        const n = leadingExclusive();
         if (writer!.pending === 0 || Date.now() - next.since >= EXCLUSIVE_DEFER_MS) {
           // Between two commits: the writer parks at one barrier while all the exclusive work
           // waiting runs, in order; batches go on behind it.
-          const due: Array<() => void> = [];
-          while (queue.length > 0 && typeof queue[0] !== 'function' && 'exclusive' in queue[0]) due.push((queue.shift() as Exclusive).exclusive);
+          const due = (queue.splice(0, n) as Exclusive[]).map((x) => x.exclusive);
           writer!.barrier(() => { for (const fn of due) finish(fn); });
           continue;
         }
-        const i = queue.findIndex((q) => typeof q === 'function' || !('exclusive' in q));
-        const later = i < 0 ? undefined : queue[i];
-        if (later === undefined || typeof later === 'function' || 'exclusive' in later || later.inline || writer!.batches >= MAX_AHEAD) return;
-        queue.splice(i, 1); post(later); // nothing of the exclusive work depends on it
+        const later = queue[n];
+        if (later === undefined || typeof later === 'function' || !isBatch(later) || later.inline || writer!.batches >= MAX_AHEAD) return;
+        queue.splice(n, 1); post(later); // nothing of the exclusive work depends on it
         continue;
       }
       if (next.inline) {
@@ -167,7 +178,7 @@ export function createCommitPipeline(deps: CommitDeps & {
   return {
     get backlog() {
       let n = 0;
-      for (const q of queue) if (typeof q !== 'function' && !('exclusive' in q)) n++;
+      for (const q of queue) if (typeof q !== 'function' && isBatch(q)) n++;
       return n;
     },
     submit(agent, instance, batch, now, skewMs, done) {
@@ -192,9 +203,7 @@ export function createCommitPipeline(deps: CommitDeps & {
       // Ahead of batches not yet handed to the writer (they are not committed, nothing of
       // theirs can depend on it), behind earlier exclusive work: it waits for at most the
       // commits already in flight.
-      let i = 0;
-      while (i < queue.length && typeof queue[i] !== 'function' && 'exclusive' in (queue[i] as object)) i++;
-      queue.splice(i, 0, { exclusive: fn, since: Date.now() });
+      queue.splice(leadingExclusive(), 0, { exclusive: fn, since: Date.now() });
       pump();
     },
     async close() {

@@ -53,16 +53,22 @@ function alertSummary(db: DB, from: number, to: number): DailyReport['alerts'] {
   return { total: rows.reduce((t, r) => t + r.count, 0), by_severity, by_rule: rows };
 }
 
+/** A row's whole fields JSON (store/event-row.ts), whatever form the row is stored in. */
+const FIELDS = 'vigil_fields(fields, shape, agent, ts, ingested, type, message)';
+/** Rows with their fields rebuilt once each (a plain subquery would be flattened and rebuild per use). */
+const rebuilt = (select: string) => `WITH r AS MATERIALIZED (${select}) SELECT * FROM r`;
+
 function eventSections(db: DB, from: number, to: number): Pick<DailyReport, 'top_sources' | 'new_users' | 'sudo_abuse'> {
   if (!hasTable(db, 'events')) return { top_sources: [], new_users: [], sudo_abuse: [] };
   useFieldsFunction(db); // rows in template form keep their members in field_templates
   const top_sources = db.prepare(`SELECT source_ip AS source,
-       SUM(COALESCE(json_extract(vigil_fields(fields, shape, agent, ts, ingested, type, message), '$."vigil.attempts"'), 1)) AS attempts, COUNT(DISTINCT user_name) AS users
-     FROM events WHERE ts >= ? AND ts < ? AND kind = 'log' AND outcome = 'failure' AND source_ip IS NOT NULL
-       AND vigil_fields(fields, shape, agent, ts, ingested, type, message) LIKE '%"authentication"%'
+       SUM(COALESCE(json_extract(fields, '$."vigil.attempts"'), 1)) AS attempts, COUNT(DISTINCT user_name) AS users
+     FROM (${rebuilt(`SELECT source_ip, user_name, ${FIELDS} AS fields FROM events
+       WHERE ts >= ? AND ts < ? AND kind = 'log' AND outcome = 'failure' AND source_ip IS NOT NULL`)})
+     WHERE fields LIKE '%"authentication"%'
      GROUP BY source_ip HAVING attempts > 0 ORDER BY attempts DESC, source LIMIT 10`).all(from, to) as DailyReport['top_sources'];
-  const iam = db.prepare(`SELECT id, ts, fields FROM (SELECT id, ts, vigil_fields(fields, shape, agent, ts, ingested, type, message) AS fields FROM events
-     WHERE ts >= ? AND ts < ? AND kind = 'log') WHERE fields LIKE '%"iam"%' AND fields LIKE '%"creation"%' ORDER BY ts LIMIT 200`).all(from, to) as Array<{ id: number; ts: number; fields: string }>;
+  const iam = db.prepare(`SELECT id, ts, fields FROM (${rebuilt(`SELECT id, ts, ${FIELDS} AS fields FROM events
+     WHERE ts >= ? AND ts < ? AND kind = 'log'`)}) WHERE fields LIKE '%"iam"%' AND fields LIKE '%"creation"%' ORDER BY ts LIMIT 200`).all(from, to) as Array<{ id: number; ts: number; fields: string }>;
   const new_users: DailyReport['new_users'] = [];
   for (const r of iam) {
     const f = parse(r.fields);
@@ -71,8 +77,8 @@ function eventSections(db: DB, from: number, to: number): Pick<DailyReport, 'top
     const user = strOrNull(f['user.target.name'] ?? f['user.name']);
     if (user) new_users.push({ event_id: r.id, time: iso(r.ts), user, host: strOrNull(f['host.name']) });
   }
-  const sudo = db.prepare(`SELECT id, ts, user_name, action, message, fields FROM (SELECT id, ts, user_name, action, message,
-     vigil_fields(fields, shape, agent, ts, ingested, type, message) AS fields FROM events WHERE ts >= ? AND ts < ? AND kind = 'log' AND outcome = 'failure')
+  const sudo = db.prepare(`SELECT id, ts, user_name, action, message, fields FROM (${rebuilt(`SELECT id, ts, user_name, action, message,
+     ${FIELDS} AS fields FROM events WHERE ts >= ? AND ts < ? AND kind = 'log' AND outcome = 'failure'`)})
      WHERE fields LIKE '%"process.name":"sudo"%' ORDER BY ts LIMIT 200`).all(from, to) as Array<{ id: number; ts: number; user_name: string | null; action: string | null; message: string | null; fields: string }>;
   const sudo_abuse = sudo.map((r) => ({
     event_id: r.id, time: iso(r.ts), user: r.user_name, host: strOrNull(parse(r.fields)['host.name']), action: r.action, message: r.message,

@@ -76,7 +76,7 @@ export class LiveRules {
     }
     const batch = this.queued;
     this.queued = [];
-    // Alert writes run when the ingest writer thread is idle (ctx.exclusive): never on its lock.
+    // Alert writes go through ctx.exclusive (writer idle or parked at a barrier): never on its lock.
     const run = () => {
       if (sink.applyAll) {
         try { sink.applyAll(batch); } catch (e) { this.log.error('alert sink failed', { alerts: batch.length, error: (e as Error).message }); }

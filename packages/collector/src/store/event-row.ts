@@ -123,12 +123,12 @@ export function unpackFields(r: StoredRow, db?: DB): string {
     return fromTemplate(r, values, templateOf(db, values[0] as number));
   }
   const parts: string[] = [];
-  if (s & SHAPE_TS) parts.push(TS_MEMBER + `"${new Date(r.ts).toISOString()}"`);
-  if (s & SHAPE_MESSAGE) parts.push(MESSAGE_MEMBER + JSON.stringify(r.message ?? ''));
+  if (s & SHAPE_TS) parts.push(columnMember('ts', r));
+  if (s & SHAPE_MESSAGE) parts.push(columnMember('message', r));
   if (r.fields.length > 2) parts.push(r.fields.slice(1, -1));
-  if (s & SHAPE_AGENT) parts.push(AGENT_MEMBER + JSON.stringify(r.agent));
-  if (s & SHAPE_INGESTED) parts.push(INGESTED_MEMBER + `"${new Date(r.ingested).toISOString()}"`);
-  if (s & SHAPE_TYPE) parts.push(TYPE_MEMBER + JSON.stringify(r.type ?? ''));
+  if (s & SHAPE_AGENT) parts.push(columnMember('agent', r));
+  if (s & SHAPE_INGESTED) parts.push(columnMember('ingested', r));
+  if (s & SHAPE_TYPE) parts.push(columnMember('type', r));
   return `{${parts.join(',')}}`;
 }
 
@@ -174,8 +174,7 @@ export function useFieldsFunction(db: DB): void {
     } catch (err) {
       if (!(Number(shape) & SHAPE_TEMPLATE) || db.memory) throw err;
       side ??= new (db.constructor as new (f: string, o: object) => DB)(db.name, { readonly: true });
-      const values = JSON.parse(String(fields)) as unknown[];
-      return fromTemplate(r, values, templateOf(side, values[0] as number));
+      return unpackFields(r, side);
     }
   });
 }

@@ -43,7 +43,8 @@ interface KeyInfo {
 
 interface Node { next: Map<number, Node> | null; id: number; body: string }
 
-export interface Encoded { id: number; body: string; json: string }
+/** A template: its id and its text (stored in field_templates). */
+export interface Template { readonly id: number; readonly body: string }
 
 export class TemplateEncoder {
   private readonly keys = new Map<string, KeyInfo>();
@@ -54,9 +55,14 @@ export class TemplateEncoder {
   private readonly ids = new Map<number, string>();
   private readonly tokens: number[] = [];
   private readonly values: unknown[] = [0];
+  /** The template of the row encode() returned last. */
+  template: Template = this.root;
 
-  /** The row form of `f`, or null when it must stay plain (a bound is reached). */
-  encode(f: EcsFields, cols: ColumnValues): Encoded | null {
+  /**
+   * The row form of `f` (`[template id, ...values]`, its template in `template`), or null
+   * when it must stay plain (a bound is reached).
+   */
+  encode(f: EcsFields, cols: ColumnValues): string | null {
     const tokens = this.tokens;
     const values = this.values;
     tokens.length = 0;
@@ -85,7 +91,8 @@ export class TemplateEncoder {
     }
     if (node.id === 0 && !this.define(node)) return null;
     values[0] = node.id;
-    return { id: node.id, body: node.body, json: JSON.stringify(values) };
+    this.template = node;
+    return JSON.stringify(values);
   }
 
   private addKey(k: string): KeyInfo | null {

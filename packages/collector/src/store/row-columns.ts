@@ -83,17 +83,17 @@ export function encodeRows(events: NewEvent[], ids: Array<number | null>): RowCo
     const message = str(f.message);
     const exact = message?.isWellFormed() ? message : null;
     d.cols.message = exact;
-    const t = templateEncoder.encode(f, d.cols);
-    let row;
-    if (t !== null) {
-      row = { json: t.json, shape: SHAPE_TEMPLATE };
+    let json = templateEncoder.encode(f, d.cols);
+    let shape = SHAPE_TEMPLATE;
+    if (json !== null) {
+      const t = templateEncoder.template;
       if (!used.has(t.id)) { used.add(t.id); templates.push([t.id, t.body]); }
-    } else row = packFields(JSON.stringify(f), exact, d.members);
+    } else ({ json, shape } = packFields(JSON.stringify(f), exact, d.members));
     values[k++] = ids[i]; values[k++] = e.agent; values[k++] = e.seq; values[k++] = e.kind;
     values[k++] = d.ts; values[k++] = e.ingested; values[k++] = e.type ?? null;
     values[k++] = str(f['source.ip']); values[k++] = str(f['user.name']);
     values[k++] = str(f['event.outcome']); values[k++] = str(f['event.action']);
-    values[k++] = message; values[k++] = row.json; values[k++] = row.shape;
+    values[k++] = message; values[k++] = json; values[k++] = shape;
     perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
   }
   return { values, totals: [...perKind], templates };
