@@ -90,18 +90,14 @@ describe('compact event rows', () => {
     expect(JSON.parse(body(rows[7]))).toEqual([]);
   });
 
-  it('inlines a key that takes many values, and falls back to compact JSON past its bounds', () => {
+  it('recognises repeated constants by value, not by an array that may change after its row', () => {
     const { db, events } = store();
-    // 200 hosts, each seen twice: only the first ones become constants, then the key is inlined.
-    const list = Array.from({ length: 400 }, (_, i) => ({ fields: logFields({ 'host.name': `h${i >> 1}` }) }));
-    roundTrip(db, events, list);
-    expect(db.prepare('SELECT count(*) FROM field_templates').pluck().get()).toBeLessThan(40);
-    // An object with more distinct keys than the encoder keeps: stored as compact JSON, still exact.
-    const wide: EcsFields = logFields();
-    for (let i = 0; i < 5000; i++) wide[`k${i}`] = i;
-    const [row] = roundTrip(db, events, [{ fields: wide }]);
-    expect(row.shape).toBe(SHAPE_TS | SHAPE_MESSAGE); // the compact form: what columns hold at the start is left out
-    expect(JSON.parse(row.fields)['k4999']).toBe(4999);
+    const cat = ['authentication'];
+    // The second sighting makes the value a constant; then that row's array changes.
+    roundTrip(db, events, [{ fields: logFields({ 'event.category': ['authentication'] }) }, { fields: logFields({ 'event.category': cat }) }]);
+    cat[0] = 'session';
+    const again = ['session', 'authentication', 'session', 'authentication', 'authentication'];
+    roundTrip(db, events, again.map((c, i) => ({ fields: logFields({ 'event.category': [c], 'process.name': i % 2 ? 'sshd' : 'CRON' }) })));
   });
 
   it('reports can look into template-form rows through vigil_fields()', () => {
@@ -189,5 +185,19 @@ describe('compact event rows', () => {
     expect(events.query({ kind: 'log', userName: 'carol' }, 10).events.map((e) => e.id)).toEqual(want.slice(0, 2));
     expect(events.query({ kind: 'log', sourceIp: '10.9.9.9' }, 10).events).toEqual([]);
     expect(events.count({ kind: 'log', sourceIp: '10.0.0.1', since: Date.parse('2026-11-02T00:00:00Z') })).toBe(0);
+  });
+  // Last: it fills the process-wide encoder's key bound.
+  it('inlines a key that takes many values, and falls back to compact JSON past its bounds', () => {
+    const { db, events } = store();
+    // 200 hosts, each seen twice: only the first ones become constants, then the key is inlined.
+    const list = Array.from({ length: 400 }, (_, i) => ({ fields: logFields({ 'host.name': `h${i >> 1}` }) }));
+    roundTrip(db, events, list);
+    expect(db.prepare('SELECT count(*) FROM field_templates').pluck().get()).toBeLessThan(40);
+    // An object with more distinct keys than the encoder keeps: stored as compact JSON, still exact.
+    const wide: EcsFields = logFields();
+    for (let i = 0; i < 5000; i++) wide[`k${i}`] = i;
+    const [row] = roundTrip(db, events, [{ fields: wide }]);
+    expect(row.shape).toBe(SHAPE_TS | SHAPE_MESSAGE); // the compact form: what columns hold at the start is left out
+    expect(JSON.parse(row.fields)['k4999']).toBe(4999);
   });
 });

@@ -39,9 +39,21 @@ interface KeyInfo {
   objects: Map<string, number> | null;
   /** Values seen once: a value becomes a constant when it comes again (a random one never does). */
   once: Set<unknown>;
+  /** The last value that was a constant, and its token: consecutive rows mostly repeat it. */
+  last: unknown;
+  lastTok: number;
 }
 
-interface Node { next: Map<number, Node> | null; id: number; body: string }
+/** A trie node: the path from the root is a template's token list. */
+interface Node {
+  next: Map<number, Node> | null; id: number; body: string;
+  parent: Node | null; tok: number;
+  /** The key met last here and the child taken last (rows of one decoder take the same path). */
+  lastKey: string; lastInfo: KeyInfo | null; lastTok: number; lastChild: Node | null;
+}
+
+const newNode = (parent: Node | null, tok: number): Node =>
+  ({ next: null, id: 0, body: '', parent, tok, lastKey: '', lastInfo: null, lastTok: 0, lastChild: null });
 
 /** A template: its id and its text (stored in field_templates). */
 export interface Template { readonly id: number; readonly body: string }
@@ -51,9 +63,8 @@ export class TemplateEncoder {
   private readonly keyNames: string[] = [];
   /** Constant member texts; token 2 * i. */
   private readonly members: string[] = [''];
-  private readonly root: Node = { next: null, id: 0, body: '' };
+  private readonly root: Node = newNode(null, 0);
   private readonly ids = new Map<number, string>();
-  private readonly tokens: number[] = [];
   private readonly values: unknown[] = [0];
   /** The template of the row encode() returned last. */
   template: Template = this.root;
@@ -63,34 +74,42 @@ export class TemplateEncoder {
    * when it must stay plain (a bound is reached).
    */
   encode(f: EcsFields, cols: ColumnValues): string | null {
-    const tokens = this.tokens;
     const values = this.values;
-    tokens.length = 0;
-    values.length = 1;
+    let n = 1;
     let node = this.root;
     for (const k in f) {
       const v = f[k];
       if (v === undefined) continue; // JSON.stringify leaves it out too
-      const info = this.keys.get(k) ?? this.addKey(k);
-      if (info === null) return null;
+      let info = node.lastKey === k ? node.lastInfo : null;
+      if (info === null) {
+        info = this.keys.get(k) ?? this.addKey(k);
+        if (info === null) return null;
+        node.lastKey = k;
+        node.lastInfo = info;
+      }
       let tok = info.token;
       if (info.column !== 0 && v === columnValue(cols, info.column)) tok = -info.column;
       else if (info.consts !== null) {
-        const m = this.constant(info, v);
-        if (m > 0) tok = 2 * m;
+        if (sameValue(v, info.last)) tok = info.lastTok;
+        else {
+          const m = this.constant(info, v);
+          if (m > 0) { tok = 2 * m; info.last = Array.isArray(v) ? v.slice() : v; info.lastTok = tok; } // a copy: the row's array may change later
+        }
       }
-      if (tok === info.token) values.push(v);
-      tokens.push(tok);
-      let child = node.next?.get(tok);
-      if (child === undefined) {
+      if (tok === info.token) values[n++] = v;
+      let child = node.lastTok === tok ? node.lastChild : node.next?.get(tok);
+      if (child == null) {
         if (this.ids.size >= MAX_TEMPLATES) return null;
-        child = { next: null, id: 0, body: '' };
+        child = newNode(node, tok);
         (node.next ??= new Map()).set(tok, child);
       }
+      node.lastTok = tok;
+      node.lastChild = child;
       node = child;
     }
     if (node.id === 0 && !this.define(node)) return null;
     values[0] = node.id;
+    values.length = n;
     this.template = node;
     return JSON.stringify(values);
   }
@@ -99,7 +118,7 @@ export class TemplateEncoder {
     if (this.keys.size >= MAX_KEYS) return null;
     const info: KeyInfo = {
       token: 2 * this.keyNames.length + 1, column: COLUMN_KEYS.indexOf(k) + 1,
-      quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(),
+      quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(), last: undefined, lastTok: 0,
     };
     this.keyNames.push(k);
     this.keys.set(k, info);
@@ -133,6 +152,7 @@ export class TemplateEncoder {
     if (info.consts!.size + info.objects!.size >= MAX_VALUES_PER_KEY) {
       info.consts = info.objects = null; // too many values: inlined from now on
       info.once.clear();
+      info.last = undefined;
       return 0;
     }
     m = this.members.length;
@@ -143,9 +163,12 @@ export class TemplateEncoder {
 
   /** Gives the node's token path a body and its id; false on an id collision. */
   private define(node: Node): boolean {
-    const parts = this.tokens.map((t) => (t < 0 ? 's' + COLUMN_NAMES[-t - 1]
-      : t % 2 === 0 ? 'c' + this.members[t / 2] : 'v' + this.keyNames[(t - 1) / 2]));
-    const body = JSON.stringify(parts);
+    const parts: string[] = [];
+    for (let x: Node = node; x.parent !== null; x = x.parent) {
+      const t = x.tok;
+      parts.push(t < 0 ? 's' + COLUMN_NAMES[-t - 1] : t % 2 === 0 ? 'c' + this.members[t / 2] : 'v' + this.keyNames[(t - 1) / 2]);
+    }
+    const body = JSON.stringify(parts.reverse());
     const id = templateId(body);
     const had = this.ids.get(id);
     if (had !== undefined && had !== body) return false;
@@ -154,6 +177,17 @@ export class TemplateEncoder {
     node.body = body;
     return true;
   }
+}
+
+/** Whether `v` is the constant `last` again: equal strings, or arrays of the same primitives. */
+function sameValue(v: unknown, last: unknown): boolean {
+  if (v === last) return last !== undefined;
+  if (!Array.isArray(v) || !Array.isArray(last) || v.length !== last.length) return false;
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (x !== last[i] || (typeof x === 'object' && x !== null)) return false;
+  }
+  return true;
 }
 
 function columnValue(c: ColumnValues, i: number): string | null {
