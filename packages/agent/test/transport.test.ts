@@ -91,6 +91,28 @@ describe('transport', () => {
     expect(st.duplicates).toBe(0);
   });
 
+  it('deflates batch frames itself when the collector accepts it, and only then', async () => {
+    const st = newState();
+    st.acceptsDeflated = true;
+    const c = await collector(st);
+    const o = outbox();
+    for (let i = 0; i < 20; i++) o.emit(lines(i * 200, 200, 300));   // ~1.2 MB: more than one frame
+    transport(o, c.url);
+    await until(() => o.stats().ackedSeq === 4000, 10_000, 'all acked');
+    expect(st.deflated).toBeGreaterThan(1);
+    expect(st.events.size).toBe(4000);
+    expect(st.duplicates).toBe(0);
+    expect(texts(st.events).slice(0, 2)).toEqual(['l0', 'l1']);
+    expect(Math.max(...st.frameSizes)).toBeLessThan(256 * 1024);     // sent compressed
+    const plain = newState();
+    const c2 = await collector(plain);
+    const o2 = outbox();
+    o2.emit(lines(0, 50));
+    transport(o2, c2.url);
+    await until(() => o2.stats().ackedSeq === 50, 10_000, 'acked by a collector without deflated frames');
+    expect(plain.deflated).toBe(0);
+  });
+
   it('reconnects after the collector restarts and loses nothing', async () => {
     const st = newState();
     let c = await startFakeCollector(st);

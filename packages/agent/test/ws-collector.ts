@@ -1,7 +1,8 @@
 /**
  * A small real collector for transport tests: an HTTP(S) server on 127.0.0.1:0 whose
  * /ingest upgrade checks the bearer token (401 before upgrade otherwise) and speaks the
- * wire protocol: Hello -> Welcome{lastSeq}, Batch -> store by seq (dedupe) -> Ack.
+ * wire protocol: Hello -> Welcome{lastSeq}, Batch (or a deflated one, when state says it
+ * accepts them) -> store by seq (dedupe) -> Ack.
  */
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttps } from 'node:https';
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
-import { decodeAgentFrame, encodeCollectorFrame } from '@vigil/proto';
+import { decodeAgentFrame, encodeCollectorFrame, frameBody, inflateFrame } from '@vigil/proto';
 import type { Event, Heartbeat, Hello } from '@vigil/proto';
 
 export interface FakeState {
@@ -26,11 +27,14 @@ export interface FakeState {
   rejected: number;
   /** When set, acks are queued here instead of sent (release with releaseAcks). */
   heldAcks?: Array<() => void>;
+  /** Welcome says batches may come deflated; how many did. */
+  acceptsDeflated?: boolean;
+  deflated: number;
 }
 
 export function newState(token = 'good-token'): FakeState {
   return { tokens: new Set([token]), events: new Map(), lastSeq: 0, duplicates: 0, hellos: [], heartbeats: [],
-    frameSizes: [], headers: [], extensions: [], rejected: 0 };
+    frameSizes: [], headers: [], extensions: [], rejected: 0, deflated: 0 };
 }
 
 export interface FakeCollector { port: number; url: string; server: Server; close(): Promise<void>; refuseNext?: string }
@@ -53,7 +57,11 @@ export async function startFakeCollector(state: FakeState, opts: { port?: number
     state.extensions.push(String((ws as unknown as { extensions: string }).extensions ?? ''));
     ws.on('message', (data: Buffer) => {
       state.frameSizes.push(data.length);
-      const frame = decodeAgentFrame(data);
+      let frame = decodeAgentFrame(data);
+      if (frameBody(frame) === 'deflated') {
+        state.deflated++;
+        frame = inflateFrame(frame.deflated!, 4 * 1024 * 1024);
+      }
       if (frame.hello) {
         state.hellos.push(frame.hello);
         if (fake.refuseNext) {
@@ -61,7 +69,7 @@ export async function startFakeCollector(state: FakeState, opts: { port?: number
           ws.close(4000, 'refused');
           return;
         }
-        ws.send(encodeCollectorFrame({ welcome: { lastSeq: state.lastSeq, clockMs: Date.now(), maxFrameBytes: 4 * 1024 * 1024 } }));
+        ws.send(encodeCollectorFrame({ welcome: { lastSeq: state.lastSeq, clockMs: Date.now(), maxFrameBytes: 4 * 1024 * 1024, acceptsDeflated: state.acceptsDeflated } }));
       } else if (frame.heartbeat) {
         state.heartbeats.push(frame.heartbeat);
       } else if (frame.batch) {

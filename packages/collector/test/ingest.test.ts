@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import Database from 'better-sqlite3';
+import { deflateFrame, encodeAgentFrame, encodeBatchFrame, encodeEventsFragment } from '@vigil/proto';
 import type { StoredEvent } from '../src/model.js';
 import type { RunningCollector } from '../src/server.js';
 import { AgentClient, line, tempDir, testCollector } from './core-helpers.js';
@@ -28,6 +29,7 @@ async function session(name = 'web1', instanceId = 'inst-a', tok = token): Promi
   a.send({ hello: { agentName: name, instanceId, version: '0.1.0', clockMs: Date.now(), host: { hostname: 'web1.example' } } });
   const w = await a.next();
   expect(w.welcome).toBeDefined();
+  expect(w.welcome!.acceptsDeflated).toBe(true); // batches may come deflated
   return { a, lastSeq: w.welcome!.lastSeq };
 }
 
@@ -124,6 +126,37 @@ describe('ingest over a real WebSocket', () => {
     expect((await b.next()).refusal?.reason).toMatch(/name_mismatch/);
     await b.closed;
     expect(b.closeCode).toBe(1008);
+  });
+
+  it('accepts deflated batches (announced in Welcome) and refuses bombs, bad data and non-batches inside', async () => {
+    const { a, lastSeq } = await session('web1', 'inst-deflate');
+    expect(lastSeq).toBe(0);
+    const before = logCount();
+    const events = Array.from({ length: 500 }, (_, i) => line(i * 80, `Failed password for root from 198.51.100.${i % 250} port ${1000 + i} ssh2`));
+    a.ws.send(deflateFrame(encodeBatchFrame(1, Date.now(), [encodeEventsFragment(events)])), { compress: false });
+    expect((await a.next()).ack).toEqual({ seq: 500 });
+    expect(logCount()).toBe(before + 500);
+    const bad: Array<[string, Uint8Array, RegExp]> = [
+      ['bomb', deflateFrame(new Uint8Array(64 << 20)), /inflates past/],
+      ['garbage', encodeAgentFrame({ deflated: randomBytes(200) }), /malformed deflated frame/],
+      ['heartbeat inside', deflateFrame(encodeAgentFrame({ heartbeat: { clockMs: 1 } })), /must carry a batch/],
+      ['deflated inside', deflateFrame(deflateFrame(encodeBatchFrame(501, 0, []))), /must carry a batch/],
+    ];
+    for (const [what, bytes, reason] of bad) {
+      const s = await session('web1', 'inst-deflate');
+      s.a.ws.send(bytes, { compress: false });
+      const f = await s.a.next();
+      expect(f.refusal?.reason, what).toMatch(/malformed_frame/);
+      expect(f.refusal?.reason, what).toMatch(reason);
+      await s.a.closed;
+      expect(s.a.closeCode).toBe(1008);
+    }
+    // Nothing of those was stored, and the collector still serves the agent.
+    const again = await session('web1', 'inst-deflate');
+    expect(again.lastSeq).toBe(500);
+    expect(logCount()).toBe(before + 500);
+    await again.a.close();
+    await a.closed.catch(() => undefined);
   });
 
   it('thousands of random frames leave the server healthy and store nothing', async () => {

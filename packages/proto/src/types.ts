@@ -13,7 +13,7 @@ export interface Hello {
   agentName: string; version?: string; bootId?: string; clockMs?: number;
   host?: HostFacts; instanceId: string;
 }
-export interface Welcome { lastSeq: number; clockMs?: number; maxFrameBytes?: number }
+export interface Welcome { lastSeq: number; clockMs?: number; maxFrameBytes?: number; acceptsDeflated?: boolean }
 export interface Ack { seq: number }
 export interface Refusal { reason: string }
 export interface AgentStats {
@@ -56,5 +56,6 @@ export type EventBody = 'line' | 'metrics' | 'containerEvent' | 'containerState'
 
 export interface Batch { firstSeq: number; sentMs?: number; events: Event[] }
 
-export interface AgentFrame { hello?: Hello; batch?: Batch; heartbeat?: Heartbeat }
+/** `deflated`: raw DEFLATE of an encoded AgentFrame carrying a batch (see deflateFrame). */
+export interface AgentFrame { hello?: Hello; batch?: Batch; heartbeat?: Heartbeat; deflated?: Uint8Array }
 export interface CollectorFrame { welcome?: Welcome; ack?: Ack; refusal?: Refusal }

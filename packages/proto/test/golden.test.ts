@@ -4,8 +4,8 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeAgentFrame, decodeCollectorFrame, encodeAgentFrame, encodeBatchFrame,
-  encodeCollectorFrame, encodeEventsFragment, FrameError, type AgentFrame, type Event,
+  decodeAgentFrame, decodeCollectorFrame, deflateFrame, encodeAgentFrame, encodeBatchFrame,
+  encodeCollectorFrame, encodeEventsFragment, FrameError, frameBody, inflateFrame, type AgentFrame, type Event,
 } from '../src/index.js';
 
 const T0 = 1795000000000; // fixed clock
@@ -24,6 +24,7 @@ const frames: Record<string, () => Uint8Array> = {
   batch: () => encodeBatchFrame(1000, T0, [encodeEventsFragment(events.slice(0, 3)), encodeEventsFragment(events.slice(3))]),
   heartbeat: () => encodeAgentFrame({ heartbeat: { clockMs: T0, stats: { linesRead: 5, bytesRead: 500, eventsDropped: 1, outboxBytes: 4096, outboxEvents: 2, ackedSeq: 3, cpuPct: 0.5, rssBytes: 50e6 } } }),
   welcome: () => encodeCollectorFrame({ welcome: { lastSeq: 999, clockMs: T0, maxFrameBytes: 4 << 20 } }),
+  welcomeDeflated: () => encodeCollectorFrame({ welcome: { lastSeq: 999, clockMs: T0, maxFrameBytes: 4 << 20, acceptsDeflated: true } }),
   ack: () => encodeCollectorFrame({ ack: { seq: 1006 } }),
   refusal: () => encodeCollectorFrame({ refusal: { reason: 'malformed frame' } }),
 };
@@ -64,6 +65,20 @@ describe('wire format', () => {
     expect(decodeCollectorFrame(frames.welcome()).welcome?.lastSeq).toBe(999);
     const hb = decodeAgentFrame(frames.heartbeat()) as AgentFrame;
     expect(hb.heartbeat?.stats?.rssBytes).toBe(50e6);
+  });
+
+  it('a deflated batch frame inflates back to the same frame; the bound, bad data and non-batches raise FrameError', () => {
+    const batch = frames.batch();
+    const wrapped = decodeAgentFrame(deflateFrame(batch));
+    expect(frameBody(wrapped)).toBe('deflated');
+    expect(wrapped.deflated!.length).toBeLessThan(batch.length);
+    const back = inflateFrame(wrapped.deflated!, batch.length);
+    expect(hex(encodeAgentFrame(back))).toBe(hex(encodeAgentFrame(decodeAgentFrame(batch))));
+    expect(() => inflateFrame(wrapped.deflated!, batch.length - 1)).toThrow(/inflates past/);
+    expect(() => inflateFrame(Uint8Array.from([1, 2, 3, 4, 5]), 1 << 20)).toThrow(FrameError);
+    const heartbeat = decodeAgentFrame(deflateFrame(frames.heartbeat())).deflated!;
+    expect(() => inflateFrame(heartbeat, 1 << 20)).toThrow(/must carry a batch/);
+    expect(frameBody(decodeAgentFrame(frames.hello()))).toBe('hello');
   });
 
   it('malformed bytes raise FrameError', () => {

@@ -1,13 +1,13 @@
 /**
  * One WebSocket connection to the collector: Hello first, then Welcome{lastSeq} (the
  * outbox drops what the collector has and sending resumes at lastSeq+1), then Batch
- * frames built from outbox fragments without re-encoding, bounded in size and in a window
- * of unacked frames, lingering briefly to fill frames; Acks delete from the outbox;
- * heartbeats carry AgentStats and a dead peer is detected by missing pongs.
+ * frames built from outbox fragments without re-encoding (deflated here when the collector
+ * accepts it), bounded in size and in a window of unacked frames, lingering briefly to fill
+ * frames; Acks delete from the outbox; heartbeats carry AgentStats; missing pongs end it.
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { decodeCollectorFrame, encodeAgentFrame, encodeBatchFrame } from '@vigil/proto';
+import { decodeCollectorFrame, deflateFrame, encodeAgentFrame, encodeBatchFrame } from '@vigil/proto';
 import type { AgentStats, CollectorFrame, Logger } from '@vigil/proto';
 import type { Outbox } from '../outbox/outbox.js';
 import { helloFrame } from './hello.js';
@@ -27,6 +27,8 @@ export class Session extends EventEmitter {
   private inflight: Array<{ last: number; bytes: number }> = [];
   private inflightBytes = 0;
   private frameLimit: number;
+  /** The collector inflates deflated batch frames itself (one synchronous inflate each). */
+  private deflate = false;
   private lingerTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private welcomeTimer: NodeJS.Timeout | undefined;
@@ -78,7 +80,7 @@ export class Session extends EventEmitter {
       this.ws.close(1002, 'undecodable frame');
       return;
     }
-    if (frame.welcome) this.onWelcome(Number(frame.welcome.lastSeq ?? 0), frame.welcome.maxFrameBytes);
+    if (frame.welcome) this.onWelcome(Number(frame.welcome.lastSeq ?? 0), frame.welcome.maxFrameBytes, frame.welcome.acceptsDeflated === true);
     else if (frame.ack) this.onAck(Number(frame.ack.seq ?? 0));
     else if (frame.refusal) {
       this.o.log.error('collector refused the session', { reason: frame.refusal.reason });
@@ -86,8 +88,9 @@ export class Session extends EventEmitter {
     }
   }
 
-  private onWelcome(lastSeq: number, maxFrame?: number): void {
+  private onWelcome(lastSeq: number, maxFrame?: number, acceptsDeflated = false): void {
     clearTimeout(this.welcomeTimer);
+    this.deflate = acceptsDeflated;
     if (maxFrame && maxFrame > 4096) this.frameLimit = Math.min(this.o.maxFrameBytes, maxFrame);
     this.o.outbox.resume(lastSeq);
     this.sendSeq = lastSeq + 1;
@@ -121,7 +124,10 @@ export class Session extends EventEmitter {
       const run = this.o.outbox.read(this.sendSeq, this.frameLimit - FRAME_HEADROOM);
       if (!run) return;
       const frame = encodeBatchFrame(run.firstSeq, Date.now(), run.fragments);
-      this.send(frame);
+      // Deflated here, not by permessage-deflate: the collector then inflates it in one call
+      // instead of waiting for its zlib thread between other work.
+      if (this.deflate) this.send(deflateFrame(frame), false);
+      else this.send(frame);
       const last = run.firstSeq + run.count - 1;
       this.inflight.push({ last, bytes: frame.length });
       this.inflightBytes += frame.length;
@@ -140,8 +146,8 @@ export class Session extends EventEmitter {
     this.ws.ping();
   }
 
-  private send(bytes: Uint8Array): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(bytes, { binary: true });
+  private send(bytes: Uint8Array, compress = true): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(bytes, { binary: true, compress });
   }
 
   private onClose(code: number, reason: string): void {

@@ -1,11 +1,11 @@
 /**
  * One agent's WebSocket session: the protocol state machine of vigil.proto. Hello →
- * Welcome{lastSeq}; Batch → the commit pipeline → once committed, bus 'committed' → Ack
- * (in batch order); Heartbeat → registry. Frames are decoded defensively: anything
- * malformed or out of order closes this session with a Refusal and code 1008, counted.
+ * Welcome{lastSeq}; Batch (or a deflated one) → the commit pipeline → once committed, bus
+ * 'committed' → Ack (in batch order); Heartbeat → registry. Frames are decoded defensively:
+ * anything malformed or out of order closes this session with a Refusal (1008), counted.
  */
 import type WebSocket from 'ws';
-import { decodeAgentFrame, encodeCollectorFrame, FrameError, type Batch, type Hello } from '@vigil/proto';
+import { decodeAgentFrame, encodeCollectorFrame, FrameError, frameBody, inflateFrame, type Batch, type Hello } from '@vigil/proto';
 import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
 import type { StoredEvent } from '../model.js';
@@ -58,6 +58,8 @@ export class AgentSession {
     let frame;
     try {
       frame = decodeAgentFrame(data);
+      // A deflated batch: one synchronous inflate, bounded like any frame.
+      if (frameBody(frame) === 'deflated' && this.instanceId) frame = inflateFrame(frame.deflated!, this.deps.maxFrameBytes);
     } catch (err) {
       if (err instanceof FrameError) return this.refuse('malformed_frame', err.message);
       throw err;
@@ -94,7 +96,7 @@ export class AgentSession {
         else ctx.bus.emit('committed', stored!);
       });
     }
-    this.ws.send(encodeCollectorFrame({ welcome: { lastSeq: r.lastSeq, clockMs: now, maxFrameBytes: this.deps.maxFrameBytes } }));
+    this.ws.send(encodeCollectorFrame({ welcome: { lastSeq: r.lastSeq, clockMs: now, maxFrameBytes: this.deps.maxFrameBytes, acceptsDeflated: true } }));
   }
 
   private onBatch(b: Batch): void {
