@@ -60,7 +60,7 @@ export async function startFakeCollector(state: FakeState, opts: { port?: number
       let frame = decodeAgentFrame(data);
       if (frameBody(frame) === 'deflated') {
         state.deflated++;
-        frame = inflateFrame(frame.deflated!, 4 * 1024 * 1024);
+        frame = inflateFrame(frame.deflated!, 4 * 1024 * 1024).frame;
       }
       if (frame.hello) {
         state.hellos.push(frame.hello);

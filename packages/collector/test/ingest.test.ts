@@ -132,10 +132,15 @@ describe('ingest over a real WebSocket', () => {
     const { a, lastSeq } = await session('web1', 'inst-deflate');
     expect(lastSeq).toBe(0);
     const before = logCount();
+    const api = c.core.tokens.create('api', 'bytes', 'viewer');
+    const bytesIn = async () => Number(/^vigil_ingest_bytes_total (\d+)/m.exec(await (await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${api}` } })).text())?.[1]);
+    const bytes0 = await bytesIn();
     const events = Array.from({ length: 500 }, (_, i) => line(i * 80, `Failed password for root from 198.51.100.${i % 250} port ${1000 + i} ssh2`));
-    a.ws.send(deflateFrame(encodeBatchFrame(1, Date.now(), [encodeEventsFragment(events)])), { compress: false });
+    const plain = encodeBatchFrame(1, Date.now(), [encodeEventsFragment(events)]);
+    a.ws.send(deflateFrame(plain), { compress: false });
     expect((await a.next()).ack).toEqual({ seq: 500 });
     expect(logCount()).toBe(before + 500);
+    expect(await bytesIn() - bytes0).toBe(plain.length); // counted as decoded, like permessage-deflate frames
     const bad: Array<[string, Uint8Array, RegExp]> = [
       ['bomb', deflateFrame(new Uint8Array(64 << 20)), /inflates past/],
       ['garbage', encodeAgentFrame({ deflated: randomBytes(200) }), /malformed deflated frame/],

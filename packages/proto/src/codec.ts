@@ -105,11 +105,11 @@ export function deflateFrame(frame: Uint8Array): Uint8Array {
 }
 
 /**
- * The batch frame inside AgentFrame.deflated, inflated to at most `maxBytes`. Throws
- * FrameError for bad DEFLATE data, a frame that would inflate past the bound, or inner
- * bytes that are not a batch frame.
+ * The batch frame inside AgentFrame.deflated, inflated to at most `maxBytes`, and its size.
+ * Throws FrameError for bad DEFLATE data, a frame that would inflate past the bound, or
+ * inner bytes that are not a batch frame.
  */
-export function inflateFrame(deflated: Uint8Array, maxBytes: number): AgentFrame {
+export function inflateFrame(deflated: Uint8Array, maxBytes: number): { frame: AgentFrame; bytes: number } {
   let inner: Buffer;
   try {
     inner = inflateRawSync(deflated, { maxOutputLength: maxBytes });
@@ -120,5 +120,5 @@ export function inflateFrame(deflated: Uint8Array, maxBytes: number): AgentFrame
   }
   const frame = decodeAgentFrame(inner);
   if (frameBody(frame) !== 'batch') throw new FrameError('a deflated frame must carry a batch');
-  return frame;
+  return { frame, bytes: inner.length };
 }

@@ -13,7 +13,7 @@ export function createIngestCounters(m: MetricsRegistry): IngestCounters {
   return {
     events: m.counter('vigil_ingest_events_total', 'Events stored, by kind.'),
     batches: m.counter('vigil_ingest_batches_total', 'Batches committed.'),
-    bytes: m.counter('vigil_ingest_bytes_total', 'Frame bytes received from agents.'),
+    bytes: m.counter('vigil_ingest_bytes_total', 'Frame bytes received from agents, as decoded (after inflating).'),
     duplicates: m.counter('vigil_ingest_duplicates_total', 'Events skipped as already stored.'),
     rejects: m.counter('vigil_ingest_rejects_total', 'Refused upgrades and closed sessions, by reason.'),
     paused: m.counter('vigil_ingest_paused_total', 'Times an agent socket stopped being read because batches queued behind the writer (backpressure).'),

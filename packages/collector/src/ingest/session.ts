@@ -53,16 +53,22 @@ export class AgentSession {
 
   handle(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
-    this.deps.counters.bytes.inc(undefined, data.length);
-    if (!isBinary) return this.refuse('text_frame', 'frames must be binary protobuf');
     let frame;
+    let bytes = data.length; // counted as decoded: a deflated batch by its inflated size
     try {
+      if (!isBinary) return this.refuse('text_frame', 'frames must be binary protobuf');
       frame = decodeAgentFrame(data);
-      // A deflated batch: one synchronous inflate, bounded like any frame.
-      if (frameBody(frame) === 'deflated' && this.instanceId) frame = inflateFrame(frame.deflated!, this.deps.maxFrameBytes);
+      if (frameBody(frame) === 'deflated' && this.instanceId) {
+        // A deflated batch: one synchronous inflate, bounded like any frame.
+        const inner = inflateFrame(frame.deflated!, this.deps.maxFrameBytes);
+        bytes = inner.bytes;
+        frame = inner.frame;
+      }
     } catch (err) {
       if (err instanceof FrameError) return this.refuse('malformed_frame', err.message);
       throw err;
+    } finally {
+      this.deps.counters.bytes.inc(undefined, bytes);
     }
     if (frame.hello) return this.onHello(frame.hello);
     if (!this.instanceId) return this.refuse('before_hello', 'the first frame must be a Hello');
