@@ -1,18 +1,27 @@
 /**
  * The collector's running context, handed to every module at start: the database, the
- * data dir, the parsed config, the in-process bus that carries committed events and alert
- * changes between ingest, rules, feed, outputs and compliance, and an injectable clock.
+ * data dir, the parsed config, the in-process bus that carries accepted and committed
+ * events and alert changes between ingest, rules, feed, outputs and compliance, and an
+ * injectable clock.
  */
 import { EventEmitter } from 'node:events';
 import type { DB } from './store/db.js';
-import type { Alert, StoredEvent } from './model.js';
+import type { Alert, CommittedEvent, StoredEvent } from './model.js';
 import type { Logger } from '@vigil/proto';
 
 export type AlertChange = 'opened' | 'updated' | 'acknowledged' | 'resolved';
 
 export interface BusEvents {
-  /** Log events committed to the store, in commit order (after the transaction). */
-  committed: [events: StoredEvent[]];
+  /**
+   * Events handed to the store, in commit order, as they are decoded: a large batch comes
+   * in several calls, before its transaction commits (so its fields need not live until
+   * then). A listener's writes must wait for the commit: through ctx.exclusive, which runs
+   * after the commits in flight. A batch that then fails to commit is resent by its agent
+   * and accepted again.
+   */
+  accepted: [events: StoredEvent[]];
+  /** The same events once committed to the store, in commit order (after the transaction). */
+  committed: [events: CommittedEvent[]];
   /** An alert was opened or changed; carries the alert's new state. */
   alert: [alert: Alert, change: AlertChange];
   /** An agent's heartbeat arrived (wall clock ms at the collector). */

@@ -15,6 +15,11 @@ export interface StoredEvent {
   kind: EventKind;     // which family: log lines, metrics, container, probe, loss, audit
   fields: EcsFields;   // includes '@timestamp', 'message', 'agent.name', 'log.file.path', 'log.offset', ...
 }
+/**
+ * A stored event as the 'committed' bus event names it: its fields went to the 'accepted'
+ * listeners before the commit, and are not kept for it.
+ */
+export type CommittedEvent = Pick<StoredEvent, 'id' | 'agent' | 'seq' | 'kind'>;
 export type EventKind = 'log' | 'metric' | 'container' | 'probe' | 'loss' | 'audit';
 
 export type Severity = 'P1' | 'P2' | 'P3' | 'P4';

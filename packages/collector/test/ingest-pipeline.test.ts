@@ -2,7 +2,8 @@
  * The pipelined commit path over a real database file and a real writer thread: results in
  * submission order with the row ids really stored, exact dedupe and gap records across
  * batches in flight, inline batches (derived-table bodies) ordered between writer batches,
- * a moved high-water mark failing the batch without storing any of it, and shutdown.
+ * a moved high-water mark failing the batch without storing any of it, large batches
+ * decoded and sent ahead in chunks yet committed whole (or not at all), and shutdown.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Batch } from '@vigil/proto';
@@ -11,8 +12,10 @@ import type { CommitResult } from '../src/ingest/commit.js';
 import { DecoderCache } from '../src/ingest/decoder-cache.js';
 import { registerBodyHandler } from '../src/ingest/handlers.js';
 import { EventWriter } from '../src/store/event-writer.js';
+import { encodeRows } from '../src/store/row-columns.js';
 import { openDatabase } from '../src/store/db.js';
 import { line, tempDir, testCore } from './core-helpers.js';
+import type { StoredEvent } from '../src/model.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
@@ -29,7 +32,7 @@ registerBodyHandler('metrics', {
 });
 const metric = () => ({ timeMs: Date.now(), metrics: { samples: [{ name: 'cpu', value: 1 }] } });
 
-function setup() {
+function setup(decoders = new DecoderCache()) {
   const t = tempDir();
   const c = testCore(t.dir);
   c.ctx.db.exec('CREATE TABLE test_derived (event_id INTEGER NOT NULL)');
@@ -37,15 +40,17 @@ function setup() {
   const writer = new EventWriter(c.ctx.db.name, { onRestart: (reason) => restarts.push(reason) });
   let commits = 0;
   const settled: number[] = []; // the backlog each time queued work has run
+  const accepted: StoredEvent[] = [];
+  const chunks: number[] = []; // rows per 'accepted' call
   const pipeline: CommitPipeline = createCommitPipeline({
-    db: c.ctx.db, events: c.core.events, agents: c.core.agents, decoders: new DecoderCache(), writer, afterCommit: () => { commits++; },
-    onSettled: () => settled.push(pipeline.backlog),
+    db: c.ctx.db, events: c.core.events, agents: c.core.agents, decoders, writer, afterCommit: () => { commits++; },
+    onSettled: () => settled.push(pipeline.backlog), onAccepted: (evs) => { accepted.push(...evs); chunks.push(evs.length); },
   });
   let closed = false;
   const close = async () => { if (!closed) { closed = true; await pipeline.close(); } };
   cleanups.push(t.cleanup, c.close, close);
   for (const a of ['web1', 'web2']) c.core.agents.hello({ agentName: a, instanceId: `${a}-i1` }, Date.now());
-  return { ...c, pipeline, close, commits: () => commits, writer, restarts, settled };
+  return { ...c, pipeline, close, commits: () => commits, writer, restarts, settled, accepted, chunks };
 }
 
 type Outcome = { error: string | null; result?: CommitResult };
@@ -78,7 +83,8 @@ describe('commit pipeline (writer thread)', () => {
     expect(outs.map((o) => o.result!.duplicates)).toEqual([0, 0, 0, 50, 0]);
     const gap = outs[4].result!.stored;
     expect(gap[0]).toMatchObject({ kind: 'loss', seq: 101 });
-    expect(gap[0].fields['vigil.loss.dropped_events']).toBe(10);
+    const byId = new Map(s.accepted.map((e) => [e.id, e]));
+    expect(byId.get(gap[0].id)!.fields['vigil.loss.dropped_events']).toBe(10);
 
     const ids = outs.flatMap((o) => o.result!.stored.map((e) => e.id));
     expect(ids.length).toBe(50 + 30 + 50 + 1 + 10);
@@ -86,8 +92,10 @@ describe('commit pipeline (writer thread)', () => {
     // What each callback named is exactly what the table holds, row for row.
     const rows = s.ctx.db.prepare('SELECT id, agent, seq, kind FROM events ORDER BY id').all();
     expect(rows).toEqual(outs.flatMap((o) => o.result!.stored.map((e) => ({ id: e.id, agent: e.agent, seq: e.seq, kind: e.kind }))));
+    // The accepted listener got every row, in commit order, with the fields stored.
+    expect(s.accepted.map((e) => e.id)).toEqual(ids);
     const stored = s.core.events.get(outs[2].result!.stored[3].id)!;
-    expect(stored.fields).toEqual(outs[2].result!.stored[3].fields);
+    expect(stored).toEqual(byId.get(stored.id));
     expect(s.core.agents.lastSeq('web1', 'web1-i1')).toBe(120);
     expect(s.core.agents.lastSeq('web2', 'web2-i1')).toBe(30);
     expect(s.core.events.count({ kind: 'log' })).toBe(140);
@@ -240,6 +248,63 @@ describe('commit pipeline (writer thread)', () => {
     expect(answer).toMatch(/event writer (failed|stopped).*\(5 restarts within a minute; not restarting\)/);
     expect(restarts).toHaveLength(5);
     await w.close();
+  });
+
+  it('decodes a large batch in chunks, accepted in order before the commit, and commits it as one transaction', async () => {
+    const s = setup();
+    let answered = false;
+    s.pipeline.submit('web1', 'web1-i1', { firstSeq: 1, events: lines(1000) }, Date.now(), 0, () => { answered = true; });
+    // Everything was accepted synchronously, in order, chunk by chunk, before any answer.
+    expect(answered).toBe(false);
+    expect(s.accepted.map((e) => e.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(s.chunks.length).toBeGreaterThan(3);
+    expect(Math.max(...s.chunks)).toBeLessThanOrEqual(256);
+    const done = await submit(s.pipeline, 'web1', { firstSeq: 1001, events: lines(5, 1000) }, []);
+    expect(done.error).toBeNull();
+    expect(answered).toBe(true);
+    expect(s.commits()).toBe(2); // one transaction per batch, however many chunks
+    expect(s.core.events.count({ kind: 'log' })).toBe(1005);
+    const rows = s.ctx.db.prepare("SELECT seq FROM events WHERE kind = 'log' ORDER BY id").pluck().all();
+    expect(rows).toEqual(Array.from({ length: 1005 }, (_, i) => i + 1));
+  });
+
+  it('a batch that fails halfway through decoding stores nothing, and what it sent ahead is dropped', async () => {
+    // A decoder bug on one line (decoders never throw; this stands for a bug).
+    class Failing extends DecoderCache {
+      override get(agent: string, path: string, type: string) {
+        const d = super.get(agent, path, type);
+        return { ...d, decode: (text: string, c: Parameters<typeof d.decode>[1]) => {
+          if (text.includes('BOOM')) throw new Error('decoder bug');
+          return d.decode(text, c);
+        } };
+      }
+    }
+    const s = setup(new Failing());
+    const bad = lines(1000);
+    bad[700] = line(700, 'Nov 27 10:00:00 h sshd[1]: BOOM');
+    const out = await submit(s.pipeline, 'web1', { firstSeq: 1, events: bad }, []);
+    expect(out.error).toMatch(/decoder bug/);
+    expect(s.accepted.length).toBeGreaterThan(0); // chunks before the bad line went ahead
+    // The agent resends without the bad line: each line stored once, none of the failed batch.
+    const again = await submit(s.pipeline, 'web1', { firstSeq: 1, events: lines(300) }, []);
+    expect(again.error).toBeNull();
+    expect(s.ctx.db.prepare("SELECT seq FROM events WHERE kind = 'log' ORDER BY id").pluck().all())
+      .toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(s.commits()).toBe(1);
+  });
+
+  it('a job whose rows sent ahead were lost with a writer thread fails whole', async () => {
+    const s = setup();
+    const row = (seq: number) => ({ agent: 'web1', seq, kind: 'log' as const, ingested: Date.now(), timeMs: Date.now(), fields: { message: `m${seq}` } });
+    s.writer.part(encodeRows([row(1), row(2)], [1, 2]).values);
+    await (s.writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    for (let i = 0; i < 100 && s.restarts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.restarts).toEqual(['event writer stopped']); // a new thread took over
+    const { values, totals } = encodeRows([row(3)], [3]);
+    const answer = await new Promise<string | null>((resolve) => s.writer.write(
+      { agent: 'web1', instance: null, expect: 0, ack: 0, lag: null, now: Date.now(), values, totals, templates: [] }, resolve));
+    expect(answer).toMatch(/rows of the batch went missing \(0 of 1 parts arrived\)/);
+    expect(s.core.events.count({})).toBe(0);
   });
 
   it('reports the backlog as it shrinks, inline batches included (ingest resumes reading sockets on it)', async () => {

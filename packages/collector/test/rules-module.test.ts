@@ -22,6 +22,7 @@ for (const id of ['ssh-brute-force', 'agent-silent']) {
 
 function commit(fields: Array<Record<string, unknown>>): void {
   const events: StoredEvent[] = fields.map((f) => ({ id: ++seq, agent: 'web-1', seq, kind: 'log', fields: { 'agent.name': 'web-1', ...f } }));
+  h.ctx.bus.emit('accepted', events);
   h.ctx.bus.emit('committed', events);
 }
 const failure = (ip: string, at: number) => ({

@@ -5,7 +5,7 @@
  * committed batch into compliance_agents, for the agents-reporting check.
  */
 import type { AlertChange, CollectorContext } from '../context.js';
-import type { Alert, StoredEvent } from '../model.js';
+import type { Alert, CommittedEvent } from '../model.js';
 import type { DB } from '../store/db.js';
 
 export function recordAlert(db: DB, alert: Alert, change: AlertChange, atMs: number): void {
@@ -48,7 +48,7 @@ export function trackBus(ctx: CollectorContext): () => void {
     });
   };
   const onHeartbeat = (agent: string): void => heard(agent, ctx.now());
-  const onCommitted = (events: StoredEvent[]): void => {
+  const onCommitted = (events: CommittedEvent[]): void => {
     const now = ctx.now();
     let last: string | undefined;
     for (const e of events) {

@@ -2,7 +2,8 @@
  * Decides what one agent Batch stores, given the instance's high-water mark: events at
  * or below it are duplicates from a resend (skipped before decoding, so stateful decoders
  * see each line once), a gap before the batch becomes a data-loss row, the rest become
- * rows. Shared by the inline committer and the pipelined one; writes nothing.
+ * rows, handed over in chunks as they are decoded. Shared by the inline committer and the
+ * pipelined one; writes nothing.
  */
 import type { Batch } from '@vigil/proto';
 import type { NewEvent } from '../store/events.js';
@@ -10,10 +11,8 @@ import type { DecoderCache } from './decoder-cache.js';
 import type { BodyHandler } from './handlers.js';
 import { lossFields, toNewEvent } from './to-event.js';
 
-export interface BatchRows {
-  rows: NewEvent[];
-  /** Per row, the body handler whose afterInsert must run (undefined for most). */
-  handlers: Array<BodyHandler | undefined>;
+/** What a batch comes to, besides its rows. */
+export interface BatchSummary {
   duplicates: number;
   /** The mark after this batch: max(hwm, last seq). */
   ack: number;
@@ -21,12 +20,25 @@ export interface BatchRows {
   newestEventMs: number;
 }
 
-export function batchRows(agent: string, batch: Batch, hwm: number, now: number, decoders: DecoderCache): BatchRows {
+export interface BatchRows extends BatchSummary {
+  rows: NewEvent[];
+  /** Per row, the body handler whose afterInsert must run (undefined for most). */
+  handlers: Array<BodyHandler | undefined>;
+}
+
+/** Receives rows in batch order, at most the chunk size at a time (never an empty chunk). */
+export type RowChunk = (rows: NewEvent[], handlers: Array<BodyHandler | undefined>) => void;
+
+/**
+ * Decodes the batch's rows and hands them to `chunk` every `size` rows, so that a large
+ * batch's decoded fields need not live until its last line is decoded.
+ */
+export function batchChunks(agent: string, batch: Batch, hwm: number, now: number, decoders: DecoderCache, size: number, chunk: RowChunk): BatchSummary {
   const first = batch.firstSeq;
   const list = batch.events ?? [];
   const last = first + list.length - 1;
-  const rows: NewEvent[] = [];
-  const handlers: Array<BodyHandler | undefined> = [];
+  let rows: NewEvent[] = [];
+  let handlers: Array<BodyHandler | undefined> = [];
   if (first > hwm + 1) {
     rows.push({ agent, seq: hwm + 1, kind: 'loss', ingested: now, timeMs: now, fields: lossFields(agent, now, now, {
       message: `sequence gap: events ${hwm + 1}..${first - 1} from agent ${agent} never arrived`,
@@ -44,11 +56,21 @@ export function batchRows(agent: string, batch: Batch, hwm: number, now: number,
     rows.push(c.row);
     handlers.push(c.handler);
     if (c.row.timeMs > newestEventMs) newestEventMs = c.row.timeMs;
+    if (rows.length >= size) { chunk(rows, handlers); rows = []; handlers = []; }
   }
-  return { rows, handlers, duplicates, ack: Math.max(hwm, last), newestEventMs };
+  if (rows.length > 0) chunk(rows, handlers);
+  return { duplicates, ack: Math.max(hwm, last), newestEventMs };
+}
+
+/** All of the batch's rows at once (the inline committer, which runs handlers per row). */
+export function batchRows(agent: string, batch: Batch, hwm: number, now: number, decoders: DecoderCache): BatchRows {
+  let rows: NewEvent[] = [];
+  let handlers: Array<BodyHandler | undefined> = [];
+  const s = batchChunks(agent, batch, hwm, now, decoders, Infinity, (r, h) => { rows = r; handlers = h; });
+  return { rows, handlers, ...s };
 }
 
 /** Ingest lag: from the newest event's read time (agent clock, corrected by skew) to commit. */
-export function lagMs(r: BatchRows, now: number, skewMs: number): number | null {
+export function lagMs(r: BatchSummary, now: number, skewMs: number): number | null {
   return r.newestEventMs ? Math.max(0, now - (r.newestEventMs + skewMs)) : null;
 }

@@ -9,16 +9,18 @@ import type { Batch } from '@vigil/proto';
 import type { DB } from '../store/db.js';
 import type { EventStore } from '../store/events.js';
 import type { AgentRegistry } from '../store/agents.js';
-import type { StoredEvent } from '../model.js';
+import type { CommittedEvent, StoredEvent } from '../model.js';
 import type { DecoderCache } from './decoder-cache.js';
 import { batchRows, lagMs } from './batch-rows.js';
 
 export interface CommitDeps { db: DB; events: EventStore; agents: AgentRegistry; decoders: DecoderCache }
-export interface CommitResult { stored: StoredEvent[]; ack: number; duplicates: number }
+export interface CommitResult { stored: CommittedEvent[]; ack: number; duplicates: number }
+/** The inline committer's result names the rows' fields too (it stores them itself). */
+export interface InlineResult extends CommitResult { stored: StoredEvent[] }
 
 export function createBatchCommitter(deps: CommitDeps) {
   const { db, events, agents, decoders } = deps;
-  const tx = db.transaction((agent: string, instance: string, batch: Batch, now: number, skewMs: number): CommitResult => {
+  const tx = db.transaction((agent: string, instance: string, batch: Batch, now: number, skewMs: number): InlineResult => {
     const hwm = agents.lastSeq(agent, instance);
     const r = batchRows(agent, batch, hwm, now, decoders);
     const stored = events.insertBatch(r.rows);
@@ -30,6 +32,6 @@ export function createBatchCommitter(deps: CommitDeps) {
     if (r.ack > hwm) agents.setLastSeq(agent, instance, r.ack, lagMs(r, now, skewMs), now);
     return { stored, ack: r.ack, duplicates: r.duplicates };
   });
-  return (agent: string, instance: string, batch: Batch, now: number, skewMs = 0): CommitResult =>
+  return (agent: string, instance: string, batch: Batch, now: number, skewMs = 0): InlineResult =>
     tx.immediate(agent, instance, batch, now, skewMs);
 }

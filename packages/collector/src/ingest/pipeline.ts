@@ -1,22 +1,28 @@
 /**
- * The ordered commit pipeline: batches are decoded against the high-water mark they will
- * meet, get row ids from a counter (the only writer of events) and go to the writer thread,
- * which commits them in order while the next ones decode. This thread's own writes
- * (exclusive) run when the writer is idle or parked at a barrier, derived-table batches
- * once it is idle.
- * Answers keep submission order.
+ * The ordered commit pipeline: batches are decoded (in chunks, each accepted and sent
+ * ahead at once) against the high-water mark they will meet, get row ids from a counter
+ * (the only writer of events) and go to the writer thread, which commits them in order
+ * while the next ones decode. This thread's own writes (exclusive) run when the writer is
+ * idle or parked at a barrier, derived-table batches once it is idle. Answers keep order.
  */
 import { eventBody, type Batch } from '@vigil/proto';
-import type { StoredEvent } from '../model.js';
+import type { CommittedEvent, StoredEvent } from '../model.js';
 import type { NewEvent } from '../store/events.js';
 import type { EventWriter } from '../store/event-writer.js';
-import { encodeRows } from '../store/row-columns.js';
-import { createBatchCommitter, type CommitDeps, type CommitResult } from './commit.js';
-import { batchRows, lagMs } from './batch-rows.js';
+import { createBatchCommitter, type CommitDeps, type CommitResult, type InlineResult } from './commit.js';
+import { batchChunks, lagMs, type BatchSummary } from './batch-rows.js';
 import { bodyHandler } from './handlers.js';
+import { JobRows, type AcceptedListener } from './job-rows.js';
 
 /** Jobs handed to the writer thread before the next one waits in this queue. */
 const MAX_AHEAD = 2;
+
+/**
+ * Rows of a batch decoded, accepted and sent ahead to the writer at a time: a 1 MiB batch
+ * holds about 7000 lines, whose decoded fields would otherwise outlive several young-
+ * generation collections and be copied into the old one (twice the GC work).
+ */
+const CHUNK_ROWS = 256;
 
 export type CommitDone = (error: Error | null, result?: CommitResult) => void;
 
@@ -43,7 +49,7 @@ export interface CommitPipeline {
   /** Commits an agent batch after every batch submitted before it; `done` gets the result. */
   submit(agent: string, instance: string, batch: Batch, now: number, skewMs: number, done: CommitDone): void;
   /** Stores rows outside any agent sequence (audit records), in the same order. */
-  insert(rows: NewEvent[], done: (error: Error | null, stored?: StoredEvent[]) => void): void;
+  insert(rows: NewEvent[], done: (error: Error | null, stored?: CommittedEvent[]) => void): void;
   /**
    * Runs `fn` (writes on this thread's connection) when the writer thread is idle or parked
    * between two transactions, so it never waits on the write lock: after the commits in
@@ -72,6 +78,8 @@ function needsInline(batch: Batch): boolean {
 
 export function createCommitPipeline(deps: CommitDeps & {
   writer?: EventWriter; afterCommit?(): void;
+  /** Gets every event the pipeline stores, in commit order, before its commit (writer) or right after it (inline). */
+  onAccepted?: AcceptedListener;
   /** Called after queued work ran (the backlog may have shrunk). */
   onSettled?(): void;
 }): CommitPipeline {
@@ -88,25 +96,28 @@ export function createCommitPipeline(deps: CommitDeps & {
   };
 
   const commitInline = (j: Job) => {
-    let result: CommitResult;
+    let result: InlineResult;
     try {
       result = inline(j.agent, j.instance, j.batch, j.now, j.skewMs);
     } catch (err) { return finish(() => j.done(err as Error)); }
     for (const s of result.stored) if (s.id >= nextId) nextId = s.id + 1;
+    if (result.stored.length > 0) deps.onAccepted?.(result.stored);
     deps.afterCommit?.();
     finish(() => j.done(null, result));
   };
 
-  const send = (agent: string, instance: string | null, mark: Mark | undefined, rows: NewEvent[], extra: { ack: number; expect: number; lag: number | null; now: number },
-    done: (error: string | null, stored: StoredEvent[]) => void) => {
-    const ids = rows.map(() => nextId++);
-    const { values, totals, templates } = encodeRows(rows, ids);
-    const stored = rows.map((r, i): StoredEvent => ({ id: ids[i], agent: r.agent, seq: r.seq, kind: r.kind, fields: r.fields }));
+  const takeId = () => nextId++;
+  const jobRows = () => new JobRows(writer!, takeId, deps.onAccepted);
+
+  const send = (agent: string, instance: string | null, mark: Mark | undefined, rows: JobRows, extra: { ack: number; expect: number; lag: number | null; now: number },
+    done: (error: string | null, stored: CommittedEvent[]) => void) => {
+    const { values, totals } = rows.finish();
+    const committed = rows.committed;
     if (mark) mark.inflight++;
-    writer!.write({ agent, instance, ...extra, values, totals, templates }, (error) => {
+    writer!.write({ agent, instance, ...extra, values, totals, templates: rows.templates }, (error) => {
       if (mark && --mark.inflight === 0) marks.delete(mark.key);
       if (!error) deps.afterCommit?.();
-      done(error, stored);
+      done(error, committed);
       pump();
     });
   };
@@ -116,20 +127,22 @@ export function createCommitPipeline(deps: CommitDeps & {
     let mark = marks.get(key);
     if (!mark) { mark = { key, hwm: agents.lastSeq(j.agent, j.instance), inflight: 0 }; marks.set(key, mark); }
     const expect = mark.hwm;
-    let r;
+    const rows = jobRows();
+    let r: BatchSummary;
     try {
-      r = batchRows(j.agent, j.batch, expect, j.now, decoders);
+      r = batchChunks(j.agent, j.batch, expect, j.now, decoders, CHUNK_ROWS, (chunk) => rows.add(chunk));
     } catch (err) {
+      rows.abort();
       if (mark.inflight === 0) marks.delete(key);
       return finish(() => j.done(err as Error));
     }
     mark.hwm = r.ack;
-    send(j.agent, j.instance, mark, r.rows, { ack: r.ack, expect, lag: lagMs(r, j.now, j.skewMs), now: j.now }, answer(j.done, r.ack, r.duplicates));
+    send(j.agent, j.instance, mark, rows, { ack: r.ack, expect, lag: lagMs(r, j.now, j.skewMs), now: j.now }, answer(j.done, r.ack, r.duplicates));
   };
 
   // Made outside post(), so the callback holds only what the answer needs: the wire batch
   // and the decoded rows die young instead of living until the commit.
-  const answer = (done: CommitDone, ack: number, duplicates: number) => (error: string | null, stored: StoredEvent[]) =>
+  const answer = (done: CommitDone, ack: number, duplicates: number) => (error: string | null, stored: CommittedEvent[]) =>
     finish(() => (error ? done(new Error(error)) : done(null, { stored, ack, duplicates })));
 
   /** How many exclusive items lead the queue. */
@@ -191,11 +204,18 @@ export function createCommitPipeline(deps: CommitDeps & {
     insert(rows, done) {
       if (closed) return finish(() => done(new Error('collector shutting down')));
       if (!writer) {
-        try { return finish(() => done(null, db.transaction(() => deps.events.insertBatch(rows)).immediate())); } catch (err) { return finish(() => done(err as Error)); }
+        let stored: StoredEvent[];
+        try { stored = db.transaction(() => deps.events.insertBatch(rows)).immediate(); } catch (err) { return finish(() => done(err as Error)); }
+        if (stored.length > 0) deps.onAccepted?.(stored);
+        return finish(() => done(null, stored));
       }
       const now = Date.now();
-      queue.push(() => send(rows[0]?.agent ?? '', null, undefined, rows, { ack: 0, expect: 0, lag: null, now },
-        (error, stored) => finish(() => (error ? done(new Error(error)) : done(null, stored)))));
+      queue.push(() => {
+        const job = jobRows();
+        job.add(rows);
+        send(rows[0]?.agent ?? '', null, undefined, job, { ack: 0, expect: 0, lag: null, now },
+          (error, stored) => finish(() => (error ? done(new Error(error)) : done(null, stored))));
+      });
       pump();
     },
     exclusive(fn) {

@@ -50,6 +50,9 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const pipeline = createCommitPipeline({
     db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache(), writer,
     afterCommit: () => checkpoints?.request(),
+    onAccepted: (events) => {
+      try { ctx.bus.emit('accepted', events); } catch (e) { ctx.log.error('accepted listener failed', { error: (e as Error).message }); }
+    },
     onSettled: () => resumeIfRoom(),
   });
   // Backpressure: while MAX_BACKLOG batches wait behind the writer, agent sockets are not

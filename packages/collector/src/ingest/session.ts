@@ -8,7 +8,7 @@ import type WebSocket from 'ws';
 import { decodeAgentFrame, encodeCollectorFrame, FrameError, frameBody, inflateFrame, type Batch, type Hello } from '@vigil/proto';
 import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
-import type { StoredEvent } from '../model.js';
+import type { CommittedEvent } from '../model.js';
 import type { CommitPipeline } from './pipeline.js';
 import type { IngestCounters } from './counters.js';
 import { auditFields } from './to-event.js';
@@ -22,7 +22,7 @@ export interface SessionDeps {
 }
 
 /** One counter increment per kind present in the batch, not one per event. */
-function countByKind(counters: IngestCounters, stored: StoredEvent[]): void {
+function countByKind(counters: IngestCounters, stored: CommittedEvent[]): void {
   let kind: string | undefined;
   let n = 0;
   for (let i = 0; i < stored.length; i++) {

@@ -1,9 +1,9 @@
 /**
- * The engine in the running collector: feeds committed events and agent heartbeats to the
- * engine synchronously, in commit order, then hands the alert changes to the AlertSink
- * (the alerts module's, found through its registry; changes wait in a bounded queue until
- * it exists). A 1 s tick advances the watermark with the wall clock once input has been
- * idle for `idle`, so absences and auto-resolution happen when nothing arrives.
+ * The engine in the running collector: feeds accepted events (commit order, as decoded)
+ * and agent heartbeats to the engine synchronously, and after each commit hands the alert
+ * changes to the AlertSink through ctx.exclusive, which runs after the commits in flight,
+ * so evidence is stored first (changes wait in a bounded queue until a sink exists). A 1 s
+ * tick advances the watermark with the wall clock once input has been idle for `idle`.
  */
 import { RuleEngine } from './engine.js';
 import { loadRuleset } from './loader.js';
@@ -28,8 +28,14 @@ export class LiveRules {
     this.lastInput = now();
   }
 
-  committed(events: StoredEvent[]): void {
+  /** Events accepted for storage, in commit order: their alert changes wait for committed(). */
+  accepted(events: StoredEvent[]): void {
     for (let i = 0; i < events.length; i++) this.engine.ingest(events[i]); // a StoredEvent is a RuleEvent
+    this.lastInput = this.now();
+  }
+
+  /** A commit: the alert changes so far go to the sink (after the commits in flight). */
+  committed(): void {
     this.lastInput = this.now();
     this.flush();
   }

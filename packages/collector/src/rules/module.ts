@@ -1,8 +1,8 @@
 /**
  * The rules collector module: loads the ruleset (collector config `rules:`, default
- * ruleset/detections), runs the engine on ctx.bus 'committed' and 'heartbeat', ticks the
- * watermark, reloads on SIGHUP or folder change, and publishes per-rule gauges
- * (keys held, evictions, events, open alerts) on /metrics.
+ * ruleset/detections), runs the engine on ctx.bus 'accepted' (alerts go out on
+ * 'committed') and 'heartbeat', ticks the watermark, reloads on SIGHUP or folder change,
+ * and publishes per-rule gauges (keys held, evictions, events, open alerts) on /metrics.
  */
 import { alertSinkFor } from '../alerts/registry.js';
 import { readRulesConfig } from './config.js';
@@ -27,8 +27,10 @@ const rulesModule: CollectorModule = {
       (fn) => (ctx.exclusive ? ctx.exclusive(fn) : fn()));
     running.set(ctx, l);
     log.info('rules loaded', { dir: cfg.dir, rules: l.engine.rules.length });
-    const onCommitted = (events: StoredEvent[]) => l.committed(events);
+    const onAccepted = (events: StoredEvent[]) => l.accepted(events);
+    const onCommitted = () => l.committed();
     const onHeartbeat = (agent: string, at: number) => l.heartbeat(agent, at);
+    ctx.bus.on('accepted', onAccepted);
     ctx.bus.on('committed', onCommitted);
     ctx.bus.on('heartbeat', onHeartbeat);
     const tick = setInterval(() => l.tick(), 1000);
@@ -41,6 +43,7 @@ const rulesModule: CollectorModule = {
     server.metrics.gauge('vigil_rule_alerts_open', 'Open alerts per detection rule', per((s) => s.alerts_open));
     server.metrics.gauge('vigil_rules_reload_errors', 'Ruleset reloads rejected by validation', () => l.reloadErrors);
     const stop = () => {
+      ctx.bus.off('accepted', onAccepted);
       ctx.bus.off('committed', onCommitted);
       ctx.bus.off('heartbeat', onHeartbeat);
       clearInterval(tick);

@@ -1,10 +1,10 @@
 /**
- * The ingest writer thread: its own connection commits pre-encoded event batches
- * (row-columns.ts), each in ONE immediate transaction that checks the agent instance's
- * stored high-water mark, inserts the rows' templates and the rows with their pre-assigned
- * ids, bumps the per-kind totals and moves the mark; in the order sent. A barrier parks it
- * between two transactions while the main thread writes; a thread that dies fails the
- * jobs it held and is replaced (up to 5 times a minute).
+ * The ingest writer thread: its own connection commits pre-encoded event batches (rows may
+ * come ahead in parts), each in ONE immediate transaction that checks the agent instance's
+ * high-water mark, inserts the templates and the rows with their pre-assigned ids, bumps
+ * the per-kind totals and moves the mark; in the order sent. A barrier parks it between two
+ * transactions while the main thread writes; a thread that dies fails its jobs and is
+ * replaced (up to 5 times a minute).
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -37,11 +37,12 @@ const commit = db.transaction((m) => {
     if (stored !== m.expect) throw new Error('high-water mark moved: expected ' + m.expect + ', stored ' + stored);
   }
   for (const t of m.templates) putTemplate.run(t);
-  const v = m.values;
   const row = new Array(W);
-  for (let i = 0; i < v.length; i += W) {
-    for (let j = 0; j < W; j++) row[j] = v[i + j];
-    insert.run(row);
+  for (const v of m.chunks) {
+    for (let i = 0; i < v.length; i += W) {
+      for (let j = 0; j < W; j++) row[j] = v[i + j];
+      insert.run(row);
+    }
   }
   for (const [kind, n] of m.totals) bump.run(n, kind);
   if (m.instance !== null && m.ack > m.expect) {
@@ -50,7 +51,10 @@ const commit = db.transaction((m) => {
   }
 });
 const gate = new Int32Array(w.gate);
+let parts = []; // rows sent ahead of their job
 parentPort.on('message', (m) => {
+  if (Array.isArray(m)) { parts.push(m); return; }
+  if (m === 'discard') { parts = []; return; }
   if (m === 'close') { db.close(); parentPort.close(); return; }
   if (m === 'barrier') {
     // Parked outside any transaction until the main thread has written (bounded wait: if it
@@ -61,7 +65,13 @@ parentPort.on('message', (m) => {
     return;
   }
   let error = null;
-  try { commit.immediate(m); } catch (err) { error = String(err && err.message || err); }
+  const got = parts.length;
+  m.chunks = parts; parts = [];
+  m.chunks.push(m.values);
+  try {
+    if (got !== m.parts) throw new Error('rows of the batch went missing (' + got + ' of ' + m.parts + ' parts arrived)');
+    commit.immediate(m);
+  } catch (err) { error = String(err && err.message || err); }
   parentPort.postMessage(error);
 });
 `;
@@ -77,6 +87,7 @@ export interface WriteJob {
   ack: number;
   lag: number | null;
   now: number;
+  /** The last rows (all of them unless some were sent ahead with part()). */
   values: unknown[];
   totals: Array<[EventKind, number]>;
   /** The field templates the rows use (id, body); stored first, once. */
@@ -100,6 +111,8 @@ export class EventWriter {
   /** The parked thread waits on this word; the main thread sets it to let the thread go on. */
   private gate = new Int32Array(new SharedArrayBuffer(4));
   private barriers = 0;
+  /** Parts sent since the last job or discard: the next job's. */
+  private parts = 0;
   private readonly waiting: Array<(error: string | null) => void> = [];
   private failure: string | null = null;
   private closed = false;
@@ -164,12 +177,32 @@ export class EventWriter {
     this.worker.postMessage('barrier');
   }
 
+  /**
+   * Sends rows of the next job ahead of it (a large batch, as it is encoded), so they need
+   * not wait in this thread's heap; the job commits them with its own, or fails whole if
+   * one went missing (the thread was replaced in between).
+   */
+  part(values: unknown[]): void {
+    if (this.failure || this.closed) return;
+    this.parts++;
+    this.worker.postMessage(values);
+  }
+
+  /** Drops the parts sent since the last job (their batch failed before its job was sent). */
+  discard(): void {
+    if (this.parts === 0) return;
+    this.parts = 0;
+    if (!this.failure && !this.closed) this.worker.postMessage('discard');
+  }
+
   /** Sends a job; `done` gets null once it committed, or the reason nothing of it was. */
   write(job: WriteJob, done: (error: string | null) => void): void {
+    const parts = this.parts;
+    this.parts = 0;
     if (this.failure || this.closed) return done(this.failure ?? 'event writer closed');
     if (this.waiting.length === 0) this.worker.ref(); // keep the process alive while a commit is in flight
     this.waiting.push(done);
-    this.worker.postMessage(job);
+    this.worker.postMessage({ ...job, parts });
   }
 
   /** Lets every job sent commit and answer, then stops the thread. */

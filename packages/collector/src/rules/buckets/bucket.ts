@@ -45,6 +45,9 @@ export class Window {
 
   push(ts: number, w: number, id: EvidenceId): void {
     const e = this.e;
+    this.sum += w;
+    // Sized exactly: most windows of a scan keep this one entry until they expire.
+    if (e.length === 0) { this.e = [ts, w, id]; return; }
     let i = e.length;
     if (i > this.head * 3 && ts < (e[i - 3] as number)) {
       while (i > this.head * 3 && (e[i - 3] as number) > ts) i -= 3;
@@ -52,7 +55,6 @@ export class Window {
     } else {
       e.push(ts, w, id);
     }
-    this.sum += w;
   }
 
   /** Drops entries at or before `cutoff`. */

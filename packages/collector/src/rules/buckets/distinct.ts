@@ -27,11 +27,16 @@ export class DistinctBucket implements Bucket {
     const raw = ev.fields[this.field];
     if (raw === undefined || raw === null || raw === '') return null;
     const val = String(raw);
-    const s = this.keys.touch(key, () => ({ e: [], counts: null, first: val }));
+    let fresh = false;
+    // Sized exactly: most keys of a scan never see a second entry.
+    const s = this.keys.touch(key, () => { fresh = true; return { e: [ts, val, ev.id], counts: null, first: val }; });
+    if (!fresh) {
+      const e = s.e;
+      let i = e.length;
+      while (i > 0 && (e[i - 3] as number) > ts) i -= 3;
+      if (i === e.length) e.push(ts, val, ev.id); else e.splice(i, 0, ts, val, ev.id);
+    }
     const e = s.e;
-    let i = e.length;
-    while (i > 0 && (e[i - 3] as number) > ts) i -= 3;
-    if (i === e.length) e.push(ts, val, ev.id); else e.splice(i, 0, ts, val, ev.id);
     if (s.counts === null && val !== s.first) {
       s.counts = new Map();
       for (let j = 1; j < e.length; j += 3) s.counts.set(e[j] as string, (s.counts.get(e[j] as string) ?? 0) + 1);
