@@ -1,7 +1,8 @@
 /**
- * KeyedState, the bounded per-key state of every rule: least-recently-touched order,
- * eviction of the oldest key at the bound (counted), replacement, deletes, expiry sweeps
- * that stop at the first fresh key, and constant cost per key under heavy churn.
+ * KeyedState, the bounded per-key state of every rule: least-recently-touched order (touch,
+ * or use and put without a closure), eviction of the oldest key at the bound (counted),
+ * replacement, deletes, expiry sweeps that stop at the first fresh key, and constant cost
+ * per key under heavy churn.
  */
 import { describe, expect, it } from 'vitest';
 import { KeyedState } from '../src/rules/keyed.js';
@@ -36,6 +37,20 @@ describe('KeyedState', () => {
     expect(k.size).toBe(0);
     k.set('e', 'E');
     expect(keys(k)).toEqual(['e']);
+  });
+
+  it('use() marks an existing key fresh and creates nothing; put() stores a missing key, evicting at the bound', () => {
+    const k = new KeyedState<{ v: string }>(2);
+    expect(k.use('a')).toBeUndefined();
+    expect(k.size).toBe(0);
+    k.put('a', { v: 'A' });
+    k.put('b', { v: 'B' });
+    expect(k.use('a')).toEqual({ v: 'A' }); // now the freshest
+    expect(keys(k)).toEqual(['b', 'a']);
+    k.put('c', { v: 'C' }); // evicts b, the oldest
+    expect(keys(k)).toEqual(['a', 'c']);
+    expect(k.evictions).toBe(1);
+    expect(k.use('b')).toBeUndefined();
   });
 
   it('sweeps oldest first, dropping and keeping, and stops where told', () => {

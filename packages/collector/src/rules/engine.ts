@@ -147,14 +147,14 @@ export class RuleEngine {
     const book = rt.book;
     const alert = book.get(key);
     if (type === 'absence') {
-      rt.bucket.add(key, ts, ev, w, rt.group(f));
+      rt.bucket.add(key, ts, ev, w);
       if (alert && alert.status === 'open') book.resolve(alert, ts);
       return;
     }
     if (type === 'sustained' && !r.condition!(f)) { (rt.bucket as SustainedBucket).reset(key); return; }
     const open = alert !== undefined && alert.status === 'open';
     if (open) book.touch(alert, ts, ev.id, w, agentOf(f));
-    const firing = rt.bucket.add(key, ts, ev, w, null);
+    const firing = rt.bucket.add(key, ts, ev, w);
     if (firing && !open) book.fire(r, key, rt.group(f), firing, agentOf(f));
   }
 

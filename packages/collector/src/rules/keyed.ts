@@ -24,15 +24,26 @@ export class KeyedState<S> {
 
   /** Returns the key's state (created if missing) and marks it most recently used. */
   touch(key: string, create: () => S): S {
-    const n = this.map.get(key);
-    if (n !== undefined) {
-      if (n !== this.tail) { this.unlink(n); this.append(n); }
-      return n.s;
-    }
-    const s = create();
-    this.insert(key, s);
-    return s;
+    const s = this.use(key);
+    if (s !== undefined) return s;
+    const made = create();
+    this.insert(key, made);
+    return made;
   }
+
+  /**
+   * The key's state marked most recently used, or undefined when it has none (then put()
+   * stores one): the hot path of the buckets, with no closure per event.
+   */
+  use(key: string): S | undefined {
+    const n = this.map.get(key);
+    if (n === undefined) return undefined;
+    if (n !== this.tail) { this.unlink(n); this.append(n); }
+    return n.s;
+  }
+
+  /** Stores the state of a key that has none (use() just returned undefined for it). */
+  put(key: string, s: S): void { this.insert(key, s); }
 
   /** Stores `s` as the key's state (replacing any), most recently used. */
   set(key: string, s: S): void {

@@ -39,7 +39,7 @@ export class RuleRuntime {
           for (const f of s.groupBy) group[f] = g[f];
           return { key: s.groupBy.map((f) => g[f]).join('\u0001'), group };
         });
-        this.bucket = new AbsenceBucket(s.forMs, s.maxKeys, declared);
+        this.bucket = new AbsenceBucket(s.forMs, s.maxKeys, declared, (f) => this.group(f));
         break;
       }
     }

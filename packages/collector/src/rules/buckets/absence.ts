@@ -13,7 +13,9 @@ interface Seen { last: number; id: EvidenceId | null; group: Record<string, stri
 export class AbsenceBucket implements DueBucket {
   private readonly keys: KeyedState<Seen>;
 
-  constructor(private readonly forMs: number, maxKeys: number, private readonly declared: Array<{ key: string; group: Record<string, string> }>) {
+  /** `groupOf`: a new key's group, from its first event's fields (made once per key, not per event). */
+  constructor(private readonly forMs: number, maxKeys: number, private readonly declared: Array<{ key: string; group: Record<string, string> }>,
+    private readonly groupOf: (f: RuleEvent['fields']) => Record<string, string>) {
     this.keys = new KeyedState(maxKeys);
   }
 
@@ -25,8 +27,9 @@ export class AbsenceBucket implements DueBucket {
     for (const d of this.declared) if (!this.keys.get(d.key)) this.keys.touch(d.key, () => ({ last: wm, id: null, group: d.group, fired: false }));
   }
 
-  add(key: string, ts: number, ev: RuleEvent, _w: number, group: Record<string, string> | null): null {
-    const s = this.keys.touch(key, () => ({ last: ts, id: ev.id, group: group ?? {}, fired: false }));
+  add(key: string, ts: number, ev: RuleEvent): null {
+    const s = this.keys.use(key);
+    if (s === undefined) { this.keys.put(key, { last: ts, id: ev.id, group: this.groupOf(ev.fields), fired: false }); return null; }
     if (ts >= s.last) { s.last = ts; s.id = ev.id; s.fired = false; }
     return null;
   }

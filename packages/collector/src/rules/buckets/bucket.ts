@@ -16,7 +16,7 @@ export interface Firing {
 
 export interface Bucket {
   /** A selected, non-allowlisted event for `key`; returns a firing when the condition is met. */
-  add(key: string, ts: number, ev: RuleEvent, weight: number, group: Record<string, string> | null): Firing | null;
+  add(key: string, ts: number, ev: RuleEvent, weight: number): Firing | null;
   /** Drops state that can no longer contribute at watermark `wm`. */
   expire(wm: number): void;
   readonly size: number;

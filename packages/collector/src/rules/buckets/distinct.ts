@@ -27,10 +27,10 @@ export class DistinctBucket implements Bucket {
     const raw = ev.fields[this.field];
     if (raw === undefined || raw === null || raw === '') return null;
     const val = String(raw);
-    let fresh = false;
+    let s = this.keys.use(key);
     // Sized exactly: most keys of a scan never see a second entry.
-    const s = this.keys.touch(key, () => { fresh = true; return { e: [ts, val, ev.id], counts: null, first: val }; });
-    if (!fresh) {
+    if (s === undefined) this.keys.put(key, (s = { e: [ts, val, ev.id], counts: null, first: val }));
+    else {
       const e = s.e;
       let i = e.length;
       while (i > 0 && (e[i - 3] as number) > ts) i -= 3;

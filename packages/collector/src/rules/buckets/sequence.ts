@@ -31,7 +31,8 @@ export class SequenceBucket implements Bucket {
   }
 
   add(key: string, ts: number, ev: RuleEvent): Firing | null {
-    const c = this.keys.touch(key, () => ({ stage: 0, last: ts, first: ts, win: new Window(), ids: null, count: 0 }));
+    let c = this.keys.use(key);
+    if (c === undefined) this.keys.put(key, (c = { stage: 0, last: ts, first: ts, win: new Window(), ids: null, count: 0 }));
     if (ts - c.last > this.windowMs && c.stage > 0) this.restart(c);
     // The highest step this event can advance or extend.
     for (let j = Math.min(c.stage, this.steps.length - 1); j >= 0; j--) {

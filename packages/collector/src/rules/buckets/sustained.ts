@@ -23,7 +23,8 @@ export class SustainedBucket implements Bucket {
   reset(key: string): void { this.keys.delete(key); }
 
   add(key: string, ts: number, ev: RuleEvent, weight: number): Firing | null {
-    const run = this.keys.touch(key, () => ({ start: ts, last: ts, count: 0, ids: [], fired: false }));
+    let run = this.keys.use(key);
+    if (run === undefined) this.keys.put(key, (run = { start: ts, last: ts, count: 0, ids: [], fired: false }));
     if (ts - run.last > this.forMs) Object.assign(run, { start: ts, count: 0, ids: [], fired: false });
     if (ts > run.last) run.last = ts;
     if (ts < run.start) run.start = ts;

@@ -18,7 +18,8 @@ export class ThresholdBucket implements Bucket {
   get evictions(): number { return this.keys.evictions; }
 
   add(key: string, ts: number, ev: RuleEvent, weight: number): Firing | null {
-    const win = this.keys.touch(key, () => new Window());
+    let win = this.keys.use(key);
+    if (win === undefined) this.keys.put(key, (win = new Window()));
     win.push(ts, weight, ev.id);
     win.prune(win.newest - this.windowMs);
     if (win.sum < this.n) return null;
