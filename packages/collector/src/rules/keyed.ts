@@ -27,7 +27,7 @@ export class KeyedState<S> {
     const s = this.use(key);
     if (s !== undefined) return s;
     const made = create();
-    this.insert(key, made);
+    this.put(key, made);
     return made;
   }
 
@@ -42,13 +42,10 @@ export class KeyedState<S> {
     return n.s;
   }
 
-  /** Stores the state of a key that has none (use() just returned undefined for it). */
-  put(key: string, s: S): void { this.insert(key, s); }
-
   /** Stores `s` as the key's state (replacing any), most recently used. */
   set(key: string, s: S): void {
     const n = this.map.get(key);
-    if (n === undefined) { this.insert(key, s); return; }
+    if (n === undefined) { this.put(key, s); return; }
     n.s = s;
     if (n !== this.tail) { this.unlink(n); this.append(n); }
   }
@@ -76,7 +73,8 @@ export class KeyedState<S> {
     for (let n = this.head; n !== null; n = n.next) yield [n.key, n.s];
   }
 
-  private insert(key: string, s: S): void {
+  /** Stores the state of a key that has none (use() just returned undefined for it). */
+  put(key: string, s: S): void {
     if (this.map.size >= this.max && this.head !== null) {
       const oldest = this.head;
       this.map.delete(oldest.key);

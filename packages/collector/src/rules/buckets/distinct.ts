@@ -30,12 +30,7 @@ export class DistinctBucket implements Bucket {
     let s = this.keys.use(key);
     // Sized exactly: most keys of a scan never see a second entry.
     if (s === undefined) this.keys.put(key, (s = { e: [ts, val, ev.id], counts: null, first: val }));
-    else {
-      const e = s.e;
-      let i = e.length;
-      while (i > 0 && (e[i - 3] as number) > ts) i -= 3;
-      if (i === e.length) e.push(ts, val, ev.id); else e.splice(i, 0, ts, val, ev.id);
-    }
+    else insertSorted(s.e, ts, val, ev.id);
     const e = s.e;
     if (s.counts === null && val !== s.first) {
       s.counts = new Map();
@@ -66,4 +61,11 @@ export class DistinctBucket implements Bucket {
   expire(wm: number): void {
     this.keys.sweep((_k, s) => (!s.e.length || (s.e[s.e.length - 3] as number) <= wm - this.windowMs ? 'drop' : 'stop'));
   }
+}
+
+/** Inserts (ts, value, id) into the interleaved entries, keeping them sorted by time. */
+function insertSorted(e: Array<number | string | EvidenceId>, ts: number, val: string, id: EvidenceId): void {
+  let i = e.length;
+  while (i > 0 && (e[i - 3] as number) > ts) i -= 3;
+  if (i === e.length) e.push(ts, val, id); else e.splice(i, 0, ts, val, id);
 }
