@@ -31,6 +31,10 @@ export function openOutboxDb(stateDir: string): { db: Db; meta: Map<string, numb
   const db = new Database(join(stateDir, OUTBOX_FILE), { timeout: 200 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
+    // 64 KiB pages for a new file (an existing one keeps its size): an emit's blob spans
+    // far fewer overflow pages, each a WAL frame to checksum, checkpoint and later free
+    // (measured: agent CPU 2.2-2.45 s -> 1.85-2.0 s per 1M lines, end to end +1.5-3%).
+    db.pragma('page_size = 65536');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);

@@ -17,6 +17,10 @@ import { PUT_TEMPLATE_SQL } from './field-templates.js';
 /** The longest the thread stays parked at a barrier. */
 const BARRIER_WAIT_MS = 10_000;
 
+// A row's values as separate arguments (v[i], v[i + 1], ...): better-sqlite3 binds them
+// faster than an array it must read element by element (about 0.3 us a row less).
+const ROW_ARGS = Array.from({ length: ROW_WIDTH }, (_, j) => (j === 0 ? 'v[i]' : `v[i + ${j}]`)).join(', ');
+
 // An eval worker, so the same code runs from src (tests) and dist; better-sqlite3 is
 // resolved here and passed in by path, the SQL text comes from the store modules.
 const WORKER = `
@@ -37,12 +41,8 @@ const commit = db.transaction((m) => {
     if (stored !== m.expect) throw new Error('high-water mark moved: expected ' + m.expect + ', stored ' + stored);
   }
   for (const t of m.templates) putTemplate.run(t);
-  const row = new Array(W);
   for (const v of m.chunks) {
-    for (let i = 0; i < v.length; i += W) {
-      for (let j = 0; j < W; j++) row[j] = v[i + j];
-      insert.run(row);
-    }
+    for (let i = 0; i < v.length; i += W) insert.run(${ROW_ARGS});
   }
   for (const [kind, n] of m.totals) bump.run(n, kind);
   if (m.instance !== null && m.ack > m.expect) {
