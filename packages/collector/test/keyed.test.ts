@@ -2,7 +2,7 @@
  * KeyedState, the bounded per-key state of every rule: least-recently-touched order (touch,
  * or use and put without a closure), eviction of the oldest key at the bound (counted),
  * replacement, deletes, expiry sweeps that stop at the first fresh key, and constant cost
- * per key under heavy churn.
+ * per key under heavy churn, and slots freed by deletes and sweeps serving new keys.
  */
 import { describe, expect, it } from 'vitest';
 import { KeyedState } from '../src/rules/keyed.js';
@@ -60,6 +60,24 @@ describe('KeyedState', () => {
     k.sweep((key, v) => { visited.push(key); return v === 2 ? 'stop' : v < 6 ? 'drop' : 'keep'; });
     expect(visited).toEqual(['k0', 'k1', 'k2', 'k3']);
     expect(keys(k)).toEqual(['k2', 'k3', 'k4']);
+  });
+
+  it('reuses the slots of deleted and swept keys without mixing up order or state', () => {
+    const k = new KeyedState<string>(100);
+    for (let i = 0; i < 40; i++) k.set(`k${i}`, `v${i}`);
+    for (let i = 0; i < 40; i += 2) k.delete(`k${i}`);
+    k.sweep((key) => (key === 'k1' || key === 'k3' ? 'drop' : 'stop'));
+    for (let i = 0; i < 30; i++) k.put(`n${i}`, `w${i}`); // 22 freed slots, then new ones
+    k.use('k5');
+    const order = keys(k);
+    expect(order.slice(0, 3)).toEqual(['k7', 'k9', 'k11']);
+    expect(order.slice(-2)).toEqual(['n29', 'k5']);
+    expect(order).toHaveLength(18 + 30);
+    expect(new Set(order).size).toBe(order.length);
+    for (let i = 0; i < 30; i++) expect(k.get(`n${i}`)).toBe(`w${i}`);
+    expect(k.get('k39')).toBe('v39');
+    expect(k.get('k2')).toBeUndefined();
+    expect(k.size).toBe(48);
   });
 
   it('holds its bound through a churn of many distinct keys, counting every eviction', () => {

@@ -1,17 +1,25 @@
 /**
- * Bounded per-key state for one rule: a Map from key to a node of a doubly linked list kept
- * in least-recently-touched order, so touching a key, evicting the oldest when the rule
- * holds max keys (evictions are counted for /metrics) and expiry sweeps that stop at the
- * first fresh key are all O(1) per key, however many keys churn through (a scan from
- * thousands of addresses must not slow detection down).
+ * Bounded per-key state for one rule: a Map from key to a slot, the slots linked in
+ * least-recently-touched order through two Int32Arrays, so touching a key, evicting the
+ * oldest when the rule holds max keys (evictions are counted for /metrics) and expiry
+ * sweeps that stop at the first fresh key are all O(1) per key, however many keys churn
+ * through (a scan from thousands of addresses must not slow detection down). A slot is
+ * numbers in flat arrays, not an object per key: an evicted key's slot serves the next.
  */
-interface Node<S> { key: string; s: S; prev: Node<S> | null; next: Node<S> | null }
+const NONE = -1;
+const INITIAL_SLOTS = 16;
 
 export class KeyedState<S> {
-  private readonly map = new Map<string, Node<S>>();
-  /** Least recently touched (evicted first) and most recently touched ends of the list. */
-  private head: Node<S> | null = null;
-  private tail: Node<S> | null = null;
+  private readonly map = new Map<string, number>();
+  private keys: Array<string | undefined> = [];
+  private states: Array<S | undefined> = [];
+  private prev: Int32Array = new Int32Array(INITIAL_SLOTS);
+  private next: Int32Array = new Int32Array(INITIAL_SLOTS);
+  /** Least recently touched (evicted first) and most recently touched slots. */
+  private head = NONE;
+  private tail = NONE;
+  /** Slots freed by delete or sweep, chained through `next`. */
+  private free = NONE;
   evictions = 0;
 
   constructor(private readonly max: number) {}
@@ -19,7 +27,9 @@ export class KeyedState<S> {
   get size(): number { return this.map.size; }
 
   get(key: string): S | undefined {
-    return this.map.size === 0 ? undefined : this.map.get(key)?.s; // most rules hold no alert: no hashing
+    if (this.map.size === 0) return undefined; // most rules hold no alert: no hashing
+    const i = this.map.get(key);
+    return i === undefined ? undefined : this.states[i];
   }
 
   /** Returns the key's state (created if missing) and marks it most recently used. */
@@ -36,66 +46,95 @@ export class KeyedState<S> {
    * stores one): the hot path of the buckets, with no closure per event.
    */
   use(key: string): S | undefined {
-    const n = this.map.get(key);
-    if (n === undefined) return undefined;
-    if (n !== this.tail) { this.unlink(n); this.append(n); }
-    return n.s;
+    const i = this.map.get(key);
+    if (i === undefined) return undefined;
+    if (i !== this.tail) { this.unlink(i); this.append(i); }
+    return this.states[i];
   }
 
   /** Stores `s` as the key's state (replacing any), most recently used. */
   set(key: string, s: S): void {
-    const n = this.map.get(key);
-    if (n === undefined) { this.put(key, s); return; }
-    n.s = s;
-    if (n !== this.tail) { this.unlink(n); this.append(n); }
+    const i = this.map.get(key);
+    if (i === undefined) { this.put(key, s); return; }
+    this.states[i] = s;
+    if (i !== this.tail) { this.unlink(i); this.append(i); }
   }
 
   delete(key: string): void {
-    const n = this.map.get(key);
-    if (n === undefined) return;
-    this.map.delete(key);
-    this.unlink(n);
+    const i = this.map.get(key);
+    if (i === undefined) return;
+    this.drop(i);
   }
 
   /** Visits keys oldest-touched first; the callback returns 'drop', 'keep' or 'stop'. */
   sweep(fn: (key: string, s: S) => 'drop' | 'keep' | 'stop'): void {
-    for (let n = this.head; n !== null;) {
-      const next = n.next;
-      const r = fn(n.key, n.s);
+    for (let i = this.head; i !== NONE;) {
+      const after = this.next[i];
+      const r = fn(this.keys[i]!, this.states[i]!);
       if (r === 'stop') return;
-      if (r === 'drop') { this.map.delete(n.key); this.unlink(n); }
-      n = next;
+      if (r === 'drop') this.drop(i);
+      i = after;
     }
   }
 
   /** Entries, oldest-touched first. */
   *entries(): IterableIterator<[string, S]> {
-    for (let n = this.head; n !== null; n = n.next) yield [n.key, n.s];
+    for (let i = this.head; i !== NONE; i = this.next[i]) yield [this.keys[i]!, this.states[i]!];
   }
 
   /** Stores the state of a key that has none (use() just returned undefined for it). */
   put(key: string, s: S): void {
-    if (this.map.size >= this.max && this.head !== null) {
-      const oldest = this.head;
-      this.map.delete(oldest.key);
-      this.unlink(oldest);
+    let i: number;
+    if (this.map.size >= this.max && this.head !== NONE) {
+      i = this.head; // the oldest key goes; its slot serves the new one
+      this.map.delete(this.keys[i]!);
+      this.unlink(i);
       this.evictions++;
+    } else {
+      i = this.slot();
     }
-    const n: Node<S> = { key, s, prev: null, next: null };
-    this.map.set(key, n);
-    this.append(n);
+    this.keys[i] = key;
+    this.states[i] = s;
+    this.map.set(key, i);
+    this.append(i);
   }
 
-  private append(n: Node<S>): void {
-    n.prev = this.tail;
-    n.next = null;
-    if (this.tail !== null) this.tail.next = n; else this.head = n;
-    this.tail = n;
+  /** A free slot: a freed one, or the next new one (the arrays grow by doubling). */
+  private slot(): number {
+    const f = this.free;
+    if (f !== NONE) { this.free = this.next[f]; return f; }
+    const i = this.keys.length;
+    if (i === this.next.length) {
+      const grow = (a: Int32Array): Int32Array => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
+      this.prev = grow(this.prev);
+      this.next = grow(this.next);
+    }
+    this.keys.push(undefined);
+    this.states.push(undefined);
+    return i;
   }
 
-  private unlink(n: Node<S>): void {
-    if (n.prev !== null) n.prev.next = n.next; else this.head = n.next;
-    if (n.next !== null) n.next.prev = n.prev; else this.tail = n.prev;
-    n.prev = n.next = null;
+  private drop(i: number): void {
+    this.map.delete(this.keys[i]!);
+    this.unlink(i);
+    this.keys[i] = undefined;
+    this.states[i] = undefined;
+    this.next[i] = this.free;
+    this.free = i;
+  }
+
+  private append(i: number): void {
+    const t = this.tail;
+    this.prev[i] = t;
+    this.next[i] = NONE;
+    if (t !== NONE) this.next[t] = i; else this.head = i;
+    this.tail = i;
+  }
+
+  private unlink(i: number): void {
+    const p = this.prev[i];
+    const n = this.next[i];
+    if (p !== NONE) this.next[p] = n; else this.head = n;
+    if (n !== NONE) this.prev[n] = p; else this.tail = p;
   }
 }
