@@ -33,9 +33,12 @@ export interface DueBucket extends Bucket {
  * entries are interleaved in one array (a scan from thousands of addresses creates a window
  * per address that mostly holds one entry: one array, not three).
  */
+/** The entries of every empty window (never written: push replaces it). */
+const NO_ENTRIES: Array<number | EvidenceId> = [];
+
 export class Window {
   /** [ts, w, id, ts, w, id, ...]; entries before `head` (in entries) are pruned. */
-  private e: Array<number | EvidenceId> = [];
+  private e: Array<number | EvidenceId> = NO_ENTRIES;
   private head = 0;
   sum = 0;
 
@@ -73,5 +76,5 @@ export class Window {
     return out;
   }
 
-  clear(): void { this.e = []; this.head = 0; this.sum = 0; }
+  clear(): void { this.e = NO_ENTRIES; this.head = 0; this.sum = 0; }
 }
