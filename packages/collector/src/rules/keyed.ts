@@ -1,20 +1,25 @@
 /**
- * Bounded per-key state for one rule: a Map from key to a slot, the slots linked in
+ * Bounded per-key state for one rule: an index from key to a slot (key-index.ts), the slots linked in
  * least-recently-touched order through two Int32Arrays, so touching a key, evicting the
  * oldest when the rule holds max keys (evictions are counted for /metrics) and expiry
  * sweeps that stop at the first fresh key are all O(1) per key, however many keys churn
  * through (a scan from thousands of addresses must not slow detection down). A slot is
  * numbers in flat arrays, not an object per key: an evicted key's slot serves the next.
  */
+import { KeyIndex, keyHash } from './key-index.js';
+
 const NONE = -1;
 const INITIAL_SLOTS = 16;
 
 export class KeyedState<S> {
-  private readonly map = new Map<string, number>();
-  private keys: Array<string | undefined> = [];
-  private states: Array<S | undefined> = [];
+  private readonly keys: Array<string | undefined> = [];
+  private readonly index = new KeyIndex(this.keys);
+  private readonly states: Array<S | undefined> = [];
   private prev: Int32Array = new Int32Array(INITIAL_SLOTS);
   private next: Int32Array = new Int32Array(INITIAL_SLOTS);
+  /** Each slot's key hash (to remove it from the index without hashing again). */
+  private hashes: Int32Array = new Int32Array(INITIAL_SLOTS);
+  private count = 0;
   /** Least recently touched (evicted first) and most recently touched slots. */
   private head = NONE;
   private tail = NONE;
@@ -24,12 +29,12 @@ export class KeyedState<S> {
 
   constructor(private readonly max: number) {}
 
-  get size(): number { return this.map.size; }
+  get size(): number { return this.count; }
 
   get(key: string): S | undefined {
-    if (this.map.size === 0) return undefined; // most rules hold no alert: no hashing
-    const i = this.map.get(key);
-    return i === undefined ? undefined : this.states[i];
+    if (this.count === 0) return undefined; // most rules hold no alert: no hashing
+    const i = this.index.find(key, keyHash(key));
+    return i < 0 ? undefined : this.states[i];
   }
 
   /** Returns the key's state (created if missing) and marks it most recently used. */
@@ -46,23 +51,24 @@ export class KeyedState<S> {
    * stores one): the hot path of the buckets, with no closure per event.
    */
   use(key: string): S | undefined {
-    const i = this.map.get(key);
-    if (i === undefined) return undefined;
+    if (this.count === 0) return undefined;
+    const i = this.index.find(key, keyHash(key));
+    if (i < 0) return undefined;
     if (i !== this.tail) { this.unlink(i); this.append(i); }
     return this.states[i];
   }
 
   /** Stores `s` as the key's state (replacing any), most recently used. */
   set(key: string, s: S): void {
-    const i = this.map.get(key);
-    if (i === undefined) { this.put(key, s); return; }
+    const i = this.index.find(key, keyHash(key));
+    if (i < 0) { this.put(key, s); return; }
     this.states[i] = s;
     if (i !== this.tail) { this.unlink(i); this.append(i); }
   }
 
   delete(key: string): void {
-    const i = this.map.get(key);
-    if (i === undefined) return;
+    const i = this.index.find(key, keyHash(key));
+    if (i < 0) return;
     this.drop(i);
   }
 
@@ -85,17 +91,20 @@ export class KeyedState<S> {
   /** Stores the state of a key that has none (use() just returned undefined for it). */
   put(key: string, s: S): void {
     let i: number;
-    if (this.map.size >= this.max && this.head !== NONE) {
+    if (this.count >= this.max && this.head !== NONE) {
       i = this.head; // the oldest key goes; its slot serves the new one
-      this.map.delete(this.keys[i]!);
+      this.index.remove(this.hashes[i], i);
       this.unlink(i);
       this.evictions++;
     } else {
       i = this.slot();
+      this.count++;
     }
+    const h = keyHash(key);
     this.keys[i] = key;
     this.states[i] = s;
-    this.map.set(key, i);
+    this.hashes[i] = h;
+    this.index.insert(h, i);
     this.append(i);
   }
 
@@ -108,6 +117,7 @@ export class KeyedState<S> {
       const grow = (a: Int32Array): Int32Array => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
       this.prev = grow(this.prev);
       this.next = grow(this.next);
+      this.hashes = grow(this.hashes);
     }
     this.keys.push(undefined);
     this.states.push(undefined);
@@ -115,7 +125,8 @@ export class KeyedState<S> {
   }
 
   private drop(i: number): void {
-    this.map.delete(this.keys[i]!);
+    this.index.remove(this.hashes[i], i);
+    this.count--;
     this.unlink(i);
     this.keys[i] = undefined;
     this.states[i] = undefined;
