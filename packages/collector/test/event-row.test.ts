@@ -7,6 +7,7 @@ import { SHAPE_MESSAGE, SHAPE_TEMPLATE, SHAPE_TS, useFieldsFunction } from '../s
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import type { EcsFields } from '../src/model.js';
 import { BUCKET_BITS, BUCKET_EXPR } from '../src/store/buckets.js';
+import { TemplateEncoder } from '../src/store/field-templates.js';
 import { tempDir } from './core-helpers.js';
 
 const cleanups: Array<() => void> = [];
@@ -186,6 +187,19 @@ describe('compact event rows', () => {
     expect(events.query({ kind: 'log', sourceIp: '10.9.9.9' }, 10).events).toEqual([]);
     expect(events.count({ kind: 'log', sourceIp: '10.0.0.1', since: Date.parse('2026-11-02T00:00:00Z') })).toBe(0);
   });
+  it('stops looking for constants in a key whose values never come again (a scan\'s addresses)', () => {
+    const cols = { ts: null, message: null, agent: null, ingested: null, type: null };
+    const body = (enc: TemplateEncoder, f: EcsFields) => { enc.encode(f, cols); return JSON.parse(enc.template.body) as string[]; };
+    const fresh = new TemplateEncoder();
+    body(fresh, { 'source.ip': '10.0.0.1', 'host.name': 'web-1' });
+    expect(body(fresh, { 'source.ip': '10.0.0.1', 'host.name': 'web-1' })).toEqual(['c"source.ip":"10.0.0.1"', 'c"host.name":"web-1"']);
+    const scanned = new TemplateEncoder();
+    for (let i = 0; i < 1100; i++) body(scanned, { 'source.ip': `10.1.${i >> 8}.${i & 255}`, 'host.name': 'web-1' });
+    body(scanned, { 'source.ip': '10.0.0.1', 'host.name': 'web-1' });
+    // After four rounds of 256 values seen once, the address is inlined even when it repeats.
+    expect(body(scanned, { 'source.ip': '10.0.0.1', 'host.name': 'web-1' })).toEqual(['vsource.ip', 'c"host.name":"web-1"']);
+  });
+
   // Last: it fills the process-wide encoder's key bound.
   it('inlines a key that takes many values, and falls back to compact JSON past its bounds', () => {
     const { db, events } = store();

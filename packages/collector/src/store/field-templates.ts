@@ -13,6 +13,11 @@ import type { EcsFields } from '../model.js';
 const MAX_VALUES_PER_KEY = 32;
 /** Values remembered per key as seen once. */
 const MAX_ONCE = 256;
+/**
+ * Times a key's seen-once values may fill up before it is inlined for good: its values
+ * hardly ever come again (addresses of a scan, ports), so tracking them is pure cost.
+ */
+const MAX_ONCE_ROUNDS = 4;
 /** Longer values are always inlined. */
 const MAX_CONST_CHARS = 80;
 /** Past these, new keys or templates fall back to the plain row form (event-row.ts). */
@@ -39,6 +44,8 @@ interface KeyInfo {
   objects: Map<string, number> | null;
   /** Values seen once: a value becomes a constant when it comes again (a random one never does). */
   once: Set<unknown>;
+  /** How often `once` filled up and was cleared. */
+  onceRounds: number;
   /** The last value that was a constant, and its token: consecutive rows mostly repeat it. */
   last: unknown;
   lastTok: number;
@@ -118,7 +125,7 @@ export class TemplateEncoder {
     if (this.keys.size >= MAX_KEYS) return null;
     const info: KeyInfo = {
       token: 2 * this.keyNames.length + 1, column: COLUMN_KEYS.indexOf(k) + 1,
-      quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(), last: undefined, lastTok: 0,
+      quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(), onceRounds: 0, last: undefined, lastTok: 0,
     };
     this.keyNames.push(k);
     this.keys.set(k, info);
@@ -144,17 +151,15 @@ export class TemplateEncoder {
     if (m !== undefined) return m;
     const seen = text ?? v;
     if (!info.once.has(seen)) {
-      if (info.once.size >= MAX_ONCE) info.once.clear();
+      if (info.once.size >= MAX_ONCE) {
+        if (++info.onceRounds >= MAX_ONCE_ROUNDS) return inlineFromNowOn(info); // values that never repeat
+        info.once.clear();
+      }
       info.once.add(seen);
       return 0;
     }
     info.once.delete(seen);
-    if (info.consts!.size + info.objects!.size >= MAX_VALUES_PER_KEY) {
-      info.consts = info.objects = null; // too many values: inlined from now on
-      info.once.clear();
-      info.last = undefined;
-      return 0;
-    }
+    if (info.consts!.size + info.objects!.size >= MAX_VALUES_PER_KEY) return inlineFromNowOn(info); // too many values
     m = this.members.length;
     this.members.push(info.quoted + (text ?? JSON.stringify(v)));
     if (text !== undefined) info.objects!.set(text, m); else info.consts!.set(v, m);
@@ -188,6 +193,14 @@ function sameValue(v: unknown, last: unknown): boolean {
     if (x !== last[i] || (typeof x === 'object' && x !== null)) return false;
   }
   return true;
+}
+
+/** Stops looking for constants among a key's values: they are all inlined from now on. */
+function inlineFromNowOn(info: KeyInfo): number {
+  info.consts = info.objects = null;
+  info.once.clear();
+  info.last = undefined;
+  return 0;
 }
 
 function columnValue(c: ColumnValues, i: number): string | null {
