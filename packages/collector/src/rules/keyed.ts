@@ -20,6 +20,9 @@ export class KeyedState<S> {
   /** Each slot's key hash (to remove it from the index without hashing again). */
   private hashes: Int32Array = new Int32Array(INITIAL_SLOTS);
   private count = 0;
+  /** The key use() last missed and its hash: put() follows with it, and need not hash again. */
+  private missKey: string | undefined;
+  private missHash = 0;
   /** Least recently touched (evicted first) and most recently touched slots. */
   private head = NONE;
   private tail = NONE;
@@ -52,8 +55,9 @@ export class KeyedState<S> {
    */
   use(key: string): S | undefined {
     if (this.count === 0) return undefined;
-    const i = this.index.find(key, keyHash(key));
-    if (i < 0) return undefined;
+    const h = keyHash(key);
+    const i = this.index.find(key, h);
+    if (i < 0) { this.missKey = key; this.missHash = h; return undefined; }
     if (i !== this.tail) { this.unlink(i); this.append(i); }
     return this.states[i];
   }
@@ -100,7 +104,8 @@ export class KeyedState<S> {
       i = this.slot();
       this.count++;
     }
-    const h = keyHash(key);
+    const h = key === this.missKey ? this.missHash : keyHash(key);
+    this.missKey = undefined;
     this.keys[i] = key;
     this.states[i] = s;
     this.hashes[i] = h;

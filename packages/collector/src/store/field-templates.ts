@@ -96,7 +96,7 @@ export class TemplateEncoder {
       }
       let tok = info.token;
       if (info.column !== 0 && v === columnValue(cols, info.column)) tok = -info.column;
-      else if (info.consts !== null) {
+      else if (info.consts !== null && typeof v !== 'number') { // numbers are always inlined
         if (sameValue(v, info.last)) tok = info.lastTok;
         else {
           const m = this.constant(info, v);
