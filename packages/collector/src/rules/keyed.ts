@@ -54,13 +54,28 @@ export class KeyedState<S> {
    * stores one): the hot path of the buckets, with no closure per event.
    */
   use(key: string): S | undefined {
-    if (this.count === 0) return undefined;
+    const i = this.find(key);
+    return i < 0 ? undefined : this.states[i];
+  }
+
+  /**
+   * The key's slot marked most recently used, or -1 (then claim() gives it one). Buckets
+   * that keep a key's usual state in their own arrays, indexed by slot, use these.
+   */
+  find(key: string): number {
+    if (this.count === 0) return NONE;
     const h = keyHash(key);
     const i = this.index.find(key, h);
-    if (i < 0) { this.missKey = key; this.missHash = h; return undefined; }
+    if (i < 0) { this.missKey = key; this.missHash = h; return NONE; }
     if (i !== this.tail) { this.unlink(i); this.append(i); }
-    return this.states[i];
+    return i;
   }
+
+  /** The state stored at a slot (undefined until set). */
+  at(slot: number): S | undefined { return this.states[slot]; }
+
+  /** Stores the state of the key at `slot`. */
+  setAt(slot: number, s: S | undefined): void { this.states[slot] = s; }
 
   /** Stores `s` as the key's state (replacing any), most recently used. */
   set(key: string, s: S): void {
@@ -76,11 +91,11 @@ export class KeyedState<S> {
     this.drop(i);
   }
 
-  /** Visits keys oldest-touched first; the callback returns 'drop', 'keep' or 'stop'. */
-  sweep(fn: (key: string, s: S) => 'drop' | 'keep' | 'stop'): void {
+  /** Visits keys oldest-touched first (with their slots); the callback returns 'drop', 'keep' or 'stop'. */
+  sweep(fn: (key: string, s: S, slot: number) => 'drop' | 'keep' | 'stop'): void {
     for (let i = this.head; i !== NONE;) {
       const after = this.next[i];
-      const r = fn(this.keys[i]!, this.states[i]!);
+      const r = fn(this.keys[i]!, this.states[i]!, i);
       if (r === 'stop') return;
       if (r === 'drop') this.drop(i);
       i = after;
@@ -94,6 +109,14 @@ export class KeyedState<S> {
 
   /** Stores the state of a key that has none (use() just returned undefined for it). */
   put(key: string, s: S): void {
+    this.states[this.claim(key)] = s;
+  }
+
+  /**
+   * Gives a key that has none (find() just returned -1 for it) a slot, most recently used,
+   * evicting the oldest key at the bound; its state is unset. Returns the slot.
+   */
+  claim(key: string): number {
     let i: number;
     if (this.count >= this.max && this.head !== NONE) {
       i = this.head; // the oldest key goes; its slot serves the new one
@@ -107,10 +130,11 @@ export class KeyedState<S> {
     const h = key === this.missKey ? this.missHash : keyHash(key);
     this.missKey = undefined;
     this.keys[i] = key;
-    this.states[i] = s;
+    this.states[i] = undefined;
     this.hashes[i] = h;
     this.index.insert(h, i);
     this.append(i);
+    return i;
   }
 
   /** A free slot: a freed one, or the next new one (the arrays grow by doubling). */

@@ -5,10 +5,18 @@
  */
 import { KeyedState } from '../keyed.js';
 import { Window, type Bucket, type Firing } from './bucket.js';
-import type { RuleEvent } from '../types.js';
+import type { EvidenceId, RuleEvent } from '../types.js';
 
 export class ThresholdBucket implements Bucket {
+  /** A key's Window once it held two entries; until then its entry is inline, below. */
   private readonly keys: KeyedState<Window>;
+  /**
+   * By slot, the one entry of a key without a Window (a scan from thousands of addresses
+   * mostly gives each just one): its time (NaN: none), weight and id. No object per key.
+   */
+  private ts = new Float64Array(16);
+  private w = new Float64Array(16);
+  private readonly ids: EvidenceId[] = [];
 
   constructor(private readonly n: number, private readonly windowMs: number, maxKeys: number) {
     this.keys = new KeyedState(maxKeys);
@@ -18,8 +26,16 @@ export class ThresholdBucket implements Bucket {
   get evictions(): number { return this.keys.evictions; }
 
   add(key: string, ts: number, ev: RuleEvent, weight: number): Firing | null {
-    let win = this.keys.use(key);
-    if (win === undefined) this.keys.put(key, (win = new Window()));
+    const keys = this.keys;
+    let i = keys.find(key);
+    if (i < 0) return this.first(keys.claim(key), ts, weight, ev.id);
+    let win = keys.at(i);
+    if (win === undefined) {
+      const t0 = this.ts[i];
+      if (Number.isNaN(t0)) return this.first(i, ts, weight, ev.id);
+      keys.setAt(i, (win = new Window()));
+      win.push(t0, this.w[i], this.ids[i]);
+    }
     win.push(ts, weight, ev.id);
     win.prune(win.newest - this.windowMs);
     if (win.sum < this.n) return null;
@@ -28,7 +44,27 @@ export class ThresholdBucket implements Bucket {
     return firing;
   }
 
+  /** The first entry of an empty key, kept inline at its slot (or firing at once). */
+  private first(i: number, ts: number, weight: number, id: EvidenceId): Firing | null {
+    if (i >= this.ts.length) this.grow(i);
+    this.ids[i] = id;
+    if (weight >= this.n) { this.ts[i] = NaN; return { count: weight, firstTs: ts, lastTs: ts, evidence: [id] }; }
+    this.ts[i] = ts;
+    this.w[i] = weight;
+    return null;
+  }
+
+  private grow(i: number): void {
+    const size = Math.max(i + 1, this.ts.length * 2);
+    const ts = new Float64Array(size); ts.set(this.ts); this.ts = ts;
+    const w = new Float64Array(size); w.set(this.w); this.w = w;
+  }
+
   expire(wm: number): void {
-    this.keys.sweep((_k, win) => (win.length === 0 || win.newest <= wm - this.windowMs ? 'drop' : 'stop'));
+    const cutoff = wm - this.windowMs;
+    this.keys.sweep((_k, win, i) => {
+      const newest = win === undefined ? this.ts[i] : win.length === 0 ? NaN : win.newest;
+      return Number.isNaN(newest) || newest <= cutoff ? 'drop' : 'stop';
+    });
   }
 }
