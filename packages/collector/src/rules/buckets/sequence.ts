@@ -15,7 +15,15 @@ interface Chain { stage: number; last: number; first: number; win: Window; ids: 
 export interface Step { match: Predicate; count: number; sumField?: string }
 
 export class SequenceBucket implements Bucket {
+  /** A key's Chain once it has more than one first-step event; until then, inline below. */
   private readonly keys: KeyedState<Chain>;
+  /**
+   * By slot, the one first-step event of a key without a Chain (a scan from thousands of
+   * addresses mostly gives each just one): its time, weight and id. No object per key.
+   */
+  private ts = new Float64Array(16);
+  private w = new Float64Array(16);
+  private readonly ids: EvidenceId[] = [];
 
   constructor(private readonly steps: Step[], private readonly windowMs: number, maxKeys: number) {
     this.keys = new KeyedState(maxKeys);
@@ -31,8 +39,23 @@ export class SequenceBucket implements Bucket {
   }
 
   add(key: string, ts: number, ev: RuleEvent): Firing | null {
-    let c = this.keys.use(key);
-    if (c === undefined) this.keys.put(key, (c = { stage: 0, last: ts, first: ts, win: new Window(), ids: null, count: 0 }));
+    const keys = this.keys;
+    const slot = keys.find(key);
+    let c = slot < 0 ? undefined : keys.at(slot);
+    if (c === undefined) {
+      // Only the first step can start a chain: an event that is not one leaves no key.
+      const first = this.steps[0];
+      if (slot < 0 && !first.match(ev.fields)) return null;
+      const w = slot < 0 ? weight(ev, first.sumField) : 0;
+      if (slot < 0 && w > 0 && w < first.count) { this.inline(keys.claim(key), ts, w, ev.id); return null; }
+      c = { stage: 0, last: ts, first: ts, win: new Window(), ids: null, count: 0 };
+      if (slot < 0) keys.put(key, c);
+      else {
+        keys.setAt(slot, c); // the key's second event: its inline one goes first
+        c.last = c.first = this.ts[slot];
+        c.win.push(this.ts[slot], this.w[slot], this.ids[slot]);
+      }
+    }
     if (ts - c.last > this.windowMs && c.stage > 0) this.restart(c);
     // The highest step this event can advance or extend.
     for (let j = Math.min(c.stage, this.steps.length - 1); j >= 0; j--) {
@@ -65,12 +88,27 @@ export class SequenceBucket implements Bucket {
     return null;
   }
 
+  /** Keeps a new key's one first-step event inline at its slot. */
+  private inline(i: number, ts: number, w: number, id: EvidenceId): void {
+    if (i >= this.ts.length) {
+      const size = Math.max(i + 1, this.ts.length * 2);
+      const t = new Float64Array(size); t.set(this.ts); this.ts = t;
+      const v = new Float64Array(size); v.set(this.w); this.w = v;
+    }
+    this.ts[i] = ts;
+    this.w[i] = w;
+    this.ids[i] = id;
+  }
+
   private restart(c: Chain): void {
     c.stage = 0; c.win.clear(); c.ids = null; c.count = 0;
   }
 
   expire(wm: number): void {
-    this.keys.sweep((_k, c) => (Math.max(c.last, c.win.length ? c.win.newest : -Infinity) <= wm - this.windowMs ? 'drop' : 'stop'));
+    this.keys.sweep((_k, c, i) => {
+      const newest = c === undefined ? this.ts[i] : Math.max(c.last, c.win.length ? c.win.newest : -Infinity);
+      return newest <= wm - this.windowMs ? 'drop' : 'stop';
+    });
   }
 }
 
