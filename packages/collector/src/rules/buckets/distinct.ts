@@ -14,7 +14,15 @@ import type { EvidenceId, RuleEvent } from '../types.js';
 interface State { e: Array<number | string | EvidenceId>; counts: Map<string, number> | null; first: string }
 
 export class DistinctBucket implements Bucket {
+  /** A key's State once it has two entries; until then its entry is inline, below. */
   private readonly keys: KeyedState<State>;
+  /**
+   * By slot, the one entry of a key without a State (a scan from thousands of addresses
+   * mostly gives each just one): its time, value and id. No object per key.
+   */
+  private ts = new Float64Array(16);
+  private readonly vals: string[] = [];
+  private readonly ids: EvidenceId[] = [];
 
   constructor(private readonly n: number, private readonly windowMs: number, private readonly field: string, maxKeys: number) {
     this.keys = new KeyedState(maxKeys);
@@ -27,10 +35,19 @@ export class DistinctBucket implements Bucket {
     const raw = ev.fields[this.field];
     if (raw === undefined || raw === null || raw === '') return null;
     const val = String(raw);
-    let s = this.keys.use(key);
-    // Sized exactly: most keys of a scan never see a second entry.
-    if (s === undefined) this.keys.put(key, (s = { e: [ts, val, ev.id], counts: null, first: val }));
-    else insertSorted(s.e, ts, val, ev.id);
+    const keys = this.keys;
+    const slot = keys.find(key);
+    let s = slot < 0 ? undefined : keys.at(slot);
+    if (slot < 0 && this.n > 1) { this.inline(keys.claim(key), ts, val, ev.id); return null; }
+    if (s === undefined) {
+      // Sized exactly: a key's first entry (or its inline one, then this one).
+      if (slot < 0) keys.put(key, (s = { e: [ts, val, ev.id], counts: null, first: val }));
+      else {
+        const v0 = this.vals[slot];
+        keys.setAt(slot, (s = { e: [this.ts[slot], v0, this.ids[slot]], counts: null, first: v0 }));
+        insertSorted(s.e, ts, val, ev.id);
+      }
+    } else insertSorted(s.e, ts, val, ev.id);
     const e = s.e;
     if (s.counts === null && val !== s.first) {
       s.counts = new Map();
@@ -58,8 +75,23 @@ export class DistinctBucket implements Bucket {
     return firing;
   }
 
+  /** Keeps a new key's one entry inline at its slot. */
+  private inline(i: number, ts: number, val: string, id: EvidenceId): void {
+    if (i >= this.ts.length) {
+      const t = new Float64Array(Math.max(i + 1, this.ts.length * 2));
+      t.set(this.ts);
+      this.ts = t;
+    }
+    this.ts[i] = ts;
+    this.vals[i] = val;
+    this.ids[i] = id;
+  }
+
   expire(wm: number): void {
-    this.keys.sweep((_k, s) => (!s.e.length || (s.e[s.e.length - 3] as number) <= wm - this.windowMs ? 'drop' : 'stop'));
+    this.keys.sweep((_k, s, i) => {
+      if (s === undefined) return this.ts[i] <= wm - this.windowMs ? 'drop' : 'stop';
+      return !s.e.length || (s.e[s.e.length - 3] as number) <= wm - this.windowMs ? 'drop' : 'stop';
+    });
   }
 }
 
