@@ -18,6 +18,8 @@ const MAX_ONCE = 256;
  * hardly ever come again (addresses of a scan, ports), so tracking them is pure cost.
  */
 const MAX_ONCE_ROUNDS = 4;
+/** Constants per key checked before a lookup (the values rows keep coming back to). */
+const RECENT = 4;
 /** Longer values are always inlined. */
 const MAX_CONST_CHARS = 80;
 /** Past these, new keys or templates fall back to the plain row form (event-row.ts). */
@@ -46,9 +48,14 @@ interface KeyInfo {
   once: Set<unknown>;
   /** How often `once` filled up and was cleared. */
   onceRounds: number;
-  /** The last value that was a constant, and its token: consecutive rows mostly repeat it. */
-  last: unknown;
-  lastTok: number;
+  /**
+   * The last RECENT values that were constants, and their tokens: rows mostly repeat one of
+   * a few (an outcome, a category list), found here without hashing or JSON.
+   */
+  recent: unknown[];
+  recentTok: number[];
+  /** Where the next constant goes in `recent` (round robin). */
+  recentAt: number;
 }
 
 /** A trie node: the path from the root is a template's token list. */
@@ -97,10 +104,17 @@ export class TemplateEncoder {
       let tok = info.token;
       if (info.column !== 0 && v === columnValue(cols, info.column)) tok = -info.column;
       else if (info.consts !== null && typeof v !== 'number') { // numbers are always inlined
-        if (sameValue(v, info.last)) tok = info.lastTok;
+        const r = recentIndex(info.recent, v);
+        if (r >= 0) tok = info.recentTok[r];
         else {
           const m = this.constant(info, v);
-          if (m > 0) { tok = 2 * m; info.last = Array.isArray(v) ? v.slice() : v; info.lastTok = tok; } // a copy: the row's array may change later
+          if (m > 0) {
+            tok = 2 * m;
+            const at = info.recentAt;
+            info.recent[at] = Array.isArray(v) ? v.slice() : v; // a copy: the row's array may change later
+            info.recentTok[at] = tok;
+            info.recentAt = (at + 1) % RECENT;
+          }
         }
       }
       if (tok === info.token) values[n++] = v;
@@ -125,7 +139,7 @@ export class TemplateEncoder {
     if (this.keys.size >= MAX_KEYS) return null;
     const info: KeyInfo = {
       token: 2 * this.keyNames.length + 1, column: COLUMN_KEYS.indexOf(k) + 1,
-      quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(), onceRounds: 0, last: undefined, lastTok: 0,
+      quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(), onceRounds: 0, recent: [], recentTok: [], recentAt: 0,
     };
     this.keyNames.push(k);
     this.keys.set(k, info);
@@ -184,6 +198,12 @@ export class TemplateEncoder {
   }
 }
 
+/** Where `v` is among a key's recent constants, or -1. */
+function recentIndex(recent: unknown[], v: unknown): number {
+  for (let i = 0; i < recent.length; i++) if (sameValue(v, recent[i])) return i;
+  return -1;
+}
+
 /** Whether `v` is the constant `last` again: equal strings, or arrays of the same primitives. */
 function sameValue(v: unknown, last: unknown): boolean {
   if (v === last) return last !== undefined;
@@ -199,7 +219,9 @@ function sameValue(v: unknown, last: unknown): boolean {
 function inlineFromNowOn(info: KeyInfo): number {
   info.consts = info.objects = null;
   info.once.clear();
-  info.last = undefined;
+  info.recent = [];
+  info.recentTok = [];
+  info.recentAt = 0;
   return 0;
 }
 
