@@ -113,6 +113,23 @@ describe('transport', () => {
     expect(plain.deflated).toBe(0);
   });
 
+  it('compresses batch frames with Brotli when the collector accepts it, in preference to DEFLATE', async () => {
+    const st = newState();
+    st.acceptsDeflated = true;
+    st.acceptsBrotli = true;
+    const c = await collector(st);
+    const o = outbox();
+    for (let i = 0; i < 20; i++) o.emit(lines(i * 200, 200, 300));
+    transport(o, c.url);
+    await until(() => o.stats().ackedSeq === 4000, 10_000, 'all acked');
+    expect(st.brotli).toBeGreaterThan(1);
+    expect(st.deflated).toBe(0);
+    expect(st.events.size).toBe(4000);
+    expect(st.duplicates).toBe(0);
+    expect(texts(st.events).slice(0, 2)).toEqual(['l0', 'l1']);
+    expect(Math.max(...st.frameSizes)).toBeLessThan(256 * 1024);
+  });
+
   it('reconnects after the collector restarts and loses nothing', async () => {
     const st = newState();
     let c = await startFakeCollector(st);

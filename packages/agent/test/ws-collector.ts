@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
-import { decodeAgentFrame, encodeCollectorFrame, frameBody, inflateFrame } from '@vigil/proto';
+import { decodeAgentFrame, encodeCollectorFrame, frameBody, expandFrame } from '@vigil/proto';
 import type { Event, Heartbeat, Hello } from '@vigil/proto';
 
 export interface FakeState {
@@ -27,14 +27,16 @@ export interface FakeState {
   rejected: number;
   /** When set, acks are queued here instead of sent (release with releaseAcks). */
   heldAcks?: Array<() => void>;
-  /** Welcome says batches may come deflated; how many did. */
+  /** Welcome says batches may come deflated / as Brotli; how many did. */
   acceptsDeflated?: boolean;
+  acceptsBrotli?: boolean;
   deflated: number;
+  brotli: number;
 }
 
 export function newState(token = 'good-token'): FakeState {
   return { tokens: new Set([token]), events: new Map(), lastSeq: 0, duplicates: 0, hellos: [], heartbeats: [],
-    frameSizes: [], headers: [], extensions: [], rejected: 0, deflated: 0 };
+    frameSizes: [], headers: [], extensions: [], rejected: 0, deflated: 0, brotli: 0 };
 }
 
 export interface FakeCollector { port: number; url: string; server: Server; close(): Promise<void>; refuseNext?: string }
@@ -58,9 +60,10 @@ export async function startFakeCollector(state: FakeState, opts: { port?: number
     ws.on('message', (data: Buffer) => {
       state.frameSizes.push(data.length);
       let frame = decodeAgentFrame(data);
-      if (frameBody(frame) === 'deflated') {
-        state.deflated++;
-        frame = inflateFrame(frame.deflated!, 4 * 1024 * 1024).frame;
+      const body = frameBody(frame);
+      if (body === 'deflated' || body === 'brotli') {
+        state[body]++;
+        frame = expandFrame(body === 'brotli' ? frame.brotli! : frame.deflated!, body, 4 * 1024 * 1024).frame;
       }
       if (frame.hello) {
         state.hellos.push(frame.hello);
@@ -69,7 +72,7 @@ export async function startFakeCollector(state: FakeState, opts: { port?: number
           ws.close(4000, 'refused');
           return;
         }
-        ws.send(encodeCollectorFrame({ welcome: { lastSeq: state.lastSeq, clockMs: Date.now(), maxFrameBytes: 4 * 1024 * 1024, acceptsDeflated: state.acceptsDeflated } }));
+        ws.send(encodeCollectorFrame({ welcome: { lastSeq: state.lastSeq, clockMs: Date.now(), maxFrameBytes: 4 * 1024 * 1024, acceptsDeflated: state.acceptsDeflated, acceptsBrotli: state.acceptsBrotli } }));
       } else if (frame.heartbeat) {
         state.heartbeats.push(frame.heartbeat);
       } else if (frame.batch) {

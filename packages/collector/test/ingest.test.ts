@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import Database from 'better-sqlite3';
-import { deflateFrame, encodeAgentFrame, encodeBatchFrame, encodeEventsFragment } from '@vigil/proto';
+import { compressFrame, deflateFrame, encodeAgentFrame, encodeBatchFrame, encodeEventsFragment } from '@vigil/proto';
 import type { StoredEvent } from '../src/model.js';
 import type { RunningCollector } from '../src/server.js';
 import { AgentClient, line, tempDir, testCollector } from './core-helpers.js';
@@ -30,6 +30,7 @@ async function session(name = 'web1', instanceId = 'inst-a', tok = token): Promi
   const w = await a.next();
   expect(w.welcome).toBeDefined();
   expect(w.welcome!.acceptsDeflated).toBe(true); // batches may come deflated
+  expect(w.welcome!.acceptsBrotli).toBe(true); // or as Brotli
   return { a, lastSeq: w.welcome!.lastSeq };
 }
 
@@ -160,6 +161,34 @@ describe('ingest over a real WebSocket', () => {
     const again = await session('web1', 'inst-deflate');
     expect(again.lastSeq).toBe(500);
     expect(logCount()).toBe(before + 500);
+    await again.a.close();
+    await a.closed.catch(() => undefined);
+  });
+
+  it('accepts Brotli batches (announced in Welcome) and refuses bombs, bad data and non-batches inside', async () => {
+    const { a, lastSeq } = await session('web1', 'inst-brotli');
+    expect(lastSeq).toBe(0);
+    const before = logCount();
+    const events = Array.from({ length: 300 }, (_, i) => line(i * 80, `Failed password for root from 198.51.100.${i % 250} port ${1000 + i} ssh2`));
+    a.ws.send(compressFrame(encodeBatchFrame(1, Date.now(), [encodeEventsFragment(events)]), 'brotli'), { compress: false });
+    expect((await a.next()).ack).toEqual({ seq: 300 });
+    expect(logCount()).toBe(before + 300);
+    const bad: Array<[string, Uint8Array, RegExp]> = [
+      ['bomb', compressFrame(new Uint8Array(64 << 20), 'brotli'), /expands past/],
+      ['garbage', encodeAgentFrame({ brotli: randomBytes(200) }), /malformed brotli frame/],
+      ['heartbeat inside', compressFrame(encodeAgentFrame({ heartbeat: { clockMs: 1 } }), 'brotli'), /must carry a batch/],
+    ];
+    for (const [what, bytes, reason] of bad) {
+      const s = await session('web1', 'inst-brotli');
+      s.a.ws.send(bytes, { compress: false });
+      const f = await s.a.next();
+      expect(f.refusal?.reason, what).toMatch(/malformed_frame/);
+      expect(f.refusal?.reason, what).toMatch(reason);
+      await s.a.closed;
+    }
+    const again = await session('web1', 'inst-brotli');
+    expect(again.lastSeq).toBe(300);
+    expect(logCount()).toBe(before + 300);
     await again.a.close();
     await a.closed.catch(() => undefined);
   });

@@ -1,12 +1,11 @@
 /**
  * Encodes and decodes the frames of vigil.proto with protobufjs (reflection, compiled to
  * fast code at load). Also builds a Batch frame from pre-encoded event fragments, so the
- * agent's outbox stores events encoded once and sends them without re-encoding, and wraps
- * a batch frame in a deflated one (inflated with a size bound: no decompression bombs).
+ * agent's outbox stores events encoded once and sends them without re-encoding (compressed
+ * batch frames: compress.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import type { AgentFrame, CollectorFrame, Event, EventBody } from './types.js';
 
@@ -22,7 +21,6 @@ const T = {
   Event: root.lookupType('vigil.v1.Event'),
 };
 const BATCH_FIELD = 2;   // AgentFrame.batch
-const DEFLATED_FIELD = 4; // AgentFrame.deflated
 const EVENTS_FIELD = 3;  // Batch.events
 const LEN = 2;           // wire type: length-delimited
 
@@ -52,9 +50,12 @@ export function decodeCollectorFrame(buf: Uint8Array): CollectorFrame {
   return decodeWith<CollectorFrame>(T.CollectorFrame, buf, 'collector frame');
 }
 
+/** The bodies of an AgentFrame (its oneof). */
+export type AgentFrameBody = 'hello' | 'batch' | 'heartbeat' | 'deflated' | 'brotli';
+
 /** Which body a decoded agent frame carries (its oneof), or undefined for none. */
-export function frameBody(frame: AgentFrame): 'hello' | 'batch' | 'heartbeat' | 'deflated' | undefined {
-  return (frame as { body?: 'hello' | 'batch' | 'heartbeat' | 'deflated' }).body;
+export function frameBody(frame: AgentFrame): AgentFrameBody | undefined {
+  return (frame as { body?: AgentFrameBody }).body;
 }
 
 /** Which body an event carries, or undefined for an empty event. */
@@ -92,33 +93,4 @@ export function encodeBatchFrame(firstSeq: number, sentMs: number, fragments: Ui
   let at = prefix.length + headBytes.length;
   for (const f of fragments) { out.set(f, at); at += f.length; }
   return out;
-}
-
-/** AgentFrame{deflated}: the encoded frame `frame` (a batch frame) compressed with raw DEFLATE. */
-export function deflateFrame(frame: Uint8Array): Uint8Array {
-  const body = deflateRawSync(frame, { level: 1 });
-  const prefix = protobuf.Writer.create().uint32((DEFLATED_FIELD << 3) | LEN).uint32(body.length).finish();
-  const out = new Uint8Array(prefix.length + body.length);
-  out.set(prefix, 0);
-  out.set(body, prefix.length);
-  return out;
-}
-
-/**
- * The batch frame inside AgentFrame.deflated, inflated to at most `maxBytes`, and its size.
- * Throws FrameError for bad DEFLATE data, a frame that would inflate past the bound, or
- * inner bytes that are not a batch frame.
- */
-export function inflateFrame(deflated: Uint8Array, maxBytes: number): { frame: AgentFrame; bytes: number } {
-  let inner: Buffer;
-  try {
-    inner = inflateRawSync(deflated, { maxOutputLength: maxBytes });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new FrameError(e.code === 'ERR_BUFFER_TOO_LARGE'
-      ? `deflated frame inflates past ${maxBytes} bytes` : `malformed deflated frame: ${e.message}`);
-  }
-  const frame = decodeAgentFrame(inner);
-  if (frameBody(frame) !== 'batch') throw new FrameError('a deflated frame must carry a batch');
-  return { frame, bytes: inner.length };
 }

@@ -4,5 +4,6 @@
  */
 export * from './types.js';
 export * from './codec.js';
+export * from './compress.js';
 // The one logger both processes use (stderr, JSON lines).
 export * from './log.js';

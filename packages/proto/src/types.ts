@@ -13,7 +13,7 @@ export interface Hello {
   agentName: string; version?: string; bootId?: string; clockMs?: number;
   host?: HostFacts; instanceId: string;
 }
-export interface Welcome { lastSeq: number; clockMs?: number; maxFrameBytes?: number; acceptsDeflated?: boolean }
+export interface Welcome { lastSeq: number; clockMs?: number; maxFrameBytes?: number; acceptsDeflated?: boolean; acceptsBrotli?: boolean }
 export interface Ack { seq: number }
 export interface Refusal { reason: string }
 export interface AgentStats {
@@ -56,6 +56,9 @@ export type EventBody = 'line' | 'metrics' | 'containerEvent' | 'containerState'
 
 export interface Batch { firstSeq: number; sentMs?: number; events: Event[] }
 
-/** `deflated`: raw DEFLATE of an encoded AgentFrame carrying a batch (see deflateFrame). */
-export interface AgentFrame { hello?: Hello; batch?: Batch; heartbeat?: Heartbeat; deflated?: Uint8Array }
+/**
+ * `deflated`: raw DEFLATE of an encoded AgentFrame carrying a batch (see deflateFrame);
+ * `brotli`: the same compressed with Brotli (see brotliFrame).
+ */
+export interface AgentFrame { hello?: Hello; batch?: Batch; heartbeat?: Heartbeat; deflated?: Uint8Array; brotli?: Uint8Array }
 export interface CollectorFrame { welcome?: Welcome; ack?: Ack; refusal?: Refusal }

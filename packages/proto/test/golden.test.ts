@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeAgentFrame, decodeCollectorFrame, deflateFrame, encodeAgentFrame, encodeBatchFrame,
+  compressFrame, decodeAgentFrame, decodeCollectorFrame, deflateFrame, expandFrame, encodeAgentFrame, encodeBatchFrame,
   encodeCollectorFrame, encodeEventsFragment, FrameError, frameBody, inflateFrame, type AgentFrame, type Event,
 } from '../src/index.js';
 
@@ -80,6 +80,23 @@ describe('wire format', () => {
     const heartbeat = decodeAgentFrame(deflateFrame(frames.heartbeat())).deflated!;
     expect(() => inflateFrame(heartbeat, 1 << 20)).toThrow(/must carry a batch/);
     expect(frameBody(decodeAgentFrame(frames.hello()))).toBe('hello');
+  });
+
+  it('a Brotli batch frame expands back to the same frame; the bound, bad data and non-batches raise FrameError', () => {
+    const batch = frames.batch();
+    const wrapped = decodeAgentFrame(compressFrame(batch, 'brotli'));
+    expect(frameBody(wrapped)).toBe('brotli');
+    expect(wrapped.brotli!.length).toBeLessThan(batch.length);
+    const back = expandFrame(wrapped.brotli!, 'brotli', batch.length);
+    expect(back.bytes).toBe(batch.length);
+    expect(hex(encodeAgentFrame(back.frame))).toBe(hex(encodeAgentFrame(decodeAgentFrame(batch))));
+    expect(() => expandFrame(wrapped.brotli!, 'brotli', batch.length - 1)).toThrow(/expands past/);
+    expect(() => expandFrame(Uint8Array.from([1, 2, 3, 4, 5]), 'brotli', 1 << 20)).toThrow(FrameError);
+    const heartbeat = decodeAgentFrame(compressFrame(frames.heartbeat(), 'brotli')).brotli!;
+    expect(() => expandFrame(heartbeat, 'brotli', 1 << 20)).toThrow(/must carry a batch/);
+    // The field numbers on the wire: AgentFrame.brotli is 5 (length-delimited: tag 0x2a).
+    expect(compressFrame(batch, 'brotli')[0]).toBe(0x2a);
+    expect(deflateFrame(batch)[0]).toBe(0x22);
   });
 
   it('malformed bytes raise FrameError', () => {

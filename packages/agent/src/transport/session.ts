@@ -1,13 +1,13 @@
 /**
  * One WebSocket connection to the collector: Hello first, then Welcome{lastSeq} (the
  * outbox drops what the collector has and sending resumes at lastSeq+1), then Batch
- * frames built from outbox fragments without re-encoding (deflated here when the collector
+ * frames built from outbox fragments without re-encoding (Brotli or DEFLATE here when the collector
  * accepts it), bounded in size and in a window of unacked frames, lingering briefly to fill
  * frames; Acks delete from the outbox; heartbeats carry AgentStats; missing pongs end it.
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { decodeCollectorFrame, deflateFrame, encodeAgentFrame, encodeBatchFrame } from '@vigil/proto';
+import { compressFrame, decodeCollectorFrame, encodeAgentFrame, encodeBatchFrame, type FrameCodec } from '@vigil/proto';
 import type { AgentStats, CollectorFrame, Logger } from '@vigil/proto';
 import type { Outbox } from '../outbox/outbox.js';
 import { helloFrame } from './hello.js';
@@ -27,8 +27,11 @@ export class Session extends EventEmitter {
   private inflight: Array<{ last: number; bytes: number }> = [];
   private inflightBytes = 0;
   private frameLimit: number;
-  /** The collector inflates deflated batch frames itself (one synchronous inflate each). */
-  private deflate = false;
+  /**
+   * How batch frames are compressed here, when the collector expands them itself (one
+   * synchronous call each): Brotli where accepted, else DEFLATE; null: permessage-deflate.
+   */
+  private codec: FrameCodec | null = null;
   private lingerTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private welcomeTimer: NodeJS.Timeout | undefined;
@@ -80,7 +83,7 @@ export class Session extends EventEmitter {
       this.ws.close(1002, 'undecodable frame');
       return;
     }
-    if (frame.welcome) this.onWelcome(Number(frame.welcome.lastSeq ?? 0), frame.welcome.maxFrameBytes, frame.welcome.acceptsDeflated === true);
+    if (frame.welcome) this.onWelcome(Number(frame.welcome.lastSeq ?? 0), frame.welcome.maxFrameBytes, frame.welcome.acceptsBrotli === true ? 'brotli' : frame.welcome.acceptsDeflated === true ? 'deflated' : null);
     else if (frame.ack) this.onAck(Number(frame.ack.seq ?? 0));
     else if (frame.refusal) {
       this.o.log.error('collector refused the session', { reason: frame.refusal.reason });
@@ -88,9 +91,9 @@ export class Session extends EventEmitter {
     }
   }
 
-  private onWelcome(lastSeq: number, maxFrame?: number, acceptsDeflated = false): void {
+  private onWelcome(lastSeq: number, maxFrame: number | undefined, codec: FrameCodec | null): void {
     clearTimeout(this.welcomeTimer);
-    this.deflate = acceptsDeflated;
+    this.codec = codec;
     if (maxFrame && maxFrame > 4096) this.frameLimit = Math.min(this.o.maxFrameBytes, maxFrame);
     this.o.outbox.resume(lastSeq);
     this.sendSeq = lastSeq + 1;
@@ -124,9 +127,9 @@ export class Session extends EventEmitter {
       const run = this.o.outbox.read(this.sendSeq, this.frameLimit - FRAME_HEADROOM);
       if (!run) return;
       const frame = encodeBatchFrame(run.firstSeq, Date.now(), run.fragments);
-      // Deflated here, not by permessage-deflate: the collector then inflates it in one call
+      // Compressed here, not by permessage-deflate: the collector then expands it in one call
       // instead of waiting for its zlib thread between other work.
-      if (this.deflate) this.send(deflateFrame(frame), false);
+      if (this.codec !== null) this.send(compressFrame(frame, this.codec), false);
       else this.send(frame);
       const last = run.firstSeq + run.count - 1;
       this.inflight.push({ last, bytes: frame.length });

@@ -1,11 +1,11 @@
 /**
  * One agent's WebSocket session: the protocol state machine of vigil.proto. Hello →
- * Welcome{lastSeq}; Batch (or a deflated one) → the commit pipeline → once committed, bus
+ * Welcome{lastSeq}; Batch (or a compressed one) → the commit pipeline → once committed, bus
  * 'committed' → Ack (in batch order); Heartbeat → registry. Frames are decoded defensively:
  * anything malformed or out of order closes this session with a Refusal (1008), counted.
  */
 import type WebSocket from 'ws';
-import { decodeAgentFrame, encodeCollectorFrame, FrameError, frameBody, inflateFrame, type Batch, type Hello } from '@vigil/proto';
+import { decodeAgentFrame, encodeCollectorFrame, expandFrame, FrameError, frameBody, type Batch, type Hello } from '@vigil/proto';
 import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
 import type { CommittedEvent } from '../model.js';
@@ -54,13 +54,14 @@ export class AgentSession {
   handle(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     let frame;
-    let bytes = data.length; // counted as decoded: a deflated batch by its inflated size
+    let bytes = data.length; // counted as decoded: a compressed batch by its expanded size
     try {
       if (!isBinary) return this.refuse('text_frame', 'frames must be binary protobuf');
       frame = decodeAgentFrame(data);
-      if (frameBody(frame) === 'deflated' && this.instanceId) {
-        // A deflated batch: one synchronous inflate, bounded like any frame.
-        const inner = inflateFrame(frame.deflated!, this.deps.maxFrameBytes);
+      const body = frameBody(frame);
+      if ((body === 'brotli' || body === 'deflated') && this.instanceId) {
+        // A compressed batch: one synchronous decompression, bounded like any frame.
+        const inner = expandFrame(body === 'brotli' ? frame.brotli! : frame.deflated!, body, this.deps.maxFrameBytes);
         bytes = inner.bytes;
         frame = inner.frame;
       }
@@ -102,7 +103,7 @@ export class AgentSession {
         else ctx.bus.emit('committed', stored!);
       });
     }
-    this.ws.send(encodeCollectorFrame({ welcome: { lastSeq: r.lastSeq, clockMs: now, maxFrameBytes: this.deps.maxFrameBytes, acceptsDeflated: true } }));
+    this.ws.send(encodeCollectorFrame({ welcome: { lastSeq: r.lastSeq, clockMs: now, maxFrameBytes: this.deps.maxFrameBytes, acceptsDeflated: true, acceptsBrotli: true } }));
   }
 
   private onBatch(b: Batch): void {
