@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { AgentFrame, CollectorFrame, Event, EventBody } from './types.js';
+import { encodeLineFragment } from './line-fragment.js';
 
 // int64 as plain numbers: no Long objects anywhere in Vigil.
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
@@ -70,6 +71,8 @@ export function eventBody(ev: Event): EventBody | undefined {
  * concatenate: fragment(a) + fragment(b) equals fragment(a.concat(b)).
  */
 export function encodeEventsFragment(events: Event[]): Uint8Array {
+  const lines = encodeLineFragment(events); // the agent's usual case, written directly
+  if (lines !== null) return lines;
   const w = protobuf.Writer.create();
   for (const ev of events) {
     w.uint32((EVENTS_FIELD << 3) | LEN).fork();

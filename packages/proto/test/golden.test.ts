@@ -99,6 +99,31 @@ describe('wire format', () => {
     expect(deflateFrame(batch)[0]).toBe(0x22);
   });
 
+  it('plain line events (the direct encoder) encode byte for byte as protobufjs does', () => {
+    const lines: Event[] = [
+      { timeMs: T0, line: { type: 'auth', path: '/var/log/auth.log', offset: 0, text: 'short' } },
+      { timeMs: 0, line: { type: 'auth', path: '/var/log/auth.log', offset: 2 ** 40 + 3, text: 'Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 173.234.31.186 port 38926 ssh2' } },
+      { timeMs: T0 + 1, line: { type: '', path: '/var/log/ünïcödé/säcurity.log', text: 'été 日本語 🎉 and a long enough tail to pass forty bytes', truncated: false } },
+      { timeMs: T0 + 2, line: { type: 'syslog', text: '', truncated: true, originalLength: 70000 } },
+      { timeMs: T0 + 3, line: { type: 'backup', path: 'p', offset: 127, text: 'x'.repeat(200), originalLength: 128 } },
+    ];
+    const loss: Event = { timeMs: T0, loss: { droppedEvents: 1 } };
+    const tail = encodeEventsFragment([loss]).length;
+    const viaProtobufjs = encodeEventsFragment([...lines, loss]); // a non-line event: all through protobufjs
+    const reference = hex(viaProtobufjs.subarray(0, viaProtobufjs.length - tail));
+    expect(hex(encodeEventsFragment(lines))).toBe(reference);
+    for (let i = 0; i < lines.length; i++) {
+      const one = encodeEventsFragment([lines[i], loss]);
+      expect(hex(encodeEventsFragment([lines[i]])), `line ${i}`).toBe(hex(one.subarray(0, one.length - tail)));
+    }
+    const back = decodeAgentFrame(encodeBatchFrame(1, T0, [encodeEventsFragment(lines)])).batch!.events!;
+    expect(back.map((e) => e.line!.text)).toEqual(lines.map((e) => e.line!.text));
+    expect(back[1].line!.offset).toBe(2 ** 40 + 3);
+    // Not plain (lone surrogate, negative time): left to protobufjs, still one fragment.
+    const odd: Event[] = [{ timeMs: -5, line: { type: 'auth', text: 'a' } }, { timeMs: T0, line: { type: 'auth', text: 'bad \ud800 half' } }];
+    expect(decodeAgentFrame(encodeBatchFrame(1, T0, [encodeEventsFragment(odd)])).batch!.events!.map((e) => Number(e.timeMs))).toEqual([-5, T0]);
+  });
+
   it('malformed bytes raise FrameError', () => {
     expect(() => decodeAgentFrame(Uint8Array.from([0xff, 0xff, 0xff]))).toThrow(FrameError);
     expect(() => decodeAgentFrame(Uint8Array.from([0x12, 0x10, 0x08]))).toThrow(FrameError);
