@@ -24,8 +24,11 @@ export class JobRows {
   add(rows: NewEvent[]): void {
     const ids: number[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) ids[i] = this.nextId();
-    const cols = encodeRows(rows, ids);
-    if (this.values.length > 0) this.writer.part(this.values);
+    // The chunk before goes ahead to the writer (a copy is posted), and its array is
+    // filled again with this one: a batch allocates one array, not one per chunk.
+    const sent = this.values.length > 0 ? this.values : undefined;
+    if (sent) this.writer.part(sent);
+    const cols = encodeRows(rows, ids, sent);
     this.values = cols.values;
     for (const [kind, n] of cols.totals) this.totals.set(kind, (this.totals.get(kind) ?? 0) + n);
     for (const t of cols.templates) {

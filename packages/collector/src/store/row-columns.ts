@@ -66,11 +66,12 @@ export interface RowColumns { values: unknown[]; totals: Array<[EventKind, numbe
 /**
  * Encodes the events as ROW_WIDTH values each (strings, numbers and nulls only, so the
  * array crosses to a worker thread by structured clone). ids[i] is the row id, or null
- * to let SQLite assign it.
+ * to let SQLite assign it. `into`, an array already sent on, is filled again instead of a
+ * new one (it stays packed: written in order, never holey, so it clones densely).
  */
-export function encodeRows(events: NewEvent[], ids: Array<number | null>): RowColumns {
+export function encodeRows(events: NewEvent[], ids: Array<number | null>, into?: unknown[]): RowColumns {
   // Grown by push: `new Array(n)` beyond ~100k slots starts in slow dictionary mode.
-  const values: unknown[] = [];
+  const values: unknown[] = into ?? [];
   const perKind = new Map<EventKind, number>();
   const d = new Derived();
   const used = new Set<number>();
@@ -96,5 +97,6 @@ export function encodeRows(events: NewEvent[], ids: Array<number | null>): RowCo
     values[k++] = message; values[k++] = json; values[k++] = shape;
     perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
   }
+  if (values.length !== k) values.length = k;
   return { values, totals: [...perKind], templates };
 }
