@@ -266,6 +266,9 @@ describe('commit pipeline (writer thread)', () => {
     expect(s.core.events.count({ kind: 'log' })).toBe(1005);
     const rows = s.ctx.db.prepare("SELECT seq FROM events WHERE kind = 'log' ORDER BY id").pluck().all();
     expect(rows).toEqual(Array.from({ length: 1005 }, (_, i) => i + 1));
+    // Every row has its own line's values (the chunks share one column array, refilled).
+    const users = s.core.events.query({ kind: 'log' }, 1005).events.map((e) => [e.seq, e.fields['user.name'], e.fields['log.offset']]);
+    expect(users.reverse()).toEqual(Array.from({ length: 1005 }, (_, i) => [i + 1, `u${i}`, i]));
   });
 
   it('a batch that fails halfway through decoding stores nothing, and what it sent ahead is dropped', async () => {
