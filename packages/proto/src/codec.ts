@@ -9,10 +9,12 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { AgentFrame, CollectorFrame, Event, EventBody } from './types.js';
 import { encodeLineFragment } from './line-fragment.js';
+import { installVarint64 } from './varint64.js';
 
 // int64 as plain numbers: no Long objects anywhere in Vigil.
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
 protobuf.configure();
+installVarint64(); // and read without a LongBits object per value
 
 export const PROTO_PATH = fileURLToPath(new URL('../src/vigil.proto', import.meta.url));
 const root = protobuf.parse(readFileSync(PROTO_PATH, 'utf8'), { keepCase: false }).root;
