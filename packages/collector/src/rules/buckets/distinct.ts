@@ -3,7 +3,7 @@
  * source address) within a sliding event-time window. The window is cleared when it fires.
  */
 import { KeyedState } from '../keyed.js';
-import type { Bucket, Firing } from './bucket.js';
+import { fit, type Bucket, type Firing } from './bucket.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
 /**
@@ -20,7 +20,7 @@ export class DistinctBucket implements Bucket {
    * By slot, the one entry of a key without a State (a scan from thousands of addresses
    * mostly gives each just one): its time, value and id. No object per key.
    */
-  private ts = new Float64Array(16);
+  private ts: Float64Array = new Float64Array(16);
   private readonly vals: string[] = [];
   private readonly ids: EvidenceId[] = [];
 
@@ -77,11 +77,7 @@ export class DistinctBucket implements Bucket {
 
   /** Keeps a new key's one entry inline at its slot. */
   private inline(i: number, ts: number, val: string, id: EvidenceId): void {
-    if (i >= this.ts.length) {
-      const t = new Float64Array(Math.max(i + 1, this.ts.length * 2));
-      t.set(this.ts);
-      this.ts = t;
-    }
+    this.ts = fit(this.ts, i);
     this.ts[i] = ts;
     this.vals[i] = val;
     this.ids[i] = id;

@@ -5,7 +5,7 @@
  * still lead to it). Completing the last step fires and restarts the chain.
  */
 import { KeyedState } from '../keyed.js';
-import { Window, type Bucket, type Firing } from './bucket.js';
+import { fit, Window, type Bucket, type Firing } from './bucket.js';
 import type { Predicate } from '../filter.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
@@ -21,8 +21,8 @@ export class SequenceBucket implements Bucket {
    * By slot, the one first-step event of a key without a Chain (a scan from thousands of
    * addresses mostly gives each just one): its time, weight and id. No object per key.
    */
-  private ts = new Float64Array(16);
-  private w = new Float64Array(16);
+  private ts: Float64Array = new Float64Array(16);
+  private w: Float64Array = new Float64Array(16);
   private readonly ids: EvidenceId[] = [];
 
   constructor(private readonly steps: Step[], private readonly windowMs: number, maxKeys: number) {
@@ -90,11 +90,8 @@ export class SequenceBucket implements Bucket {
 
   /** Keeps a new key's one first-step event inline at its slot. */
   private inline(i: number, ts: number, w: number, id: EvidenceId): void {
-    if (i >= this.ts.length) {
-      const size = Math.max(i + 1, this.ts.length * 2);
-      const t = new Float64Array(size); t.set(this.ts); this.ts = t;
-      const v = new Float64Array(size); v.set(this.w); this.w = v;
-    }
+    this.ts = fit(this.ts, i);
+    this.w = fit(this.w, i);
     this.ts[i] = ts;
     this.w[i] = w;
     this.ids[i] = id;

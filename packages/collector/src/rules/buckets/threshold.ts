@@ -4,7 +4,7 @@
  * "message repeated 4 times" line counts 4). The window is cleared when it fires.
  */
 import { KeyedState } from '../keyed.js';
-import { Window, type Bucket, type Firing } from './bucket.js';
+import { fit, Window, type Bucket, type Firing } from './bucket.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
 export class ThresholdBucket implements Bucket {
@@ -14,8 +14,8 @@ export class ThresholdBucket implements Bucket {
    * By slot, the one entry of a key without a Window (a scan from thousands of addresses
    * mostly gives each just one): its time (NaN: none), weight and id. No object per key.
    */
-  private ts = new Float64Array(16);
-  private w = new Float64Array(16);
+  private ts: Float64Array = new Float64Array(16);
+  private w: Float64Array = new Float64Array(16);
   private readonly ids: EvidenceId[] = [];
 
   constructor(private readonly n: number, private readonly windowMs: number, maxKeys: number) {
@@ -46,18 +46,13 @@ export class ThresholdBucket implements Bucket {
 
   /** The first entry of an empty key, kept inline at its slot (or firing at once). */
   private first(i: number, ts: number, weight: number, id: EvidenceId): Firing | null {
-    if (i >= this.ts.length) this.grow(i);
+    this.ts = fit(this.ts, i);
+    this.w = fit(this.w, i);
     this.ids[i] = id;
     if (weight >= this.n) { this.ts[i] = NaN; return { count: weight, firstTs: ts, lastTs: ts, evidence: [id] }; }
     this.ts[i] = ts;
     this.w[i] = weight;
     return null;
-  }
-
-  private grow(i: number): void {
-    const size = Math.max(i + 1, this.ts.length * 2);
-    const ts = new Float64Array(size); ts.set(this.ts); this.ts = ts;
-    const w = new Float64Array(size); w.set(this.w); this.w = w;
   }
 
   expire(wm: number): void {
