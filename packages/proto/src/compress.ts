@@ -34,11 +34,6 @@ export function compressFrame(frame: Uint8Array, codec: FrameCodec): Uint8Array 
   return wrap(codec, body);
 }
 
-/** AgentFrame{deflated}: the encoded frame `frame` (a batch frame) compressed with raw DEFLATE. */
-export function deflateFrame(frame: Uint8Array): Uint8Array {
-  return compressFrame(frame, 'deflated');
-}
-
 /**
  * The batch frame inside AgentFrame.brotli or .deflated (`codec`), expanded to at most
  * `maxBytes`, and its size. Throws FrameError for bad data, a frame that would expand past
@@ -58,9 +53,4 @@ export function expandFrame(data: Uint8Array, codec: FrameCodec, maxBytes: numbe
   const frame = decodeAgentFrame(inner);
   if (frameBody(frame) !== 'batch') throw new FrameError(`a ${codec} frame must carry a batch`);
   return { frame, bytes: inner.length };
-}
-
-/** The batch frame inside AgentFrame.deflated (see expandFrame). */
-export function inflateFrame(deflated: Uint8Array, maxBytes: number): { frame: AgentFrame; bytes: number } {
-  return expandFrame(deflated, 'deflated', maxBytes);
 }

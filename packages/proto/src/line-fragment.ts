@@ -40,60 +40,53 @@ function plain(ev: Event): boolean {
     okStr(l.type) && okStr(l.path) && okStr(l.text) && (l.truncated == null || typeof l.truncated === 'boolean');
 }
 
-// Per event of the fragment being encoded: text bytes, line bytes, event bytes.
-let sizes = new Int32Array(3 * 4096);
+// Per event of the fragment being encoded, the byte lengths found in the first pass (-1:
+// field absent): type, path, text, the line message, the event message.
+const TYPE = 0, PATH = 1, TEXT = 2, LINE = 3, EVENT = 4, STRIDE = 5;
+let sizes = new Int32Array(STRIDE * 4096);
+
+/** Bytes of a string field: tag, length and UTF-8 (0 for an absent field). */
+const field = (len: number): number => (len < 0 ? 0 : 1 + varintLen(len) + len);
 
 /** The fragment of `events`, or null when one of them is not a plain line event. */
 export function encodeLineFragment(events: Event[]): Buffer | null {
   const n = events.length;
-  if (sizes.length < 3 * n) sizes = new Int32Array(3 * n);
-  let lastType: string | undefined, typeLen = 0, lastPath: string | undefined, pathLen = 0;
+  if (sizes.length < STRIDE * n) sizes = new Int32Array(STRIDE * n);
+  // Every line of a file repeats its type and path: measured once per change.
+  let lastType: string | undefined, typeLen = -1, lastPath: string | undefined, pathLen = -1;
   let total = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, z = 0; i < n; i++, z += STRIDE) {
     const ev = events[i];
     if (!plain(ev)) return null;
     const l = ev.line!;
-    let line = 0;
-    if (l.type != null) {
-      if (l.type !== lastType) { lastType = l.type; typeLen = Buffer.byteLength(l.type); }
-      line += 1 + varintLen(typeLen) + typeLen;
-    }
-    if (l.path != null) {
-      if (l.path !== lastPath) { lastPath = l.path; pathLen = Buffer.byteLength(l.path); }
-      line += 1 + varintLen(pathLen) + pathLen;
-    }
-    if (l.offset != null) line += 1 + varintLen(l.offset);
-    const textLen = l.text != null ? Buffer.byteLength(l.text) : -1;
-    if (textLen >= 0) line += 1 + varintLen(textLen) + textLen;
-    if (l.truncated != null) line += 2;
-    if (l.originalLength != null) line += 1 + varintLen(l.originalLength);
+    if (l.type !== lastType) { lastType = l.type; typeLen = l.type == null ? -1 : Buffer.byteLength(l.type); }
+    if (l.path !== lastPath) { lastPath = l.path; pathLen = l.path == null ? -1 : Buffer.byteLength(l.path); }
+    const textLen = l.text == null ? -1 : Buffer.byteLength(l.text);
+    const line = field(typeLen) + field(pathLen) + field(textLen) +
+      (l.offset != null ? 1 + varintLen(l.offset) : 0) + (l.truncated != null ? 2 : 0) +
+      (l.originalLength != null ? 1 + varintLen(l.originalLength) : 0);
     const event = (ev.timeMs != null ? 1 + varintLen(ev.timeMs) : 0) + 1 + varintLen(line) + line;
-    sizes[3 * i] = textLen;
-    sizes[3 * i + 1] = line;
-    sizes[3 * i + 2] = event;
+    sizes[z + TYPE] = typeLen;
+    sizes[z + PATH] = pathLen;
+    sizes[z + TEXT] = textLen;
+    sizes[z + LINE] = line;
+    sizes[z + EVENT] = event;
     total += 1 + varintLen(event) + event;
   }
   const buf = Buffer.allocUnsafe(total);
   let p = 0;
-  lastType = lastPath = undefined;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0, z = 0; i < n; i++, z += STRIDE) {
     const ev = events[i];
     const l = ev.line!;
     buf[p++] = EVENTS_TAG;
-    p = writeVarint(buf, p, sizes[3 * i + 2]);
+    p = writeVarint(buf, p, sizes[z + EVENT]);
     if (ev.timeMs != null) { buf[p++] = TIME_TAG; p = writeVarint(buf, p, ev.timeMs); }
     buf[p++] = LINE_TAG;
-    p = writeVarint(buf, p, sizes[3 * i + 1]);
-    if (l.type != null) {
-      if (l.type !== lastType) { lastType = l.type; typeLen = Buffer.byteLength(l.type); }
-      p = writeString(buf, p, TYPE_TAG, l.type, typeLen);
-    }
-    if (l.path != null) {
-      if (l.path !== lastPath) { lastPath = l.path; pathLen = Buffer.byteLength(l.path); }
-      p = writeString(buf, p, PATH_TAG, l.path, pathLen);
-    }
+    p = writeVarint(buf, p, sizes[z + LINE]);
+    if (sizes[z + TYPE] >= 0) p = writeString(buf, p, TYPE_TAG, l.type, sizes[z + TYPE]);
+    if (sizes[z + PATH] >= 0) p = writeString(buf, p, PATH_TAG, l.path!, sizes[z + PATH]);
     if (l.offset != null) { buf[p++] = OFFSET_TAG; p = writeVarint(buf, p, l.offset); }
-    if (sizes[3 * i] >= 0) p = writeString(buf, p, TEXT_TAG, l.text, sizes[3 * i]);
+    if (sizes[z + TEXT] >= 0) p = writeString(buf, p, TEXT_TAG, l.text, sizes[z + TEXT]);
     if (l.truncated != null) { buf[p++] = TRUNCATED_TAG; buf[p++] = l.truncated ? 1 : 0; }
     if (l.originalLength != null) { buf[p++] = ORIGINAL_TAG; p = writeVarint(buf, p, l.originalLength); }
   }

@@ -57,8 +57,8 @@ export type EventBody = 'line' | 'metrics' | 'containerEvent' | 'containerState'
 export interface Batch { firstSeq: number; sentMs?: number; events: Event[] }
 
 /**
- * `deflated`: raw DEFLATE of an encoded AgentFrame carrying a batch (see deflateFrame);
- * `brotli`: the same compressed with Brotli (see brotliFrame).
+ * `deflated`: raw DEFLATE of an encoded AgentFrame carrying a batch; `brotli`: the same
+ * compressed with Brotli (see compressFrame and expandFrame).
  */
 export interface AgentFrame { hello?: Hello; batch?: Batch; heartbeat?: Heartbeat; deflated?: Uint8Array; brotli?: Uint8Array }
 export interface CollectorFrame { welcome?: Welcome; ack?: Ack; refusal?: Refusal }

@@ -1,9 +1,10 @@
 /**
  * One WebSocket connection to the collector: Hello first, then Welcome{lastSeq} (the
  * outbox drops what the collector has and sending resumes at lastSeq+1), then Batch
- * frames built from outbox fragments without re-encoding (Brotli or DEFLATE here when the collector
- * accepts it), bounded in size and in a window of unacked frames, lingering briefly to fill
- * frames; Acks delete from the outbox; heartbeats carry AgentStats; missing pongs end it.
+ * frames built from outbox fragments without re-encoding (compressed here, Brotli or
+ * DEFLATE, when the collector accepts it), bounded in size and in a window of unacked
+ * frames, lingering briefly to fill frames; Acks delete from the outbox; heartbeats carry
+ * AgentStats; missing pongs end it.
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';

@@ -1,15 +1,25 @@
 /**
- * Bounded per-key state for one rule: an index from key to a slot (key-index.ts), the slots linked in
- * least-recently-touched order through two Int32Arrays, so touching a key, evicting the
- * oldest when the rule holds max keys (evictions are counted for /metrics) and expiry
- * sweeps that stop at the first fresh key are all O(1) per key, however many keys churn
- * through (a scan from thousands of addresses must not slow detection down). A slot is
- * numbers in flat arrays, not an object per key: an evicted key's slot serves the next.
+ * Bounded per-key state for one rule: an index from key to slot (key-index.ts), the slots
+ * linked in least-recently-touched order through two Int32Arrays. Touching a key, evicting
+ * the oldest at max keys (counted for /metrics) and expiry sweeps that stop at the first
+ * fresh key are O(1) per key however many keys churn through (a scan from thousands of
+ * addresses must not slow detection down); an evicted key's slot serves the next key.
  */
 import { KeyIndex, keyHash } from './key-index.js';
 
 const NONE = -1;
 const INITIAL_SLOTS = 16;
+
+/**
+ * `a`, or a copy at least twice as long, so that index `i` fits: per-slot typed arrays (here
+ * and in the buckets) grow with the key store.
+ */
+export function fit<A extends Int32Array | Float64Array>(a: A, i: number): A {
+  if (i < a.length) return a;
+  const b = new (a.constructor as new (n: number) => A)(Math.max(i + 1, a.length * 2));
+  b.set(a);
+  return b;
+}
 
 export class KeyedState<S> {
   private readonly keys: Array<string | undefined> = [];
@@ -20,7 +30,7 @@ export class KeyedState<S> {
   /** Each slot's key hash (to remove it from the index without hashing again). */
   private hashes: Int32Array = new Int32Array(INITIAL_SLOTS);
   private count = 0;
-  /** The key use() last missed and its hash: put() follows with it, and need not hash again. */
+  /** The key find() last missed and its hash: claim() follows with it, and need not hash again. */
   private missKey: string | undefined;
   private missHash = 0;
   /** Least recently touched (evicted first) and most recently touched slots. */
@@ -142,12 +152,9 @@ export class KeyedState<S> {
     const f = this.free;
     if (f !== NONE) { this.free = this.next[f]; return f; }
     const i = this.keys.length;
-    if (i === this.next.length) {
-      const grow = (a: Int32Array): Int32Array => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
-      this.prev = grow(this.prev);
-      this.next = grow(this.next);
-      this.hashes = grow(this.hashes);
-    }
+    this.prev = fit(this.prev, i);
+    this.next = fit(this.next, i);
+    this.hashes = fit(this.hashes, i);
     this.keys.push(undefined);
     this.states.push(undefined);
     return i;

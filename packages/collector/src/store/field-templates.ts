@@ -147,13 +147,12 @@ export class TemplateEncoder {
   }
 
   /**
-   * The member id of `v` as a constant of this key, or 0 when it is inlined: numbers (pids,
-   * ports, offsets, measurements) always, other values until they come a second time.
+   * The member id of `v` (not a number: those, pids, ports, offsets, are always inlined) as
+   * a constant of this key, or 0 when it is inlined, until it comes a second time.
    */
   private constant(info: KeyInfo, v: unknown): number {
     let text: string | undefined;
     let m: number | undefined;
-    if (typeof v === 'number') return 0;
     if (typeof v === 'object' && v !== null) {
       text = JSON.stringify(v);
       if (text.length > MAX_CONST_CHARS) return 0;
@@ -204,7 +203,7 @@ function recentIndex(recent: unknown[], v: unknown): number {
   return -1;
 }
 
-/** Whether `v` is the constant `last` again: equal strings, or arrays of the same primitives. */
+/** Whether `v` is the constant `last`: equal strings, or arrays of the same primitives. */
 function sameValue(v: unknown, last: unknown): boolean {
   if (v === last) return last !== undefined;
   if (!Array.isArray(v) || !Array.isArray(last) || v.length !== last.length) return false;

@@ -78,11 +78,3 @@ export class Window {
 
   clear(): void { this.e = NO_ENTRIES; this.head = 0; this.sum = 0; }
 }
-
-/** `a`, or a copy at least twice as long, so that index `i` fits (per-slot arrays grow with the key store). */
-export function fit(a: Float64Array, i: number): Float64Array {
-  if (i < a.length) return a;
-  const b = new Float64Array(Math.max(i + 1, a.length * 2));
-  b.set(a);
-  return b;
-}

@@ -2,8 +2,8 @@
  * distinct: fires when a key shows N distinct values of a field (e.g. user names per
  * source address) within a sliding event-time window. The window is cleared when it fires.
  */
-import { KeyedState } from '../keyed.js';
-import { fit, type Bucket, type Firing } from './bucket.js';
+import { fit, KeyedState } from '../keyed.js';
+import type { Bucket, Firing } from './bucket.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
 /**

@@ -4,8 +4,8 @@
  * (events of earlier steps keep the chain alive: failures that go on before a success
  * still lead to it). Completing the last step fires and restarts the chain.
  */
-import { KeyedState } from '../keyed.js';
-import { fit, Window, type Bucket, type Firing } from './bucket.js';
+import { fit, KeyedState } from '../keyed.js';
+import { Window, type Bucket, type Firing } from './bucket.js';
 import type { Predicate } from '../filter.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 

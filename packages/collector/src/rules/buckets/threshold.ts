@@ -3,8 +3,8 @@
  * window reaches N (weights come from sum_field, e.g. vigil.attempts, so a
  * "message repeated 4 times" line counts 4). The window is cleared when it fires.
  */
-import { KeyedState } from '../keyed.js';
-import { fit, Window, type Bucket, type Firing } from './bucket.js';
+import { fit, KeyedState } from '../keyed.js';
+import { Window, type Bucket, type Firing } from './bucket.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
 export class ThresholdBucket implements Bucket {
