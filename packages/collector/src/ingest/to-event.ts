@@ -10,6 +10,7 @@ import type { EcsFields } from '../model.js';
 import type { NewEvent } from '../store/events.js';
 import { bodyHandler, type BodyHandler } from './handlers.js';
 import type { DecoderCache } from './decoder-cache.js';
+import { usableTimeMs } from '../decoders/event.js';
 
 export interface Converted { row: NewEvent; handler?: BodyHandler }
 
@@ -17,7 +18,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** `nowIso` is iso(now), computed once per batch by the caller when it has it. */
 export function toNewEvent(ev: Event, seq: number, agent: string, now: number, decoders: DecoderCache, nowIso = iso(now)): Converted {
-  const timeMs = ev.timeMs || now;
+  const timeMs = ev.timeMs && usableTimeMs(ev.timeMs) ? ev.timeMs : now; // an agent's clock, within RFC 3339's years
   const body = eventBody(ev);
   if (body === 'line') {
     const line = ev.line!;
