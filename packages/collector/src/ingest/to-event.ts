@@ -24,7 +24,14 @@ export function toNewEvent(ev: Event, seq: number, agent: string, now: number, d
     const line = ev.line!;
     const path = line.path ?? '';
     const offset = line.offset ?? 0;
-    const fields = decoders.get(agent, path, line.type).decode(line.text ?? '', {
+    let decoder;
+    try { decoder = decoders.get(agent, path, line.type); } catch (err) {
+      // An agent sent a type no decoder has: kept as an audit row, text included, not thrown.
+      const f = auditFields(agent, timeMs, now, 'undecodable-body', `line event could not be converted: ${(err as Error).message}`);
+      Object.assign(f, { 'vigil.body': 'line', 'log.file.path': path, 'log.offset': offset, 'event.original': line.text ?? '' });
+      return { row: { agent, seq, ingested: now, timeMs, kind: 'audit', fields: f } };
+    }
+    const fields = decoder.decode(line.text ?? '', {
       readTimeMs: timeMs, agent, path, offset, fields: line.fields,
     });
     fields['log.file.path'] = path;
