@@ -17,7 +17,11 @@ export function parseConfigText(text: string, file = 'config'): AgentConfig {
     const line = e.linePos?.[0]?.line;
     throw new UsageError(`config: ${file}${line ? `:${line}` : ''}: ${e.message.split('\n')[0]}`);
   }
-  return validateConfig(doc.toJS());
+  let raw: unknown;
+  try { raw = doc.toJS(); } catch (err) { // an alias without its anchor, or too many aliases
+    throw new UsageError(`config: ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return validateConfig(raw);
 }
 
 export function loadConfig(file: string | undefined): AgentConfig {

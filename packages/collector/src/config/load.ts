@@ -28,5 +28,9 @@ export function loadConfig(file?: string): CollectorConfig {
     const line = e.linePos?.[0].line;
     throw new ConfigError('--config', `${file}${line ? ` line ${line}` : ''}: ${e.message.split('\n')[0]}`);
   }
-  return validateConfig(doc.toJS());
+  let raw: unknown;
+  try { raw = doc.toJS(); } catch (err) { // an alias without its anchor, or too many aliases
+    throw new ConfigError('--config', `${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return validateConfig(raw);
 }

@@ -14,11 +14,14 @@ const SS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 /** `SS.000Z` for whole seconds, the usual case for syslog stamps. */
 const SS0 = SS.map((s) => `${s}.000Z`);
 
+/** Whether `ms` is a time RFC 3339 can write: years 1 to 9999. */
+export const usableTimeMs = (ms: number): boolean => Number.isFinite(ms) && ms >= -62135596800000 && ms <= 253402300799999;
+
 /** RFC 3339 with ms for `ms`, or for `fallbackMs` when ms is not a usable time. */
 export function isoTime(ms: number, fallbackMs: number): string {
   let t = ms;
-  if (!Number.isFinite(t) || t < -62135596800000 || t > 253402300799999) t = fallbackMs;
-  if (!Number.isFinite(t)) t = Date.now();
+  if (!usableTimeMs(t)) t = fallbackMs; // an agent's read time can be out of range too
+  if (!usableTimeMs(t)) t = Date.now();
   t = Math.floor(t);
   if (t === lastMs) return lastIso; // the same instance: consumers compare it cheaply
   const min = Math.floor(t / 60_000);

@@ -10,6 +10,7 @@ import type { EcsFields } from '../model.js';
 import type { NewEvent } from '../store/events.js';
 import { bodyHandler, type BodyHandler } from './handlers.js';
 import type { DecoderCache } from './decoder-cache.js';
+import { usableTimeMs } from '../decoders/event.js';
 
 export interface Converted { row: NewEvent; handler?: BodyHandler }
 
@@ -17,13 +18,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** `nowIso` is iso(now), computed once per batch by the caller when it has it. */
 export function toNewEvent(ev: Event, seq: number, agent: string, now: number, decoders: DecoderCache, nowIso = iso(now)): Converted {
-  const timeMs = ev.timeMs || now;
+  const timeMs = ev.timeMs && usableTimeMs(ev.timeMs) ? ev.timeMs : now; // an agent's clock, within RFC 3339's years
   const body = eventBody(ev);
   if (body === 'line') {
     const line = ev.line!;
     const path = line.path ?? '';
     const offset = line.offset ?? 0;
-    const fields = decoders.get(agent, path, line.type).decode(line.text ?? '', {
+    let decoder;
+    try { decoder = decoders.get(agent, path, line.type); } catch (err) {
+      // An agent sent a type no decoder has: kept as an audit row, text included, not thrown.
+      const f = auditFields(agent, timeMs, now, 'undecodable-body', `line event could not be converted: ${(err as Error).message}`);
+      Object.assign(f, { 'vigil.body': 'line', 'log.file.path': path, 'log.offset': offset, 'event.original': line.text ?? '' });
+      return { row: { agent, seq, ingested: now, timeMs, kind: 'audit', fields: f } };
+    }
+    const fields = decoder.decode(line.text ?? '', {
       readTimeMs: timeMs, agent, path, offset, fields: line.fields,
     });
     fields['log.file.path'] = path;
