@@ -27,7 +27,8 @@ describe.each(Object.keys(TARGETS))('fuzz target %s', (target) => {
     for (const f of regressions(target)) expect(() => TARGETS[target].run(readFileSync(f)), f).not.toThrow();
   });
   it('survives 3 s of fuzzing', async () => {
-    const r = await fuzz({ target, targetsModule: TARGETS_MODULE, seconds: 3, seed: Date.now() % 100_000, outDir: out, budgetMs: 5000 });
+    const r = await fuzz({ target, targetsModule: TARGETS_MODULE, seconds: 3, seed: 1, // fixed: CI repeats one search; `npm run fuzz` explores further
+      outDir: out, budgetMs: 5000 });
     expect(r.execs).toBeGreaterThan(20);
     expect(r.features).toBeGreaterThan(0);
     expect([...r.crashes, ...r.hangs].map((c: { sig: string }) => c.sig)).toEqual([]);
