@@ -1,11 +1,12 @@
 /**
  * A real small disk for disk-full tests (root only): mounts a tmpfs of a given size, fills
  * it to the last block with a filler file, frees it again, and unmounts (lazily, so a test
- * that failed with files still open never leaves the mount behind).
+ * that failed with files still open never leaves the mount behind), removing the mount
+ * point's parent folder (give it a fresh temporary one).
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface SmallDisk { dir: string; fill(): void; free(): void; unmount(): void }
 
@@ -29,7 +30,7 @@ export function mountTmpfs(dir: string, size = '64m'): SmallDisk {
       if (!mounted) return;
       mounted = false;
       execFileSync('umount', ['-l', dir]);
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dirname(dir), { recursive: true, force: true });
     },
   };
 }
