@@ -4,7 +4,7 @@
  * stale) and creates its three tables: rows (one per emit: first_seq, count, bytes, blob
  * of pre-encoded events), checkpoints, and meta (instance_id, sequence and loss counters).
  * The state dir is 0700 and the db 0600 (created before SQLite, so its WAL is 0600 too);
- * the WAL is checkpointed every 16 MiB and cut back to 16 MiB, so it never fills the disk.
+ * the WAL is checkpointed every 64 MiB and cut back to 64 MiB, so it never fills the disk.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 
 export const OUTBOX_FILE = 'outbox.db';
 /** WAL bound: checkpoint after this many bytes of frames, and truncate it back to this size. */
-export const WAL_LIMIT_BYTES = 16 * 1024 * 1024;
+export const WAL_LIMIT_BYTES = 64 * 1024 * 1024;   // 1024 pages: 16 MiB measured 10-45% slower emits
 const PAGE_SIZE = 65536;
 
 /** Opens (creating if needed) the outbox db of a state dir and returns it with its meta. */
