@@ -14,7 +14,7 @@ const vigil = join(root, 'vigil');
 const listen = process.env.VIGIL_LISTEN || '127.0.0.1:7070';
 const data = resolve(process.env.VIGIL_DATA || join(root, 'data'));
 const agentName = hostname();
-mkdirSync(data, { recursive: true });
+mkdirSync(data, { recursive: true, mode: 0o700 });   // the collector tightens it too
 
 function token(file, args) {
   const path = join(data, file);

@@ -5,6 +5,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync, cop
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Collector, cleanup, startAgent, tempDir, waitFor, writeAgentConfig, type Proc } from './helpers/procs.js';
+import { expectExactlyOnce, markers } from './helpers/markers.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures/loghub/OpenSSH_2k.log');
 const started: Array<Proc | Collector> = [];
@@ -41,28 +42,6 @@ function writer(file: string, n: number, perTick: number, everyMs: number, prefi
     }, everyMs);
   });
   return { done, written: () => i };
-}
-
-function markers(events: any[], prefix = 'm'): Map<number, number> {
-  const seen = new Map<number, number>();
-  const re = new RegExp(`${prefix}-(\\d+) payload`);
-  for (const e of events) {
-    const m = re.exec(e.message ?? '');
-    if (m) seen.set(Number(m[1]), (seen.get(Number(m[1])) ?? 0) + 1);
-  }
-  return seen;
-}
-
-function expectExactlyOnce(seen: Map<number, number>, n: number) {
-  const missing: number[] = [];
-  const dup: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = seen.get(i) ?? 0;
-    if (c === 0) missing.push(i);
-    if (c > 1) dup.push(i);
-  }
-  expect({ missing: missing.slice(0, 20), missingCount: missing.length, dup: dup.slice(0, 20), dupCount: dup.length })
-    .toEqual({ missing: [], missingCount: 0, dup: [], dupCount: 0 });
 }
 
 describe('spine end to end', () => {

@@ -24,7 +24,7 @@ export interface RunningAgent {
 }
 
 export async function startAgent(cfg: AgentConfig, o: AgentOptions, log: Logger): Promise<RunningAgent> {
-  const outbox = new Outbox(o.state, { maxBytes: cfg.outbox.max_bytes });
+  const outbox = new Outbox(o.state, { maxBytes: cfg.outbox.max_bytes, log: log.child({ component: 'outbox' }) });
   const abort = new AbortController();
   const transport = new Transport({
     url: o.collector, token: o.token, name: o.name, version: o.version, outbox, log: log.child({ component: 'transport' }), ca: o.ca,

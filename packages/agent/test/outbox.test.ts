@@ -2,17 +2,21 @@
  * The durable outbox with real SQLite files: contiguous sequences across emits and
  * restarts, checkpoints atomic with their events, acks (whole and partial rows), the
  * max_bytes bound with counted drops and a DataLoss event, backpressure via room(), and
- * a child process SIGKILLed mid-write leaving a consistent queue.
+ * a child process SIGKILLed mid-write leaving a consistent queue, and (as root, on a real
+ * tmpfs) a full disk: refused emits, deferred deletes, a restart, and resuming on its own.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeAgentFrame, encodeBatchFrame } from '@vigil/proto';
 import type { Event } from '@vigil/proto';
 import { Outbox } from '../src/outbox/outbox.js';
 import type { OutboxRun } from '../src/outbox/outbox.js';
+import { DiskFullError } from '../src/outbox/stall.js';
+import { IS_ROOT } from './docker-engine.js';
+import { mountTmpfs, type SmallDisk } from './tmpfs.js';
 
 const dirs: string[] = [];
 const opened: Outbox[] = [];
@@ -203,5 +207,44 @@ describe('outbox', () => {
       seq += d.events.length;
     }
     expect(count).toBe(cp);
+  });
+});
+
+describe.skipIf(!IS_ROOT)('outbox on a full disk (a real tmpfs)', () => {
+  let disk: SmallDisk | undefined;
+  afterAll(() => { for (const o of opened.splice(0)) o.close(); disk?.unmount(); });
+
+  it('never throws from ack/resume/open, refuses emits, and resumes with a report once space frees', async () => {
+    disk = mountTmpfs(join(mkdtempSync(join(tmpdir(), 'vigil-small-')), 'disk'), '64m');
+    const dir = join(disk.dir, 'state');
+    let a = new Outbox(dir, { maxBytes: 1 << 30, retryMinMs: 20, retryMaxMs: 200 });
+    for (let i = 0; i < 10; i++) a.emit(lines(i * 10, 10, 100), { 'file:a': String(i) });
+    disk.fill();
+    let refused = 0;
+    for (let i = 10; i < 30 && !a.diskFull; i++) {
+      try { a.emit(lines(i * 10, 10, 100), { 'file:a': String(i) }); } catch (e) { expect(e).toBeInstanceOf(DiskFullError); refused++; }
+    }
+    expect(a.diskFull).toBe(true);
+    expect(refused).toBe(1);
+    expect(() => a.emit(lines(500, 1))).toThrow(DiskFullError);   // refused at once while stalled
+    const stored = a.nextSeq - 1;
+    a.ack(50);                                  // deleting needs space: deferred, not thrown
+    a.close();
+    a = new Outbox(dir, { maxBytes: 1 << 30, retryMinMs: 20, retryMaxMs: 200 });   // a restart on the full disk
+    opened.push(a);
+    expect(a.checkpoint('file:a')).toBe(String(stored / 10 - 1));   // no checkpoint past what was stored
+    a.resume(50);
+    let resumed = false;
+    void a.room().then(() => { resumed = true; });
+    expect(() => a.emit(lines(600, 1), { 'file:a': 'x' })).toThrow(DiskFullError);
+    expect(() => a.emit(lines(700, 1))).toThrow(DiskFullError);   // no checkpoint: this one is lost
+    expect(a.diskFull).toBe(true);
+    disk.free();
+    await vi.waitFor(() => expect(resumed).toBe(true), { timeout: 10_000, interval: 20 });
+    expect(a.ackedSeq).toBe(50);
+    const rest = decodeRun(a.read(51, 1 << 20)!).events;
+    expect(rest.filter((e) => e.line).length).toBe(stored - 50);
+    expect(rest.at(-1)!.loss!.reason).toContain('state disk full');
+    expect(Number(rest.at(-1)!.loss!.droppedEvents)).toBe(1);   // the emit without a checkpoint
   });
 });

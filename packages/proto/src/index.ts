@@ -7,3 +7,5 @@ export * from './codec.js';
 export * from './compress.js';
 // The one logger both processes use (stderr, JSON lines).
 export * from './log.js';
+// Files and folders for the owner alone (0600/0700), shared by both processes.
+export * from './private-fs.js';

@@ -4,18 +4,27 @@
  * contiguous sequences. Beyond max_bytes the oldest rows are dropped, counted, and
  * reported by a DataLoss event (at most one a second). read() hands the transport
  * contiguous runs of fragments; ack() deletes rows the collector has committed.
+ * A full state disk never throws out of ack/resume: the outbox stalls (stall.ts), refuses
+ * emits (DiskFullError) while room() holds the sources, retries with backoff (acked rows
+ * first, then a WAL truncation, then the stall's DataLoss report) and resumes on its own.
  */
 import { decodeAgentFrame, encodeBatchFrame, encodeEventsFragment } from '@vigil/proto';
-import type { Event } from '@vigil/proto';
+import type { Event, Logger } from '@vigil/proto';
+import { Backoff } from '../transport/backoff.js';
 import { openOutboxDb } from './db.js';
 import type { Db } from './db.js';
 import { offsetOfEvent, takeEvents } from './fragment.js';
+import { DiskFullError, isDiskFull, Stall } from './stall.js';
 
 export interface OutboxOptions {
   maxBytes: number;
   /** room() waits while the queued bytes are at or above this (default 90% of maxBytes). */
   softBytes?: number;
   now?: () => number;
+  log?: Logger;
+  /** Retry delays while the state disk is full (default 100 ms .. 5 s, exponential). */
+  retryMinMs?: number;
+  retryMaxMs?: number;
 }
 
 export interface OutboxRun { firstSeq: number; count: number; bytes: number; fragments: Uint8Array[] }
@@ -46,9 +55,18 @@ export class Outbox {
   private counters = { linesRead: 0, bytesRead: 0, linesTruncated: 0 };
   private readonly q;
   private closed = false;
+  private readonly log: Logger | undefined;
+  /** Set while the state disk is full; cleared by the first write that succeeds again. */
+  private stall: Stall | undefined;
+  private readonly retryBackoff: Backoff;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Highest seq acked whose rows could not be deleted yet (disk full); retried. */
+  private ackPending = 0;
 
   constructor(stateDir: string, opts: OutboxOptions) {
-    const { db, meta } = openOutboxDb(stateDir);
+    const { db, meta } = openOutboxDb(stateDir, opts.log);
+    this.log = opts.log;
+    this.retryBackoff = new Backoff(opts.retryMinMs ?? 100, opts.retryMaxMs ?? 5000);
     this.db = db;
     this.instanceId = String(meta.get('instance_id'));
     for (const [k, v] of meta) if (k !== 'instance_id') this.m[k] = Number(v);
@@ -80,6 +98,8 @@ export class Outbox {
   get nextSeq(): number { return this.m.next_seq; }
   get ackedSeq(): number { return this.m.acked_seq; }
   get bytes(): number { return this.totalBytes; }
+  /** True while writes are refused for want of space on the state disk. */
+  get diskFull(): boolean { return this.stall !== undefined; }
 
   private setMeta(key: string, value: number): void {
     if (this.m[key] === value) return;
@@ -90,6 +110,28 @@ export class Outbox {
   /** Appends events and applies checkpoints in one transaction (SourceContext.emit). */
   emit(events: Event[], checkpoints?: Record<string, string | null>): void {
     if (this.closed) throw new Error('outbox is closed');
+    if (this.stall) {
+      const bytes = checkpoints || events.length === 0 ? 0 : encodeEventsFragment(events).length;
+      this.stall.refuse(events.length, bytes, checkpoints !== undefined);
+      throw new DiskFullError();
+    }
+    const blob = events.length > 0 ? encodeEventsFragment(events) : undefined;
+    try {
+      this.tx(() => {
+        if (blob) this.append(events.length, blob);
+        if (checkpoints) {
+          for (const [k, v] of Object.entries(checkpoints)) {
+            if (v === null) this.q.delCp.run(k); else this.q.setCp.run(k, v);
+          }
+        }
+        if (blob) this.enforceBound();
+      });
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.enterStall(err);
+      this.stall!.refuse(events.length, blob?.length ?? 0, checkpoints !== undefined);
+      throw new DiskFullError(err);
+    }
     for (const ev of events) {
       const line = ev.line;
       if (!line) continue;
@@ -97,16 +139,6 @@ export class Outbox {
       this.counters.bytesRead += (line.truncated && line.originalLength ? line.originalLength : Buffer.byteLength(line.text)) + 1;
       if (line.truncated) this.counters.linesTruncated++;
     }
-    const blob = events.length > 0 ? encodeEventsFragment(events) : undefined;
-    this.tx(() => {
-      if (blob) this.append(events.length, blob);
-      if (checkpoints) {
-        for (const [k, v] of Object.entries(checkpoints)) {
-          if (v === null) this.q.delCp.run(k); else this.q.setCp.run(k, v);
-        }
-      }
-      if (blob) this.enforceBound();
-    });
     if (checkpoints) {
       for (const [k, v] of Object.entries(checkpoints)) {
         if (v === null) this.cps.delete(k); else this.cps.set(k, v);
@@ -197,9 +229,8 @@ export class Outbox {
     if (this.lossTimer || this.closed) return;
     this.lossTimer = setTimeout(() => {
       this.lossTimer = undefined;
-      if (this.closed || this.m.loss_events === 0) return;
-      this.tx(() => this.appendLoss());
-      this.onAppend?.();
+      if (this.closed || this.m.loss_events === 0 || this.stall) return;   // the stall's end reschedules
+      if (this.tryWrite(() => this.appendLoss())) this.onAppend?.();
     }, LOSS_INTERVAL_MS);
     this.lossTimer.unref();
   }
@@ -212,32 +243,99 @@ export class Outbox {
 
   /** Resolves once the queued bytes are below the soft limit. */
   room(): Promise<void> {
-    if (this.totalBytes < this.softBytes || this.closed) return Promise.resolve();
+    if ((this.totalBytes < this.softBytes && !this.stall) || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   private wake(): void {
-    if (this.waiters.length === 0 || (this.totalBytes >= this.softBytes && !this.closed)) return;
+    if (this.waiters.length === 0 || ((this.totalBytes >= this.softBytes || this.stall) && !this.closed)) return;
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
   }
 
-  /** The collector committed every event <= seq: delete the rows wholly covered. */
+  /**
+   * The collector committed every event <= seq: delete the rows wholly covered. On a full
+   * disk the deletion waits for the stall's retries (the rows are not sent again meanwhile).
+   */
   ack(seq: number): void {
     if (this.closed || seq <= this.m.acked_seq) return;
-    this.tx(() => {
+    if (!this.deleteAcked(seq)) { this.ackPending = Math.max(this.ackPending, seq); return; }
+    if (this.stall) this.scheduleRetry(0);   // space was freed: try to resume at once
+    this.wake();
+  }
+
+  private deleteAcked(seq: number): boolean {
+    return this.tryWrite(() => {
       const gone = this.q.ackRows.all(seq, seq) as Array<{ count: number; bytes: number }>;
       for (const r of gone) { this.totalBytes -= r.bytes; this.totalEvents -= r.count; }
       this.setMeta('acked_seq', seq);
     });
-    this.wake();
   }
 
   /** Welcome from the collector: it holds everything <= lastSeq of this instance. */
   resume(lastSeq: number): void {
-    if (lastSeq >= this.m.next_seq) this.tx(() => this.setMeta('next_seq', lastSeq + 1));
+    if (lastSeq >= this.m.next_seq && !this.tryWrite(() => this.setMeta('next_seq', lastSeq + 1))) {
+      this.m.next_seq = lastSeq + 1;   // stored with the next row that can be written
+    }
     if (lastSeq > this.m.acked_seq) this.ack(lastSeq);
+  }
+
+  /** Runs a write transaction; false (and a stall) when the disk is full, other errors throw. */
+  private tryWrite(fn: () => void): boolean {
+    try {
+      this.tx(fn);
+      return true;
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.enterStall(err);
+      return false;
+    }
+  }
+
+  private enterStall(err: unknown): void {
+    if (this.stall || this.closed) return;
+    const cause = String((err as { code?: string }).code ?? (err as Error).message);
+    this.stall = new Stall(this.now(), cause);
+    this.log?.error('state disk full: outbox writes refused, sources paused; retrying until writes succeed', {
+      code: cause, error: (err as Error).message, queued_events: this.totalEvents,
+    });
+    this.scheduleRetry(this.retryBackoff.next());
+  }
+
+  private scheduleRetry(delay: number): void {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.retry(), delay);
+    this.retryTimer.unref();
+  }
+
+  /** One attempt to leave the stall: delete acked rows, give the WAL back, write the report. */
+  private retry(): void {
+    this.retryTimer = undefined;
+    const stall = this.stall;
+    if (this.closed || !stall) return;
+    if (this.ackPending > this.m.acked_seq && !this.deleteAcked(this.ackPending)) {
+      this.scheduleRetry(this.retryBackoff.next());
+      return;
+    }
+    this.truncateWal();
+    const now = this.now();
+    if (!this.tryWrite(() => this.append(1, encodeEventsFragment([{ timeMs: now, loss: stall.report(now) }]), 1))) {
+      this.scheduleRetry(this.retryBackoff.next());
+      return;
+    }
+    this.stall = undefined;
+    this.retryBackoff.reset();
+    this.log?.info('state disk writable again: sources resumed', stall.summary(now));
+    if (this.m.loss_events > 0) this.scheduleLoss();
+    this.wake();
+    this.onAppend?.();
+  }
+
+  /** Checkpoints the WAL into the database and truncates it to zero (best effort). */
+  private truncateWal(): void {
+    try { this.db.pragma('wal_checkpoint(TRUNCATE)'); } catch { /* retried with the next attempt */ }
   }
 
   /**
@@ -279,7 +377,10 @@ export class Outbox {
   close(): void {
     if (this.closed) return;
     if (this.lossTimer) { clearTimeout(this.lossTimer); this.lossTimer = undefined; }
-    if (this.m.loss_events > 0) this.tx(() => this.appendLoss());
+    clearTimeout(this.retryTimer);
+    // on a full disk the pending loss stays in meta (reported after the next start)
+    if (this.m.loss_events > 0 && !this.stall) this.tryWrite(() => this.appendLoss());
+    if (this.stall) this.log?.warn('stopping with the state disk full; the stall is not reported', this.stall.summary(this.now()));
     this.closed = true;
     this.wake();
     this.db.close();

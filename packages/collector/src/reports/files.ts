@@ -1,9 +1,10 @@
 /**
  * Where daily reports live: DATA/reports/YYYY-MM-DD.json and .md. Writes go through a
- * temporary file and a rename, so a reader never sees half a report.
+ * temporary file and a rename, so a reader never sees half a report; folder 0700, files 0600.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateDir, writePrivateFile } from '@vigil/proto';
 
 export type ReportFormat = 'json' | 'md';
 
@@ -13,10 +14,8 @@ export function reportPath(dataDir: string, date: string, format: ReportFormat):
 
 export function writeReportFile(dataDir: string, date: string, format: ReportFormat, text: string): string {
   const path = reportPath(dataDir, date, format);
-  mkdirSync(join(dataDir, 'reports'), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  privateDir(join(dataDir, 'reports'));
+  writePrivateFile(path, text);
   return path;
 }
 

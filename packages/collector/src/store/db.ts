@@ -5,8 +5,7 @@
  * Write transactions begin IMMEDIATE by default (a second connection writes events).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { privateDatabase, type Logger } from '@vigil/proto';
 
 export type DB = Database.Database;
 
@@ -24,8 +23,13 @@ export const WRITER_PRAGMAS = [
   'wal_autocheckpoint = 16384',
 ];
 
-export function openDatabase(file: string, opts: { readonly?: boolean } = {}): DB {
-  if (file !== ':memory:' && !opts.readonly) mkdirSync(dirname(file), { recursive: true });
+/**
+ * Opens (creating if needed) a database. A writable file gets a 0700 folder and mode 0600,
+ * created before SQLite opens it, so its -wal and -shm are 0600 too; wider modes are
+ * tightened (logged to `log`).
+ */
+export function openDatabase(file: string, opts: { readonly?: boolean; log?: Logger } = {}): DB {
+  if (file !== ':memory:' && !opts.readonly) privateDatabase(file, opts.log);
   const db = new Database(file, { readonly: opts.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   if (!opts.readonly) {

@@ -34,7 +34,10 @@ export function createDockerSource(cfg: DockerConfig): Source {
   const pending = new Map<string, NodeJS.Timeout>();
   const heard = new Set<string>(); // containers with an event since the last reconcile
 
-  const emit = (events: Event[]) => { if (!stopped && events.length) ctx.emit(events); };
+  const emit = (events: Event[]) => {
+    if (stopped || !events.length) return;
+    try { ctx.emit(events); } catch { /* logged by the context (e.g. state disk full); the stream goes on */ }
+  };
   const signature = (s: ContainerState) =>
     [s.name, s.image, s.state, s.health, s.restartCount, s.exitCode, s.oomKilled, s.removed].join('|');
 

@@ -184,7 +184,7 @@ export class FileSource implements Source {
         continue;
       }
       this.log.warn('checkpointed file not found; lines it gained after the checkpoint are lost', { path: cp.path, offset: cp.off });
-      this.ctx.emit([], { [key]: null });
+      this.tryEmit(() => this.ctx.emit([], { [key]: null }));
     }
   }
 
@@ -202,8 +202,13 @@ export class FileSource implements Source {
     if (this.tailers.has(idk)) { t.close(); return false; }
     if (req.location !== req.path) t.detachedAt = Date.now();
     this.tailers.set(idk, t);
-    if (persist) t.saveCheckpoint();
+    if (persist) this.tryEmit(() => t.saveCheckpoint());
     return true;
+  }
+
+  /** A checkpoint-only write at start: if refused (state disk full), the next start redoes it. */
+  private tryEmit(write: () => void): void {
+    try { write(); } catch { /* logged by the context */ }
   }
 
   private updateWatchers(): void {

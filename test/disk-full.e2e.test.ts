@@ -1,0 +1,74 @@
+// A full state disk, for real (root only: a small tmpfs holds the agent's state dir): the
+// agent stays up while its disk is full, also across a SIGKILL and a restart on the still
+// full disk, reports the stall once it can write again, and once space frees every line
+// written meanwhile reaches the collector exactly once, with the outbox's WAL bounded.
+import { appendFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IS_ROOT } from '../packages/agent/test/docker-engine.js';
+import { mountTmpfs, type SmallDisk } from '../packages/agent/test/tmpfs.js';
+import { WAL_LIMIT_BYTES } from '../packages/agent/src/outbox/db.js';
+import { expectExactlyOnce, markers } from './helpers/markers.js';
+import { Collector, cleanup, startAgent, tempDir, waitFor, writeAgentConfig, type Proc } from './helpers/procs.js';
+
+const started: Array<Proc | Collector> = [];
+const dirs: string[] = [];
+let disk: SmallDisk | undefined;
+
+afterAll(async () => {
+  for (const p of started.splice(0)) await ('proc' in p ? p.proc?.stop('SIGKILL') : p.stop('SIGKILL'));
+  disk?.unmount();
+  cleanup(...dirs.splice(0));
+});
+
+function write(file: string, from: number, n: number): void {
+  let chunk = '';
+  for (let i = from; i < from + n; i++) chunk += `Nov 27 10:00:00 web-1 app[1]: d-${i} payload\n`;
+  appendFileSync(file, chunk);
+}
+
+describe.skipIf(!IS_ROOT)('agent on a full state disk', () => {
+  it('stays up, pauses, reports, and delivers every line once when space frees', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    disk = mountTmpfs(join(dir, 'small'), '64m');
+    const state = join(disk.dir, 'state');
+    const collector = await Collector.create(join(dir, 'data'));
+    started.push(collector);
+    await collector.start();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, '');
+    const config = writeAgentConfig(dir, `files:\n  - path: ${log}\n    type: auth\n`);
+    const token = collector.agentToken('web-1');
+    const agent = () => { const a = startAgent({ collector, name: 'web-1', token, state, config }); started.push(a); return a; };
+    const alive = (a: Proc) => a.child.exitCode === null && a.child.signalCode === null;
+    const stored = async () => markers(await collector.allEvents('agent=web-1'), 'd');
+
+    const a1 = agent();
+    write(log, 0, 500);
+    await waitFor(async () => (await stored()).size >= 500, 30_000, () => `first 500 lines not stored: ${a1.stderr()}`);
+
+    disk.fill();
+    write(log, 500, 3000);
+    await waitFor(() => a1.stderr().includes('state disk full'), 30_000, () => `no disk-full log: ${a1.stderr()}`);
+    write(log, 3500, 500);   // read attempts go on failing while the disk stays full
+    await waitFor(() => a1.stderr().includes('will retry from its checkpoint') || !alive(a1), 30_000, () => a1.stderr());
+    expect(alive(a1), a1.stderr()).toBe(true);
+
+    // SIGKILL, then a start on the still full disk: opening and resuming must not need space
+    await a1.stop('SIGKILL');
+    const a2 = agent();
+    await waitFor(() => a2.stderr().includes('connected to the collector') || !alive(a2), 30_000, () => a2.stderr());
+    await waitFor(() => a2.stderr().includes('state disk full') || !alive(a2), 30_000, () => a2.stderr());
+    expect(alive(a2), a2.stderr()).toBe(true);
+
+    disk.free();
+    await waitFor(async () => (await stored()).size >= 4000, 60_000, () => `not all lines stored: ${a2.stderr()}`);
+    await waitFor(() => a2.stderr().includes('state disk writable again'), 10_000, () => a2.stderr());
+    const loss = await collector.get<{ events: any[] }>('/api/events?kind=loss&agent=web-1');
+    expect(loss.events.some((e) => String(e['vigil.loss.reason'] ?? e.message).includes('state disk full'))).toBe(true);
+    expectExactlyOnce(await stored(), 4000);
+    expect(alive(a2), a2.stderr()).toBe(true);
+    expect(statSync(join(state, 'outbox.db-wal'), { throwIfNoEntry: false })?.size ?? 0).toBeLessThanOrEqual(WAL_LIMIT_BYTES + (4 << 20));
+  });
+});
