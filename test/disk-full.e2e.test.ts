@@ -61,6 +61,12 @@ describe.skipIf(!IS_ROOT)('agent on a full state disk', () => {
     await waitFor(() => a2.stderr().includes('connected to the collector') || !alive(a2), 30_000, () => a2.stderr());
     await waitFor(() => a2.stderr().includes('state disk full') || !alive(a2), 30_000, () => a2.stderr());
     expect(alive(a2), a2.stderr()).toBe(true);
+    // while the disk stays full, the link is up: heartbeats tell the collector (GET /api/agents)
+    type Agents = { agents: Array<{ name: string; disk_full_since: string | null; writes_refused: number }> };
+    let seen: Agents['agents'][number] | undefined;
+    const full = async () => (seen = (await collector.get<Agents>('/api/agents')).agents.find((x) => x.name === 'web-1'));
+    await waitFor(async () => (await full())?.disk_full_since != null, 30_000, () => `agent: ${JSON.stringify(seen)}`);
+    expect(seen!.writes_refused).toBeGreaterThan(0);
 
     disk.free();
     await waitFor(async () => (await stored()).size >= 4000, 60_000, () => `not all lines stored: ${a2.stderr()}`);
@@ -69,6 +75,7 @@ describe.skipIf(!IS_ROOT)('agent on a full state disk', () => {
     expect(loss.events.some((e) => String(e['vigil.loss.reason'] ?? e.message).includes('state disk full'))).toBe(true);
     expectExactlyOnce(await stored(), 4000);
     expect(alive(a2), a2.stderr()).toBe(true);
+    await waitFor(async () => (await full())?.disk_full_since === null, 30_000, () => `still full: ${JSON.stringify(seen)}`);
     expect(statSync(join(state, 'outbox.db-wal'), { throwIfNoEntry: false })?.size ?? 0).toBeLessThanOrEqual(WAL_LIMIT_BYTES + (4 << 20));
   });
 });

@@ -19,6 +19,7 @@ export interface Refusal { reason: string }
 export interface AgentStats {
   linesRead?: number; bytesRead?: number; eventsDropped?: number; outboxBytes?: number;
   outboxEvents?: number; ackedSeq?: number; cpuPct?: number; rssBytes?: number; linesTruncated?: number;
+  diskFullSinceMs?: number; writesRefused?: number;
 }
 export interface Heartbeat { clockMs: number; stats?: AgentStats }
 

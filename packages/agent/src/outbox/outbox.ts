@@ -32,6 +32,8 @@ export interface OutboxRun { firstSeq: number; count: number; bytes: number; fra
 export interface OutboxStats {
   linesRead: number; bytesRead: number; linesTruncated: number; eventsDropped: number;
   outboxBytes: number; outboxEvents: number; ackedSeq: number;
+  /** Agent clock when the state disk filled (0 while writable), and writes refused since start. */
+  diskFullSinceMs: number; writesRefused: number;
 }
 
 const LOSS_INTERVAL_MS = 1000;
@@ -58,6 +60,7 @@ export class Outbox {
   private readonly log: Logger | undefined;
   /** Set while the state disk is full; cleared by the first write that succeeds again. */
   private stall: Stall | undefined;
+  private writesRefused = 0;
   private readonly retryBackoff: Backoff;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Highest seq acked whose rows could not be deleted yet (disk full); retried. */
@@ -113,6 +116,7 @@ export class Outbox {
     if (this.stall) {
       const bytes = checkpoints || events.length === 0 ? 0 : encodeEventsFragment(events).length;
       this.stall.refuse(events.length, bytes, checkpoints !== undefined);
+      this.writesRefused++;
       throw new DiskFullError();
     }
     const blob = events.length > 0 ? encodeEventsFragment(events) : undefined;
@@ -130,6 +134,7 @@ export class Outbox {
       if (!isDiskFull(err)) throw err;
       this.enterStall(err);
       this.stall!.refuse(events.length, blob?.length ?? 0, checkpoints !== undefined);
+      this.writesRefused++;
       throw new DiskFullError(err);
     }
     for (const ev of events) {
@@ -371,6 +376,7 @@ export class Outbox {
     return {
       ...this.counters, eventsDropped: this.m.dropped_events,
       outboxBytes: this.totalBytes, outboxEvents: this.totalEvents, ackedSeq: this.m.acked_seq,
+      diskFullSinceMs: this.stall?.since ?? 0, writesRefused: this.writesRefused,
     };
   }
 

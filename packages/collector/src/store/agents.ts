@@ -22,6 +22,9 @@ export interface AgentInfo {
   events_dropped: number;
   lines_truncated: number;
   last_seq: number;
+  /** From the last heartbeat: since when the agent's state disk is full (reading paused), or null. */
+  disk_full_since: string | null;
+  writes_refused: number;
 }
 
 export interface AgentRegistry {
@@ -39,6 +42,16 @@ export interface AgentRegistry {
   maxLagMs(nowMs: number): number;
 }
 
+/** The disk-full state of an agent's last heartbeat (stats JSON as stored). */
+function diskState(stats: string | null): { disk_full_since: string | null; writes_refused: number } {
+  const s = stats ? (JSON.parse(stats) as AgentStats) : {};
+  const since = Number(s.diskFullSinceMs ?? 0);
+  return {
+    disk_full_since: since > 0 && Number.isFinite(since) ? new Date(since).toISOString() : null,
+    writes_refused: Number(s.writesRefused ?? 0) || 0,
+  };
+}
+
 /** The high-water-mark statements, shared with the ingest writer thread (store/event-writer.ts). */
 export const HWM_SQL = {
   get: 'SELECT last_seq FROM agent_instances WHERE agent = ? AND instance_id = ?',
@@ -50,7 +63,7 @@ interface AgentRow {
   name: string; version: string | null; host: string | null; instance_id: string | null;
   first_seen: number; last_seen: number; connected: number; clock_skew_ms: number | null;
   lag_ms: number | null; lines_read: number; bytes_read: number; events_dropped: number;
-  lines_truncated: number; last_seq: number | null;
+  lines_truncated: number; last_seq: number | null; stats: string | null;
 }
 
 export function createAgentRegistry(writer: DB, reader: DB, heartbeatTimeoutMs = 60_000): AgentRegistry {
@@ -116,6 +129,7 @@ export function createAgentRegistry(writer: DB, reader: DB, heartbeatTimeoutMs =
         lines_read: r.lines_read, bytes_read: r.bytes_read,
         events_dropped: r.events_dropped, lines_truncated: r.lines_truncated,
         last_seq: r.last_seq ?? 0,
+        ...diskState(r.stats),
       }));
     },
     onlineCount(now) { return online.get(now - heartbeatTimeoutMs) as number; },
