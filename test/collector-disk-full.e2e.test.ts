@@ -1,8 +1,7 @@
 // The collector on a full data disk, for real (root only: a small tmpfs holds its data dir):
 // it stays up, keeps answering reads (health, events, agents), refuses batches it cannot
 // store (refusal store_error, counted on /metrics; the agent keeps them in its outbox, nothing
-// acked), and once space frees every line
-// written meanwhile is stored exactly once.
+// acked), and once space frees every line written meanwhile is stored exactly once.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
