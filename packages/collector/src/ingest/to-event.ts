@@ -10,6 +10,7 @@ import type { EcsFields } from '../model.js';
 import type { NewEvent } from '../store/events.js';
 import { bodyHandler, type BodyHandler } from './handlers.js';
 import type { DecoderCache } from './decoder-cache.js';
+import { capText } from './line-cap.js';
 
 export interface Converted { row: NewEvent; handler?: BodyHandler }
 
@@ -23,14 +24,23 @@ export function toNewEvent(ev: Event, seq: number, agent: string, now: number, d
     const line = ev.line!;
     const path = line.path ?? '';
     const offset = line.offset ?? 0;
-    const fields = decoders.get(agent, path, line.type).decode(line.text ?? '', {
+    let text = line.text ?? '';
+    let truncated = line.truncated;
+    let originalLength = line.originalLength;
+    const cut = capText(text, decoders.maxLineBytes);
+    if (cut) {
+      text = cut.text;
+      truncated = true;
+      if (!originalLength || originalLength < cut.originalLength) originalLength = cut.originalLength;
+    }
+    const fields = decoders.get(agent, path, line.type).decode(text, {
       readTimeMs: timeMs, agent, path, offset, fields: line.fields,
     });
     fields['log.file.path'] = path;
     fields['log.offset'] = offset;
-    if (line.truncated) {
+    if (truncated) {
       fields['vigil.truncated'] = true;
-      if (line.originalLength) fields['vigil.original_length'] = line.originalLength;
+      if (originalLength) fields['vigil.original_length'] = originalLength;
     }
     fields['agent.name'] = agent;
     fields['event.ingested'] = nowIso;
