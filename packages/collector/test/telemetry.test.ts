@@ -14,10 +14,15 @@ import { TelemetryStore } from '../src/telemetry/store.js';
 import { registerTelemetryHandlers } from '../src/telemetry/handlers.js';
 import { registerTelemetryRoutes } from '../src/telemetry/routes.js';
 import { registerTelemetryGauges } from '../src/telemetry/gauges.js';
+import { EnumGuard } from '../src/telemetry/enums.js';
+import { createLogger, type Logger } from '@vigil/proto';
 
 const H = 3600_000;
 let dir: string, db: DB, store: TelemetryStore, now = Date.parse('2026-11-27T12:00:00Z');
 let nextId = 1;
+const warnings: Array<Record<string, unknown>> = [];
+const recordingLog: Logger = { ...createLogger('silent'), warn: (msg, extra) => { warnings.push({ msg, ...extra }); } };
+const enumMetrics = new MetricsRegistry();
 const app = Fastify();
 
 /** What ingest does with a non-log body: handler fields, a row id, afterInsert in a transaction. */
@@ -41,7 +46,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-telemetry-'));
   db = openDatabase(join(dir, 'vigil.db'));
   store = new TelemetryStore(db);
-  registerTelemetryHandlers(store);
+  registerTelemetryHandlers(store, new EnumGuard(recordingLog, enumMetrics.counter('vigil_ingest_unknown_values_total', 'test'), () => now));
   registerTelemetryRoutes(app, db, undefined, () => now);
   await app.ready();
 });
@@ -72,6 +77,37 @@ describe('handlers', () => {
     ] } });
     // an older state arriving late does not overwrite the newer one
     ingest('web-1', { timeMs: now - 10 * H, containerState: { id: CID, name: 'api', state: 'exited', restartCount: 0 } });
+  });
+});
+
+describe('enum values from agents', () => {
+  it('never stores an unknown container state, health or action as is; counts them and logs once a minute per field', () => {
+    const id = 'cd'.repeat(32);
+    warnings.length = 0;
+    const st = ingest('web-9', { timeMs: now, containerState: { id, name: 'x', state: '<b>owned</b>', health: 'totally-fine\u202e' } });
+    expect(st.fields).toMatchObject({ 'container.state': 'unknown', 'container.health': 'none' });
+    expect(db.prepare('SELECT state, health FROM container_state WHERE agent = ? AND id = ?').get('web-9', id)).toEqual({ state: 'unknown', health: 'none' });
+    const ev = ingest('web-9', { timeMs: now, containerEvent: { id, name: 'x', action: 'pwn', health: 'sort-of' } });
+    expect(ev.fields).toMatchObject({ 'event.action': 'unknown', 'container.health': 'none' });
+    expect(JSON.parse((db.prepare('SELECT fields FROM container_events WHERE event_id = ?').get(ev.id) as { fields: string }).fields))
+      .toMatchObject({ 'event.action': 'unknown', 'container.health': 'none' });
+    // Known values pass unchanged (Docker's states, the contract's health values).
+    for (const state of ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']) {
+      for (const health of ['none', 'starting', 'healthy', 'unhealthy']) {
+        const ok = ingest('web-9', { timeMs: now + 1, containerState: { id, name: 'x', state, health } });
+        expect(ok.fields).toMatchObject({ 'container.state': state, 'container.health': health });
+      }
+    }
+    for (let i = 0; i < 50; i++) ingest('web-9', { timeMs: now, containerState: { id, name: 'x', state: `bad${i}`, health: 'healthy' } });
+    expect(warnings.filter((w) => w.field === 'container.state')).toHaveLength(1);
+    expect(warnings.map((w) => w.field).sort()).toEqual(['container.action', 'container.health', 'container.state']);
+    expect(enumMetrics.render()).toMatch(/vigil_ingest_unknown_values_total\{field="container.state"\} 51/);
+    expect(enumMetrics.render()).toMatch(/vigil_ingest_unknown_values_total\{field="container.health"\} 2/);
+    now += 61_000;
+    ingest('web-9', { timeMs: now, containerState: { id, name: 'x', state: 'again', health: 'healthy' } });
+    expect(warnings.filter((w) => w.field === 'container.state')).toHaveLength(2);
+    expect(warnings.at(-1)).toMatchObject({ field: 'container.state', value: 'again', replaced_by: 'unknown', suppressed: 50 });
+    now -= 61_000;
   });
 });
 

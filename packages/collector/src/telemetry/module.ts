@@ -6,6 +6,7 @@
 import type { CollectorModule } from '../modules.js';
 import { registerTelemetryGauges } from './gauges.js';
 import { registerTelemetryHandlers } from './handlers.js';
+import { EnumGuard } from './enums.js';
 import { registerTelemetryRoutes } from './routes.js';
 import { TelemetryStore } from './store.js';
 
@@ -15,7 +16,8 @@ const telemetryModule: CollectorModule = {
   name: 'telemetry',
   start(ctx, server) {
     const store = new TelemetryStore(ctx.db);
-    registerTelemetryHandlers(store);
+    const unknown = server.metrics.counter('vigil_ingest_unknown_values_total', 'Enum values from agents (container state, health, action) not in their known set, replaced, by field.');
+    registerTelemetryHandlers(store, new EnumGuard(ctx.log, unknown, () => ctx.now()));
     registerTelemetryRoutes(server.app, ctx.db, (req) => server.authenticate(req.raw, 'viewer'), () => ctx.now());
     registerTelemetryGauges(server.metrics, ctx.db, () => ctx.now());
     const prune = () => {
