@@ -13,6 +13,7 @@ import { MetricsRegistry } from '../src/metrics/registry.js';
 import { TelemetryStore } from '../src/telemetry/store.js';
 import { registerTelemetryHandlers } from '../src/telemetry/handlers.js';
 import { registerTelemetryRoutes } from '../src/telemetry/routes.js';
+import { containerEvents, type ContainerEventsAfter } from '../src/telemetry/queries.js';
 import { registerTelemetryGauges } from '../src/telemetry/gauges.js';
 import { EnumGuard } from '../src/telemetry/enums.js';
 import { createLogger, type Logger } from '@vigil/proto';
@@ -134,6 +135,39 @@ describe('API', () => {
     const { body } = await get(`/api/containers/${CID.slice(0, 12)}/events`);
     expect(body.events.map((e: Record<string, unknown>) => e['event.action'])).toEqual(['oom', 'die']);
     expect((await get('/api/containers/zz<b>/events')).body.parameter).toBe('id');
+  });
+
+  it('GET /api/containers/:id/events pages with next_cursor; a page ends at the byte budget', async () => {
+    const id = 'ef'.repeat(32);
+    for (let i = 0; i < 12; i++) {
+      ingest('web-2', { timeMs: now - 1000 + (i >> 1), containerEvent: { id, name: 'big', action: 'start', attributes: { 'com.docker.compose.service': `s${i}-${'z'.repeat(4000)}` } } });
+    }
+    const services = (evs: unknown[]) => evs.map((e) => String((e as Record<string, unknown>)['container.labels.compose_service']).split('-')[0]);
+    const want = Array.from({ length: 12 }, (_, i) => `s${11 - i}`);
+    // the budget: about 4 KiB a row, 10 KiB a page → 2 rows a page; same ts pairs are split across pages correctly
+    const seen: string[] = [];
+    let after: ContainerEventsAfter | undefined;
+    for (let n = 0; n < 20; n++) {
+      const page = containerEvents(db, id, 100, 10 * 1024, after);
+      expect(page.events.length).toBeGreaterThanOrEqual(1);
+      expect(page.events.length).toBeLessThanOrEqual(2);
+      seen.push(...services(page.events));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(seen).toEqual(want);
+    // over HTTP: limit 5 → pages of 5, 5, 2 through next_cursor
+    const viaHttp: string[] = [];
+    let url = `/api/containers/${id}/events?limit=5`;
+    for (let n = 0; n < 5; n++) {
+      const { status, body } = await get(url);
+      expect(status).toBe(200);
+      viaHttp.push(...services(body.events));
+      if (body.next_cursor === null) break;
+      url = `/api/containers/${id}/events?limit=5&cursor=${encodeURIComponent(body.next_cursor)}`;
+    }
+    expect(viaHttp).toEqual(want);
+    expect((await get(`/api/containers/${id}/events?cursor=bogus`)).body.parameter).toBe('cursor');
   });
 
   it('GET /api/metrics merges minute averages (older than 24 h) with raw samples, newest first', async () => {

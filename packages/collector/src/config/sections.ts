@@ -9,6 +9,7 @@ import { validateOutputs } from '../outputs/config.js';
 import { feedSection } from '../feed/module.js';
 import { rulesSection } from '../rules/config.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../ingest/line-cap.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../store/page-budget.js';
 
 /** A line cap: a size of at least 64 bytes (as the agent's files[].max_line_bytes). */
 const lineCap: Validator<number> = (v, path) => {
@@ -26,6 +27,8 @@ export const SECTIONS: Record<string, Validator> = {
   }),
   /** https/wss on the listening port; the CLI flags --tls-cert/--tls-key override. */
   tls: object({ cert: optional(string), key: optional(string) }),
+  /** API answers: a list page ends early (with its next_cursor) past this many bytes of rows. */
+  api: object({ max_response_bytes: optional(bytes, DEFAULT_MAX_RESPONSE_BYTES) }),
   /** GET /metrics: `open: true` serves it without a token. */
   metrics: object({ open: optional(boolean, false) }),
   /** Agent sessions. */
@@ -48,5 +51,6 @@ export interface CoreConfig {
   retention: { max_age: number; max_bytes?: number; interval: number };
   tls: { cert?: string; key?: string };
   metrics: { open: boolean };
+  api: { max_response_bytes: number };
   ingest: { heartbeat_timeout: number; max_frame_bytes: number; max_line_bytes: number };
 }

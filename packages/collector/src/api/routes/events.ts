@@ -71,7 +71,7 @@ export default async function eventRoutes(app: FastifyInstance, opts: { core: Co
     },
   }, async (req) => {
     const q = req.query as Query;
-    const page = events.query(toFilter(q), q.limit as number, decodeCursor(q.cursor as string | undefined));
+    const page = events.query(toFilter(q), q.limit as number, decodeCursor(q.cursor as string | undefined), opts.core.config.api.max_response_bytes);
     return { events: page.events.map((e) => ({ id: e.id, ...e.fields })), next_cursor: encodeCursor(page.nextBeforeId) };
   });
 
