@@ -6,6 +6,7 @@ import { compressFrame, encodeAgentFrame, encodeBatchFrame, encodeEventsFragment
 import type { StoredEvent } from '../src/model.js';
 import type { RunningCollector } from '../src/server.js';
 import { AgentClient, line, tempDir, testCollector } from './core-helpers.js';
+import { validateConfig } from '../src/config/load.js';
 
 let c: RunningCollector;
 let token: string;
@@ -231,6 +232,14 @@ describe('ingest bounds what an agent token can store', () => {
       expect(big.fields['vigil.original_length']).toBe(Buffer.byteLength(text));
       expect(big.fields.message).toBe('x'.repeat(65_535)); // the 'é' would not fit whole
     } finally { await a.close(); }
+  });
+
+  it('ingest.max_line_bytes and api.max_response_bytes are validated, naming the key', () => {
+    expect(() => validateConfig({ ingest: { max_line_bytes: 10 } })).toThrow(/ingest\.max_line_bytes/);
+    expect(() => validateConfig({ ingest: { max_line_bytes: 'lots' } })).toThrow(/ingest\.max_line_bytes/);
+    expect(() => validateConfig({ api: { max_response_bytes: -1 } })).toThrow(/api\.max_response_bytes/);
+    expect(validateConfig({ ingest: { max_line_bytes: '1KiB' } }).ingest.max_line_bytes).toBe(1024);
+    expect(validateConfig({}).api.max_response_bytes).toBe(8 * 1024 * 1024);
   });
 
   it('refuses a batch whose sequence crosses 2^53-1, acks nothing, and leaves the instance usable', async () => {
