@@ -52,7 +52,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const { cert, key } = o.config.tls;
   const https = cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined;
   const app = build(ctx, core, { https });
-  const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes });
+  const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes, maxLineBytes: o.config.ingest.max_line_bytes });
   core.metrics.gauge('vigil_ingest_connections', 'Open agent sessions.', () => ingest.connections());
 
   const upgrades = new Map<string, UpgradeHandler>([['/ingest', ingest.handleUpgrade]]);

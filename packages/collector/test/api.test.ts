@@ -104,6 +104,24 @@ describe('API events', () => {
     expect((await get('/api/events/count?since=nope', viewer)).json().parameter).toBe('since');
   });
 
+  it('parses since/until as strict RFC 3339: impossible dates, hour 24 and a missing offset are 400s, a leap second is :59', async () => {
+    for (const bad of ['2026-02-30T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T00:05:00', '2026-01-01T00:60:00Z',
+      '2026-01-01T00:05Z', '2026-01-01T12:59:60Z', '2026-01-01T00:00:00+24:00', '2025-02-29T00:00:00Z']) {
+      for (const route of ['/api/events', '/api/events/count']) {
+        const r = await get(`${route}?since=${encodeURIComponent(bad)}`, viewer);
+        expect(r.statusCode, `${route} ${bad}`).toBe(400);
+        expect(r.json().parameter, `${route} ${bad}`).toBe('since');
+      }
+    }
+    // 2025-12-31T23:59:60Z is taken as 23:59:59Z (so is an offset that puts it at 23:59 UTC).
+    const leap = (await get('/api/events/count?since=2025-12-31T23:59:60Z&until=2026-01-01T00:03:00Z', viewer)).json();
+    const plain = (await get('/api/events/count?since=2025-12-31T23:59:59Z&until=2026-01-01T00:03:00Z', viewer)).json();
+    expect(leap).toEqual({ count: 3 });
+    expect(plain).toEqual(leap);
+    expect((await get('/api/events/count?since=2026-01-01T01:59:60%2B02:00&until=2026-01-01T00:03:00Z', viewer)).json()).toEqual({ count: 3 });
+    expect((await get('/api/events/count?since=2026-01-01T01:00:00.5%2B01:00&until=2026-01-01T00:03:00z', viewer)).json()).toEqual({ count: 2 });
+  });
+
   it('pages newest first with an opaque cursor, null at the end', async () => {
     const messages: string[] = [];
     let url = '/api/events?limit=7';

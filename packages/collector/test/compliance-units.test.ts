@@ -98,6 +98,22 @@ describe('escaping', () => {
     expect(report).not.toContain('## injected');
   });
 
+  it('shows bidi controls and zero-width characters in the Markdown report and the CSV export', () => {
+    const sneaky = 'root\u202etxt.exe\u200b\u2067\u200d\ufeff\u061c';
+    const report = renderMarkdown({
+      date: '2026-11-27', period: { from: 'a', to: 'b' }, generated_at: 'c', partial: false,
+      alerts: { total: 0, by_severity: {}, by_rule: [] }, top_sources: [{ source: `203.0.113.5${sneaky}`, attempts: 3, users: 1 }],
+      new_users: [{ event_id: 1, time: 't', user: sneaky, host: 'h\u2066' }], sudo_abuse: [],
+      backups: { succeeded: 0, failed: 0, jobs: [] }, deployments: { succeeded: 0, failed: 0, rolled_back: 0, failures: [] }, compliance: [],
+    });
+    expect(report).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\ufeff\u2060]/);
+    expect(report).toContain(String.raw`root\[U\+202E\]txt\.exe\[U\+200B\]\[U\+2067\]\[U\+200D\]\[U\+FEFF\]\[U\+061C\]`); // renders as [U+202E]
+    const csv = historyCsv([{ id: 'c1', title: 't', status: 'fail', value: 1, threshold: 0, unit: 'n', evaluated_at: '2026-11-27T00:00:00Z',
+      evidence: [{ event_id: 7, summary: `login by ${sneaky}\nsecond line` }] } as unknown as CheckResult]);
+    expect(csv).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\ufeff\u2060]/);
+    expect(csv).toContain('#7 login by root[U+202E]txt.exe[U+200B][U+2067][U+200D][U+FEFF][U+061C] second line');
+  });
+
   it('exports CSV that quotes and defuses formulas', () => {
     const r: CheckResult = { id: 'c', title: 't', status: 'fail', value: 1, threshold: 0, unit: 'count', compare: '<=', evaluated_at: '2026-11-27T00:00:00.000Z',
       evidence: [{ summary: '=HYPERLINK("http://evil")', event_id: 3 }, { summary: 'a, "b"' }] };

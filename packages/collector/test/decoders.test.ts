@@ -10,6 +10,11 @@ import { normaliseIp } from '../src/decoders/address.js';
 import { parseLogfmt } from '../src/decoders/kv.js';
 import { parseIso, yearlessToMs } from '../src/decoders/time.js';
 import { parseDuration, parseSize } from '../src/decoders/units.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { replayFiles } from '../src/rules/replay.js';
+import { RULESET_DIR } from '../src/paths.js';
 
 const READ = Date.UTC(2026, 0, 15);
 
@@ -18,6 +23,27 @@ describe('decoder test cases (ruleset/decoders/*.cases.yaml)', () => {
     const r = runDecoderCases();
     expect(r.failures).toEqual([]);
     expect(r.passed).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe('line terminators and control characters inside a line', () => {
+  it('a failed password whose user name holds U+2028 and CR decodes as a failure and counts for ssh-brute-force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-lt-'));
+    try {
+      const names = ['ad\u2028min', 'ro\rot', 'x\u2029y', 'n\u0000ul', 'c1\u0085', 'esc\u001b[31m'];
+      const lines = names.map((u, i) => `Dec 10 07:13:${String(10 + i).padStart(2, '0')} LabSZ sshd[${100 + i}]: Failed password for invalid user ${u} from 203.0.113.99 port ${4000 + i} ssh2`);
+      const file = join(dir, 'auth.log');
+      writeFileSync(file, lines.join('\n') + '\n');
+      const events: Array<Record<string, unknown>> = [];
+      const sum = await replayFiles([file], { type: 'auth', rulesDir: join(RULESET_DIR, 'detections'), onEvent: (f) => events.push(f) });
+      expect(sum.lines).toBe(names.length);
+      expect(sum.unparsed).toBe(0);
+      expect(events.map((e) => e['user.name'])).toEqual(names);
+      expect(events.every((e) => e['event.outcome'] === 'failure' && e['source.ip'] === '203.0.113.99')).toBe(true);
+      const brute = sum.alerts.filter((a) => a.rule.id === 'ssh-brute-force');
+      expect(brute).toHaveLength(1);
+      expect(brute[0]).toMatchObject({ group: { 'source.ip': '203.0.113.99' }, count: names.length });
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
 

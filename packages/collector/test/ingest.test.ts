@@ -6,6 +6,7 @@ import { compressFrame, encodeAgentFrame, encodeBatchFrame, encodeEventsFragment
 import type { StoredEvent } from '../src/model.js';
 import type { RunningCollector } from '../src/server.js';
 import { AgentClient, line, tempDir, testCollector } from './core-helpers.js';
+import { validateConfig } from '../src/config/load.js';
 
 let c: RunningCollector;
 let token: string;
@@ -211,5 +212,66 @@ describe('ingest over a real WebSocket', () => {
     expect(a.closeCode).toBe(1008);
     expect(a.closeReason).toMatch(/revoked/);
     await expect(AgentClient.connect(c.url, headers(t2, 'web2'))).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('ingest bounds what an agent token can store', () => {
+  it('cuts a 15 MiB line at the collector line cap (UTF-8 boundary) and flags it like the agent does', async () => {
+    const t3 = c.core.tokens.create('agent', 'big1');
+    const { a } = await session('big1', 'big-a', t3);
+    try {
+      // 65535 ASCII bytes, then 'é' (2 bytes) across the 64 KiB cap, then 15 MiB more.
+      const text = 'x'.repeat(65_535) + 'é' + 'y'.repeat(15 * 1024 * 1024);
+      a.send({ batch: { firstSeq: 1, events: [line(0, text, 'syslog', '/var/log/big.log'), line(text.length + 2, 'short one', 'syslog', '/var/log/big.log')] } });
+      expect((await a.next(30_000)).ack).toEqual({ seq: 2 });
+      const page = c.core.events.query({ kind: 'log', agent: 'big1' }, 10);
+      const [short, big] = page.events;
+      expect(short.fields.message).toBe('short one');
+      expect(short.fields['vigil.truncated']).toBeUndefined();
+      expect(big.fields['vigil.truncated']).toBe(true);
+      expect(big.fields['vigil.original_length']).toBe(Buffer.byteLength(text));
+      expect(big.fields.message).toBe('x'.repeat(65_535)); // the 'é' would not fit whole
+    } finally { await a.close(); }
+  });
+
+  it('ingest.max_line_bytes and api.max_response_bytes are validated, naming the key', () => {
+    expect(() => validateConfig({ ingest: { max_line_bytes: 10 } })).toThrow(/ingest\.max_line_bytes/);
+    expect(() => validateConfig({ ingest: { max_line_bytes: 'lots' } })).toThrow(/ingest\.max_line_bytes/);
+    expect(() => validateConfig({ api: { max_response_bytes: -1 } })).toThrow(/api\.max_response_bytes/);
+    expect(validateConfig({ ingest: { max_line_bytes: '1KiB' } }).ingest.max_line_bytes).toBe(1024);
+    expect(validateConfig({}).api.max_response_bytes).toBe(8 * 1024 * 1024);
+  });
+
+  it('refuses a batch whose sequence crosses 2^53-1, acks nothing, and leaves the instance usable', async () => {
+    const t4 = c.core.tokens.create('agent', 'seq1');
+    const first = await session('seq1', 'seq-a', t4);
+    first.a.send({ batch: { firstSeq: 1, events: [line(0, 'before')] } });
+    expect((await first.a.next()).ack).toEqual({ seq: 1 });
+    const max = Number.MAX_SAFE_INTEGER;
+    first.a.send({ batch: { firstSeq: max - 1, events: [line(10, 'a'), line(20, 'b'), line(30, 'c')] } });
+    const f = await first.a.next();
+    expect(f.ack ?? undefined).toBeUndefined();
+    expect(f.refusal?.reason).toMatch(/^sequence_overflow: .*9007199254740991/);
+    await first.a.closed;
+    expect(first.a.closeCode).toBe(1008);
+    // A first_seq past 2^53 (read imprecisely off the wire) is refused the same way.
+    const second = await session('seq1', 'seq-a', t4);
+    expect(second.lastSeq).toBe(1); // the mark did not move
+    second.a.send({ batch: { firstSeq: 2 ** 60, events: [line(40, 'd')] } });
+    expect((await second.a.next()).refusal?.reason).toMatch(/^sequence_overflow/);
+    await second.a.closed;
+    // The same instance goes on below the limit, and so does a new instance.
+    const third = await session('seq1', 'seq-a', t4);
+    expect(third.lastSeq).toBe(1);
+    third.a.send({ batch: { firstSeq: 2, events: [line(40, 'after')] } });
+    expect((await third.a.next()).ack).toEqual({ seq: 2 });
+    await third.a.close();
+    const fresh = await session('seq1', 'seq-b', t4);
+    fresh.a.send({ batch: { firstSeq: 1, events: [line(0, 'new instance')] } });
+    expect((await fresh.a.next()).ack).toEqual({ seq: 1 });
+    await fresh.a.close();
+    const messages = c.core.events.query({ kind: 'log', agent: 'seq1' }, 10).events.map((e) => e.fields.message);
+    expect(messages).toEqual(['new instance', 'after', 'before']);
+    expect(c.core.metrics.render()).toMatch(/vigil_ingest_rejects_total\{reason="sequence_overflow"\} 2/);
   });
 });

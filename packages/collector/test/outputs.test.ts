@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateOutputs } from '../src/outputs/config.js';
-import { slackEscape } from '../src/outputs/format.js';
+import { slackText } from '../src/outputs/sanitize.js';
 import { bruteForce, startHarness, type Harness } from './alerts-harness.js';
 
 /** A real webhook receiver: records every POST body per path; `fail[path]` answers 503 that many times. */
@@ -111,7 +111,17 @@ describe('webhook outputs', () => {
     const text = (rx.got['/s'][0] as { text: string }).text;
     expect(text).toContain('user.name=&lt;!channel&gt; &lt;http://evil|click&gt; &amp; co');
     expect(text).not.toMatch(/[<>]/);
-    expect(slackEscape('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
+    expect(slackText('a<b>&c')).toBe('a&lt;b&gt;&amp;c');
+  });
+
+  it('show bidi controls and zero-width characters in Slack text instead of rendering them', async () => {
+    h = await startHarness({ config: { outputs: { group_window: '10ms', retry, webhooks: [{ name: 's', url: `${url}/s`, format: 'slack' }] } } });
+    const sneaky = 'admin\u202egnp.exe\u200b\u2066x\u2069\ufeff\u2060\u061c\u200e\u200f\u200c\u200d\u202a\u2028y';
+    h.svc.apply(bruteForce('198.51.100.1', { group: { 'source.ip': '198.51.100.1', 'user.name': sneaky } }));
+    await until(() => (rx.got['/s']?.length ?? 0) === 1);
+    const text = (rx.got['/s'][0] as { text: string }).text;
+    expect(text).toContain('user.name=admin[U+202E]gnp.exe[U+200B][U+2066]x[U+2069][U+FEFF][U+2060][U+061C][U+200E][U+200F][U+200C][U+200D][U+202A] y');
+    expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u061c\ufeff\u2060\u2028]/);
   });
 
   it('escalate a P1 left unacknowledged past its response time, once', async () => {

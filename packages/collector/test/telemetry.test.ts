@@ -13,11 +13,17 @@ import { MetricsRegistry } from '../src/metrics/registry.js';
 import { TelemetryStore } from '../src/telemetry/store.js';
 import { registerTelemetryHandlers } from '../src/telemetry/handlers.js';
 import { registerTelemetryRoutes } from '../src/telemetry/routes.js';
+import { containerEvents, type ContainerEventsAfter } from '../src/telemetry/queries.js';
 import { registerTelemetryGauges } from '../src/telemetry/gauges.js';
+import { EnumGuard } from '../src/telemetry/enums.js';
+import { createLogger, type Logger } from '@vigil/proto';
 
 const H = 3600_000;
 let dir: string, db: DB, store: TelemetryStore, now = Date.parse('2026-11-27T12:00:00Z');
 let nextId = 1;
+const warnings: Array<Record<string, unknown>> = [];
+const recordingLog: Logger = { ...createLogger('silent'), warn: (msg, extra) => { warnings.push({ msg, ...extra }); } };
+const enumMetrics = new MetricsRegistry();
 const app = Fastify();
 
 /** What ingest does with a non-log body: handler fields, a row id, afterInsert in a transaction. */
@@ -41,7 +47,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-telemetry-'));
   db = openDatabase(join(dir, 'vigil.db'));
   store = new TelemetryStore(db);
-  registerTelemetryHandlers(store);
+  registerTelemetryHandlers(store, new EnumGuard(recordingLog, enumMetrics.counter('vigil_ingest_unknown_values_total', 'test'), () => now));
   registerTelemetryRoutes(app, db, undefined, () => now);
   await app.ready();
 });
@@ -75,6 +81,37 @@ describe('handlers', () => {
   });
 });
 
+describe('enum values from agents', () => {
+  it('never stores an unknown container state, health or action as is; counts them and logs once a minute per field', () => {
+    const id = 'cd'.repeat(32);
+    warnings.length = 0;
+    const st = ingest('web-9', { timeMs: now, containerState: { id, name: 'x', state: '<b>owned</b>', health: 'totally-fine\u202e' } });
+    expect(st.fields).toMatchObject({ 'container.state': 'unknown', 'container.health': 'none' });
+    expect(db.prepare('SELECT state, health FROM container_state WHERE agent = ? AND id = ?').get('web-9', id)).toEqual({ state: 'unknown', health: 'none' });
+    const ev = ingest('web-9', { timeMs: now, containerEvent: { id, name: 'x', action: 'pwn', health: 'sort-of' } });
+    expect(ev.fields).toMatchObject({ 'event.action': 'unknown', 'container.health': 'none' });
+    expect(JSON.parse((db.prepare('SELECT fields FROM container_events WHERE event_id = ?').get(ev.id) as { fields: string }).fields))
+      .toMatchObject({ 'event.action': 'unknown', 'container.health': 'none' });
+    // Known values pass unchanged (Docker's states, the contract's health values).
+    for (const state of ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']) {
+      for (const health of ['none', 'starting', 'healthy', 'unhealthy']) {
+        const ok = ingest('web-9', { timeMs: now + 1, containerState: { id, name: 'x', state, health } });
+        expect(ok.fields).toMatchObject({ 'container.state': state, 'container.health': health });
+      }
+    }
+    for (let i = 0; i < 50; i++) ingest('web-9', { timeMs: now, containerState: { id, name: 'x', state: `bad${i}`, health: 'healthy' } });
+    expect(warnings.filter((w) => w.field === 'container.state')).toHaveLength(1);
+    expect(warnings.map((w) => w.field).sort()).toEqual(['container.action', 'container.health', 'container.state']);
+    expect(enumMetrics.render()).toMatch(/vigil_ingest_unknown_values_total\{field="container.state"\} 51/);
+    expect(enumMetrics.render()).toMatch(/vigil_ingest_unknown_values_total\{field="container.health"\} 2/);
+    now += 61_000;
+    ingest('web-9', { timeMs: now, containerState: { id, name: 'x', state: 'again', health: 'healthy' } });
+    expect(warnings.filter((w) => w.field === 'container.state')).toHaveLength(2);
+    expect(warnings.at(-1)).toMatchObject({ field: 'container.state', value: 'again', replaced_by: 'unknown', suppressed: 50 });
+    now -= 61_000;
+  });
+});
+
 describe('API', () => {
   const get = async (url: string) => { const r = await app.inject({ method: 'GET', url }); return { status: r.statusCode, body: r.json() }; };
 
@@ -98,6 +135,39 @@ describe('API', () => {
     const { body } = await get(`/api/containers/${CID.slice(0, 12)}/events`);
     expect(body.events.map((e: Record<string, unknown>) => e['event.action'])).toEqual(['oom', 'die']);
     expect((await get('/api/containers/zz<b>/events')).body.parameter).toBe('id');
+  });
+
+  it('GET /api/containers/:id/events pages with next_cursor; a page ends at the byte budget', async () => {
+    const id = 'ef'.repeat(32);
+    for (let i = 0; i < 12; i++) {
+      ingest('web-2', { timeMs: now - 1000 + (i >> 1), containerEvent: { id, name: 'big', action: 'start', attributes: { 'com.docker.compose.service': `s${i}-${'z'.repeat(4000)}` } } });
+    }
+    const services = (evs: unknown[]) => evs.map((e) => String((e as Record<string, unknown>)['container.labels.compose_service']).split('-')[0]);
+    const want = Array.from({ length: 12 }, (_, i) => `s${11 - i}`);
+    // the budget: about 4 KiB a row, 10 KiB a page → 2 rows a page; same ts pairs are split across pages correctly
+    const seen: string[] = [];
+    let after: ContainerEventsAfter | undefined;
+    for (let n = 0; n < 20; n++) {
+      const page = containerEvents(db, id, 100, 10 * 1024, after);
+      expect(page.events.length).toBeGreaterThanOrEqual(1);
+      expect(page.events.length).toBeLessThanOrEqual(2);
+      seen.push(...services(page.events));
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(seen).toEqual(want);
+    // over HTTP: limit 5 → pages of 5, 5, 2 through next_cursor
+    const viaHttp: string[] = [];
+    let url = `/api/containers/${id}/events?limit=5`;
+    for (let n = 0; n < 5; n++) {
+      const { status, body } = await get(url);
+      expect(status).toBe(200);
+      viaHttp.push(...services(body.events));
+      if (body.next_cursor === null) break;
+      url = `/api/containers/${id}/events?limit=5&cursor=${encodeURIComponent(body.next_cursor)}`;
+    }
+    expect(viaHttp).toEqual(want);
+    expect((await get(`/api/containers/${id}/events?cursor=bogus`)).body.parameter).toBe('cursor');
   });
 
   it('GET /api/metrics merges minute averages (older than 24 h) with raw samples, newest first', async () => {

@@ -7,6 +7,7 @@ import type { CollectorModule } from '../modules.js';
 import { authenticatorFrom } from './auth.js';
 import { provideAlertService } from './registry.js';
 import { registerAlertRoutes } from './routes.js';
+import type { CollectorConfig } from '../config/load.js';
 import { AlertService } from './service.js';
 import { registerSilenceRoutes } from './silences/routes.js';
 
@@ -16,7 +17,7 @@ const alertsModule: CollectorModule = {
     const svc = new AlertService(ctx);
     provideAlertService(ctx, svc);
     const auth = authenticatorFrom(hooks);
-    registerAlertRoutes(hooks.app, ctx.db, svc, auth);
+    registerAlertRoutes(hooks.app, ctx.db, svc, auth, (ctx.config as CollectorConfig).api.max_response_bytes);
     registerSilenceRoutes(hooks.app, ctx, svc.silences, auth);
   },
 };

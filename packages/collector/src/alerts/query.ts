@@ -1,11 +1,13 @@
 /**
  * Lists alerts for GET /api/alerts: filters on severity, rule id, status and agent, a
  * `since` bound on last_seen (an alert active at or after that time), newest first
- * (highest id first) with an opaque keyset cursor on the id.
+ * (highest id first) with an opaque keyset cursor on the id; a page ends early at its
+ * byte budget (page-budget.ts).
  */
 import type { DB } from '../store/db.js';
 import type { Alert } from '../model.js';
 import { rowToAlert, type AlertRow } from './row.js';
+import { fitPage, rowsByIds, type SizedRow } from '../store/page-budget.js';
 
 export interface AlertQuery {
   severity?: string[];
@@ -16,7 +18,12 @@ export interface AlertQuery {
   limit: number;
   /** Decoded cursor: only ids below it. */
   beforeId?: number;
+  /** The page's byte budget (page-budget.ts); unbounded when absent. */
+  maxBytes?: number;
 }
+
+/** An alert row's stored size: its variable parts plus a bound for the fixed ones. */
+const SIZE = 'id, length(grp) + length(evidence) + length(rule_name) + length(key) + coalesce(length(agent), 0) + 256 AS n';
 
 export function encodeCursor(id: number): string {
   return Buffer.from(`a:${id}`).toString('base64url');
@@ -41,9 +48,8 @@ export function listAlerts(db: DB, q: AlertQuery): { alerts: Alert[]; next_curso
   if (q.agent !== undefined) { where.push('agent = ?'); args.push(q.agent); }
   if (q.sinceMs !== undefined) { where.push('last_seen_ms >= ?'); args.push(q.sinceMs); }
   if (q.beforeId !== undefined) { where.push('id < ?'); args.push(q.beforeId); }
-  const sql = `SELECT * FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-  const rows = db.prepare(sql).all(...args, q.limit + 1) as AlertRow[];
-  const more = rows.length > q.limit;
-  const page = more ? rows.slice(0, q.limit) : rows;
-  return { alerts: page.map(rowToAlert), next_cursor: more ? encodeCursor(page[page.length - 1].id) : null };
+  const sql = `SELECT ${SIZE} FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+  const { ids, more } = fitPage(db.prepare(sql).all(...args, q.limit + 1) as SizedRow[], q.limit, q.maxBytes ?? Infinity);
+  const page = rowsByIds<AlertRow & Record<string, unknown>>(db, 'alerts', 'id', ids);
+  return { alerts: page.map(rowToAlert), next_cursor: more ? encodeCursor(ids[ids.length - 1]) : null };
 }

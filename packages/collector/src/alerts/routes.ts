@@ -10,6 +10,7 @@ import type { AlertService } from './service.js';
 import { principalOf, requireRole, type Authenticator } from './auth.js';
 import { rejectInvalid, sendError } from './http.js';
 import { decodeCursor, listAlerts } from './query.js';
+import { parseRfc3339 } from '../api/rfc3339.js';
 
 const SEV = 'P[1-4]';
 const STATUS = '(?:open|acknowledged|resolved)';
@@ -35,7 +36,7 @@ const idParams = {
 
 interface AlertsQuery { severity?: string; 'rule.id'?: string; status?: string; agent?: string; since?: string; limit: number; cursor?: string }
 
-export function registerAlertRoutes(app: FastifyInstance, db: DB, svc: AlertService, auth: Authenticator): void {
+export function registerAlertRoutes(app: FastifyInstance, db: DB, svc: AlertService, auth: Authenticator, maxResponseBytes?: number): void {
   const viewer = requireRole(auth, 'viewer');
   const admin = requireRole(auth, 'admin');
 
@@ -49,7 +50,7 @@ export function registerAlertRoutes(app: FastifyInstance, db: DB, svc: AlertServ
     }
     return listAlerts(db, {
       severity: q.severity?.split(','), status: q.status?.split(','), ruleId: q['rule.id'], agent: q.agent,
-      sinceMs: q.since === undefined ? undefined : Date.parse(q.since), limit: q.limit, beforeId,
+      sinceMs: q.since === undefined ? undefined : parseRfc3339(q.since), limit: q.limit, beforeId, maxBytes: maxResponseBytes,
     });
   });
 

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { CollectorContext } from '../context.js';
 import type { CoreServices } from '../core.js';
 import { installErrorHandler } from './errors.js';
+import { isRfc3339 } from './rfc3339.js';
 import { collectRoutes } from './openapi.js'; // also declares FastifySchema.summary/tags
 import healthRoutes from './routes/health.js';
 import agentRoutes from './routes/agents.js';
@@ -22,7 +23,11 @@ export function build(ctx: CollectorContext, core: CoreServices, opts: BuildOpti
   const app = Fastify({
     logger: false,
     ...(opts.https ? { https: opts.https } : {}),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+      // One RFC 3339 grammar for schemas and parsing (ajv-formats' date-time differs on leap seconds).
+      onCreate: (ajv: { addFormat(name: string, f: (v: string) => boolean): unknown }) => { ajv.addFormat('date-time', isRfc3339); },
+    },
     bodyLimit: 1024 * 1024,
   }) as unknown as FastifyInstance;
   const openapi = collectRoutes(app);

@@ -5,6 +5,7 @@
  */
 import type { DB } from '../store/db.js';
 import { iso } from './duration.js';
+import { plainText } from '../outputs/sanitize.js';
 import type { CheckDef, CheckResult, CheckStatus, Evidence } from './types.js';
 
 interface Row { check_id: string; evaluated_at: number; status: CheckStatus; value: number | null; threshold: number; evidence: string }
@@ -44,7 +45,7 @@ export function history(db: DB, check: CheckDef, sinceMs: number | undefined, li
 /** RFC 4180 CSV: quoted where needed, formula-leading cells defused for spreadsheets. */
 export function historyCsv(results: CheckResult[]): string {
   const cell = (v: unknown): string => {
-    let s = v === null || v === undefined ? '' : String(v);
+    let s = v === null || v === undefined ? '' : plainText(String(v)); // one line, nothing invisible
     if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthResult } from '../api/auth.js';
+import { parseRfc3339 } from '../api/rfc3339.js';
 
 /** The core's API token check (ServerHooks.authenticate). */
 export type Authenticate = (req: IncomingMessage, role: 'viewer' | 'admin') => Promise<AuthResult>;
@@ -38,8 +39,8 @@ function one(q: Query, name: string): string | undefined {
 export function timeParam(q: Query, name: string): number | undefined {
   const v = one(q, name);
   if (v === undefined) return undefined;
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new BadParam(name, `expected an RFC 3339 time, got ${JSON.stringify(v)}`);
+  const ms = parseRfc3339(v);
+  if (ms === undefined) throw new BadParam(name, `expected an RFC 3339 time, got ${JSON.stringify(v)}`);
   return ms;
 }
 

@@ -3,11 +3,20 @@
  * entry here (its module owns the validator and reads ctx.config[name] at start).
  * A key outside these sections, or a bad value inside one, exits 2 naming its path.
  */
-import { boolean, bytes, duration, object, optional, string, type Validator } from './validate.js';
+import { boolean, bytes, ConfigError, duration, object, optional, string, type Validator } from './validate.js';
 import { complianceSection } from '../compliance/settings.js';
 import { validateOutputs } from '../outputs/config.js';
 import { feedSection } from '../feed/module.js';
 import { rulesSection } from '../rules/config.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../ingest/line-cap.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../store/page-budget.js';
+
+/** A line cap: a size of at least 64 bytes (as the agent's files[].max_line_bytes). */
+const lineCap: Validator<number> = (v, path) => {
+  const n = bytes(v, path);
+  if (n < 64) throw new ConfigError(path, 'expected a size of at least 64 bytes');
+  return n;
+};
 
 export const SECTIONS: Record<string, Validator> = {
   /** Event retention by age of ingestion and by database size. */
@@ -18,12 +27,15 @@ export const SECTIONS: Record<string, Validator> = {
   }),
   /** https/wss on the listening port; the CLI flags --tls-cert/--tls-key override. */
   tls: object({ cert: optional(string), key: optional(string) }),
+  /** API answers: a list page ends early (with its next_cursor) past this many bytes of rows. */
+  api: object({ max_response_bytes: optional(bytes, DEFAULT_MAX_RESPONSE_BYTES) }),
   /** GET /metrics: `open: true` serves it without a token. */
   metrics: object({ open: optional(boolean, false) }),
   /** Agent sessions. */
   ingest: object({
     heartbeat_timeout: optional(duration, 60e3),
     max_frame_bytes: optional(bytes, 16 * 1024 * 1024),
+    max_line_bytes: optional(lineCap, DEFAULT_MAX_LINE_BYTES),
   }),
   /** Compliance checks: interval, grace, report_time, history, dir, per-check overrides. */
   compliance: complianceSection,
@@ -39,5 +51,6 @@ export interface CoreConfig {
   retention: { max_age: number; max_bytes?: number; interval: number };
   tls: { cert?: string; key?: string };
   metrics: { open: boolean };
-  ingest: { heartbeat_timeout: number; max_frame_bytes: number };
+  api: { max_response_bytes: number };
+  ingest: { heartbeat_timeout: number; max_frame_bytes: number; max_line_bytes: number };
 }

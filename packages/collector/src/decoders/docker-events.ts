@@ -46,7 +46,7 @@ function fromJson(line: string): DockerEvent | undefined {
 function fromText(line: string): DockerEvent | undefined {
   const st = parseIso(line);
   if (!st) return undefined;
-  const m = /^ (\S+) (.+?) (\S+)(?: \((.*)\))?$/.exec(line.slice(st.end));
+  const m = /^ (\S+) (.+?) (\S+)(?: \((.*)\))?$/s.exec(line.slice(st.end)); // s: a line is one string
   if (!m) return undefined;
   const attrs: Record<string, string> = {};
   for (const part of (m[4] ?? '').split(', ')) {

@@ -124,8 +124,10 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
   const map = { ...doc.map, ...p.map };
   let regex: RegExp;
   try {
-    new RegExp(source); // errors name the groups as written
-    regex = new RegExp(withoutGroupNames(source));
+    new RegExp(source, 's'); // errors name the groups as written
+    // dotAll: a line is one string, so `.` also matches CR, U+2028/U+2029 and other line
+    // terminators inside it (an attacker-chosen user name must not make a line undecodable).
+    regex = new RegExp(withoutGroupNames(source), 's');
   } catch (err) {
     throw new RulesetError(`${file}: pattern ${id}: ${(err as Error).message}`);
   }

@@ -1,15 +1,17 @@
 /**
  * One StreamDecoder per (agent, path, type), so a stream's decoder keeps its own state
  * (e.g. sshd connections seen earlier in that file); bounded, least recently used first
- * out, so a host with ever-changing file names cannot grow it without end.
+ * out, so a host with ever-changing file names cannot grow it without end. Carries the
+ * line cap lines are cut to before these decoders see them (line-cap.ts).
  */
 import { createDecoder, type StreamDecoder } from '../decoders/index.js';
+import { DEFAULT_MAX_LINE_BYTES } from './line-cap.js';
 
 export class DecoderCache {
   private readonly map = new Map<string, StreamDecoder>();
   /** The most recently used entry (never the one evicted): consecutive lines mostly share it. */
   private last: { agent: string; path: string; type: string; decoder: StreamDecoder } | undefined;
-  constructor(private readonly max = 10_000) {}
+  constructor(readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES, private readonly max = 10_000) {}
 
   get(agent: string, path: string, type: string): StreamDecoder {
     const l = this.last;

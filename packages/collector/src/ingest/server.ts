@@ -28,6 +28,8 @@ export interface IngestDeps {
   agents: AgentRegistry;
   metrics: MetricsRegistry;
   maxFrameBytes: number;
+  /** Lines longer than this are cut and flagged (ingest.max_line_bytes). */
+  maxLineBytes: number;
 }
 
 export interface Ingest {
@@ -48,7 +50,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
     onRestart: (reason) => ctx.log.error('ingest writer thread restarted; its batches in flight were refused and will be resent', { reason }),
   });
   const pipeline = createCommitPipeline({
-    db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache(), writer,
+    db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache(deps.maxLineBytes), writer,
     afterCommit: () => checkpoints?.request(),
     onAccepted: (events) => {
       try { ctx.bus.emit('accepted', events); } catch (e) { ctx.log.error('accepted listener failed', { error: (e as Error).message }); }

@@ -107,7 +107,15 @@ export class AgentSession {
   }
 
   private onBatch(b: Batch): void {
-    if (!Number.isSafeInteger(b.firstSeq) || b.firstSeq < 1) return this.refuse('missing_field', 'Batch without a valid first_seq');
+    if (!(b.firstSeq >= 1)) return this.refuse('missing_field', 'Batch without a valid first_seq');
+    // Sequences are exact JavaScript numbers up to 2^53-1 only: past it an ack (and the mark)
+    // could not name the last event. Refused before anything is stored or acked; the mark
+    // stays where it was, so the instance may go on below it, or a new instance (new state
+    // dir, sequences from 1) takes over.
+    const count = b.events?.length ?? 0;
+    if (!Number.isSafeInteger(b.firstSeq) || b.firstSeq > Number.MAX_SAFE_INTEGER - Math.max(0, count - 1)) { // no sum: it would round
+      return this.refuse('sequence_overflow', `sequence numbers must stay at or below ${Number.MAX_SAFE_INTEGER}; start a new agent instance (new state dir)`);
+    }
     const { ctx, counters } = this.deps;
     this.deps.pipeline.submit(this.agent, this.instanceId!, b, ctx.now(), this.skewMs, (err, result) => {
       if (err) {

@@ -11,6 +11,7 @@ import type { NewEvent } from '../store/events.js';
 import { bodyHandler, type BodyHandler } from './handlers.js';
 import type { DecoderCache } from './decoder-cache.js';
 import { usableTimeMs } from '../decoders/event.js';
+import { capText } from './line-cap.js';
 
 export interface Converted { row: NewEvent; handler?: BodyHandler }
 
@@ -24,21 +25,30 @@ export function toNewEvent(ev: Event, seq: number, agent: string, now: number, d
     const line = ev.line!;
     const path = line.path ?? '';
     const offset = line.offset ?? 0;
+    let text = line.text ?? '';
+    let truncated = line.truncated;
+    let originalLength = line.originalLength;
+    const cut = capText(text, decoders.maxLineBytes);
+    if (cut) {
+      text = cut.text;
+      truncated = true;
+      if (!originalLength || originalLength < cut.originalLength) originalLength = cut.originalLength;
+    }
     let decoder;
     try { decoder = decoders.get(agent, path, line.type); } catch (err) {
       // An agent sent a type no decoder has: kept as an audit row, text included, not thrown.
       const f = auditFields(agent, timeMs, now, 'undecodable-body', `line event could not be converted: ${(err as Error).message}`);
-      Object.assign(f, { 'vigil.body': 'line', 'log.file.path': path, 'log.offset': offset, 'event.original': line.text ?? '' });
+      Object.assign(f, { 'vigil.body': 'line', 'log.file.path': path, 'log.offset': offset, 'event.original': text });
       return { row: { agent, seq, ingested: now, timeMs, kind: 'audit', fields: f } };
     }
-    const fields = decoder.decode(line.text ?? '', {
+    const fields = decoder.decode(text, {
       readTimeMs: timeMs, agent, path, offset, fields: line.fields,
     });
     fields['log.file.path'] = path;
     fields['log.offset'] = offset;
-    if (line.truncated) {
+    if (truncated) {
       fields['vigil.truncated'] = true;
-      if (line.originalLength) fields['vigil.original_length'] = line.originalLength;
+      if (originalLength) fields['vigil.original_length'] = originalLength;
     }
     fields['agent.name'] = agent;
     fields['event.ingested'] = nowIso;

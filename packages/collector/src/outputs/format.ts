@@ -1,18 +1,14 @@
 /**
  * Webhook message bodies for a group of alert notifications: generic JSON (the alerts in
  * full, up to a cap, plus counts) and Slack-compatible `{"text": ...}` where every piece
- * of attacker-controllable text has Slack's control characters (&, <, >) escaped so it
- * can never become a link, mention or markup.
+ * of attacker-controllable text goes through sanitize.ts (Slack's &, <, > escaped, bidi and
+ * zero-width characters made visible) so it can never become a link, mention or markup.
  */
 import type { Alert } from '../model.js';
+import { slackText } from './sanitize.js';
 
 export type NoticeKind = 'opened' | 'updated' | 'acknowledged' | 'resolved' | 'escalated';
 export interface Notice { alert: Alert; kind: NoticeKind }
-
-/** Slack's documented escaping for message text. */
-export function slackEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 function byRule(items: Notice[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -35,7 +31,7 @@ function line(n: Notice): string {
   const group = Object.entries(a.group).map(([k, v]) => `${k}=${v}`).join(' ');
   const where = a['agent.name'] ? ` on ${a['agent.name']}` : '';
   const tag = n.kind === 'escalated' ? 'ESCALATED, unacknowledged' : n.kind;
-  return slackEscape(`[${a.severity}] ${a['rule.name']} (${a['rule.id']}) ${tag}: ${group}${where}, count ${a.count}, last seen ${a.last_seen}, alert #${a.id}`);
+  return slackText(`[${a.severity}] ${a['rule.name']} (${a['rule.id']}) ${tag}: ${group}${where}, count ${a.count}, last seen ${a.last_seen}, alert #${a.id}`);
 }
 
 export function formatSlack(items: Notice[], max: number): string {
@@ -43,7 +39,7 @@ export function formatSlack(items: Notice[], max: number): string {
   const lines = items.slice(0, max).map((n) => `• ${line(n)}`);
   if (items.length > max) {
     const rules = Object.entries(byRule(items)).map(([r, c]) => `${r}: ${c}`).join(', ');
-    lines.push(slackEscape(`…and ${items.length - max} more (${rules})`));
+    lines.push(slackText(`…and ${items.length - max} more (${rules})`));
   }
   return JSON.stringify({ text: `${head}\n${lines.join('\n')}` });
 }

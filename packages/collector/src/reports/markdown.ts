@@ -1,24 +1,22 @@
 /**
  * Renders a DailyReport as Markdown. Every value that came from logs (user names, hosts,
  * messages, job and service names, rule names) goes through `md()`, which neutralises
- * Markdown and HTML: punctuation is backslash-escaped, <, >, &, quotes become entities,
- * and line breaks and control characters become spaces, so attacker text stays text.
+ * Markdown and HTML through the outputs' one sanitizer (sanitize.ts): punctuation is
+ * backslash-escaped, <, >, &, quotes become entities, bidi and zero-width characters are
+ * shown as [U+XXXX], line breaks and control characters become spaces.
  */
 import type { DailyReport } from './types.js';
+import { markdownText } from '../outputs/sanitize.js';
 
 /** RFC 3339 UTC times, dates and plain numbers: nothing in them Markdown or HTML interprets. */
 const SAFE = /^(\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d{1,3})?Z)?|-?\d+(\.\d+)?)$/;
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes untrusted text for a Markdown paragraph or table cell. */
 export function md(v: unknown): string {
   if (v === null || v === undefined || v === '') return '—';
   const s = String(v);
   if (SAFE.test(s)) return s; // our own times, dates and numbers carry no markup
-  return s
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/[&<>"']|[\\`*_{}[\]()#+\-.!|~:]/g, (c) => ENTITIES[c] ?? `\\${c}`);
+  return markdownText(s);
 }
 
 function table(head: string[], rows: unknown[][]): string[] {

@@ -9,6 +9,7 @@ import type { EcsFields, EventKind, StoredEvent } from '../model.js';
 import { isBucketed, isKindOnly, whereClause, type EventFilter } from './event-filter.js';
 import { BUCKET_EXPR, bucketRange, collectBuckets } from './buckets.js';
 import { unpackFields } from './event-row.js';
+import { fitPage, rowsByIds, type SizedRow } from './page-budget.js';
 import { PUT_TEMPLATE_SQL } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import type Database from 'better-sqlite3';
@@ -36,8 +37,8 @@ export interface EventPage { events: StoredEvent[]; nextBeforeId: number | null 
 export interface EventStore {
   /** Inserts the events; must run inside a write transaction. Returns them with ids. */
   insertBatch(events: NewEvent[]): StoredEvent[];
-  /** Newest first; beforeId continues a previous page. */
-  query(filter: EventFilter, limit: number, beforeId?: number): EventPage;
+  /** Newest first; beforeId continues a previous page; at most `maxBytes` of stored rows (page-budget.ts). */
+  query(filter: EventFilter, limit: number, beforeId?: number, maxBytes?: number): EventPage;
   count(filter: EventFilter): number;
   get(id: number): StoredEvent | undefined;
 }
@@ -46,6 +47,9 @@ export interface EventStore {
 export function rowToStoredEvent(row: EventRow, db: DB): StoredEvent {
   return { id: row.id, agent: row.agent, seq: row.seq, kind: row.kind as EventKind, fields: JSON.parse(unpackFields(row, db)) as EcsFields };
 }
+
+/** A row's id and stored size (its fields and message), for the page budget. */
+const SIZE = 'id, length(fields) + coalesce(length(message), 0) AS n';
 
 export function createEventStore(writer: DB, reader: DB): EventStore {
   const insert = writer.prepare(INSERT_EVENT_SQL);
@@ -74,15 +78,15 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
       for (const [kind, n] of totals) bump.run(n, kind);
       return out;
     },
-    query(filter, limit, beforeId) {
+    query(filter, limit, beforeId, maxBytes = Infinity) {
       const w = whereClause(filter, beforeId);
-      const rows = isBucketed(filter)
+      // Sizes first, then only the rows the page's byte budget takes.
+      const sizes = isBucketed(filter)
         ? collectBuckets(bucketRange(reader, beforeId), limit + 1, (b, want) =>
-          stmt(`SELECT * FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql} ORDER BY id DESC LIMIT ?`).all(b, ...w.params, want) as EventRow[])
-        : stmt(`SELECT * FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as EventRow[];
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      return { events: rows.map(toEvent), nextBeforeId: more ? rows[rows.length - 1].id : null };
+          stmt(`SELECT ${SIZE} FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql} ORDER BY id DESC LIMIT ?`).all(b, ...w.params, want) as SizedRow[])
+        : stmt(`SELECT ${SIZE} FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as SizedRow[];
+      const { ids, more } = fitPage(sizes, limit, maxBytes);
+      return { events: rowsByIds<EventRow & Record<string, unknown>>(reader, 'events', 'id', ids).map(toEvent), nextBeforeId: more ? ids[ids.length - 1] : null };
     },
     count(filter) {
       if (isKindOnly(filter)) return (total.get(filter.kind) as number | undefined) ?? 0;

@@ -44,7 +44,7 @@ export function containerEventFields(ev: Event, agent: string, known?: { restart
   for (const [k, v] of Object.entries(e.attributes ?? {})) {
     if (k === 'com.docker.compose.project') f['container.labels.compose_project'] = v;
     else if (k === 'com.docker.compose.service') f['container.labels.compose_service'] = v;
-    else if (k === 'signal') f['process.signal'] = Number(v);
+    else if (k === 'signal' && /^\d{1,3}$/.test(v)) f['process.signal'] = Number(v);
   }
   return f;
 }

@@ -6,6 +6,8 @@
 import type { CollectorModule } from '../modules.js';
 import { registerTelemetryGauges } from './gauges.js';
 import { registerTelemetryHandlers } from './handlers.js';
+import { EnumGuard } from './enums.js';
+import type { CollectorConfig } from '../config/load.js';
 import { registerTelemetryRoutes } from './routes.js';
 import { TelemetryStore } from './store.js';
 
@@ -15,8 +17,9 @@ const telemetryModule: CollectorModule = {
   name: 'telemetry',
   start(ctx, server) {
     const store = new TelemetryStore(ctx.db);
-    registerTelemetryHandlers(store);
-    registerTelemetryRoutes(server.app, ctx.db, (req) => server.authenticate(req.raw, 'viewer'), () => ctx.now());
+    const unknown = server.metrics.counter('vigil_ingest_unknown_values_total', 'Enum values from agents (container state, health, action) not in their known set, replaced, by field.');
+    registerTelemetryHandlers(store, new EnumGuard(ctx.log, unknown, () => ctx.now()));
+    registerTelemetryRoutes(server.app, ctx.db, (req) => server.authenticate(req.raw, 'viewer'), () => ctx.now(), (ctx.config as CollectorConfig).api.max_response_bytes);
     registerTelemetryGauges(server.metrics, ctx.db, () => ctx.now());
     const prune = () => {
       try {

@@ -3,11 +3,12 @@
  * (`30s`, `5m`, `1h`, `1d` or plain seconds), bounded integers and plain names. Each parser
  * throws BadParam naming the parameter, which the routes answer as 400.
  */
+import { parseRfc3339 } from '../api/rfc3339.js';
+
 export class BadParam extends Error {
   constructor(public readonly parameter: string, message: string) { super(message); }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 type Query = Record<string, unknown>;
 
@@ -21,8 +22,8 @@ function one(q: Query, name: string): string | undefined {
 export function timeParam(q: Query, name: string): number | undefined {
   const v = one(q, name);
   if (v === undefined) return undefined;
-  const ms = RFC3339.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new BadParam(name, `${name} must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z`);
+  const ms = parseRfc3339(v);
+  if (ms === undefined) throw new BadParam(name, `${name} must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z`);
   return ms;
 }
 

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DB } from '../store/db.js';
 import { BadParam, intParam, nameParam, stepParam, timeParam } from './params.js';
-import { containerEvents, listContainers, listHosts, querySeries } from './queries.js';
+import { containerEvents, listContainers, listHosts, querySeries, type ContainerEventsAfter } from './queries.js';
 
 export type Authorize = (req: FastifyRequest) => Promise<{ ok: true } | { ok: false; status: number; error: string }>;
 type Query = Record<string, unknown>;
@@ -16,7 +16,16 @@ const str = (description: string) => ({ type: 'string', description });
 const spec = (summary: string, props: Record<string, { type: string; description: string }>) =>
   ({ summary, tags: ['telemetry'], querystring: { type: 'object', properties: props } });
 
-export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize: Authorize | undefined, now: () => number): void {
+/** Container-event cursors: the last row's (ts, id), opaque to clients. */
+const encodeAfter = (a: ContainerEventsAfter | null) => (a ? Buffer.from(`c:${a.ts}:${a.id}`).toString('base64url') : null);
+function decodeAfter(cursor: string | undefined): ContainerEventsAfter | undefined {
+  if (cursor === undefined) return undefined;
+  const m = /^c:(-?\d{1,16}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  if (!m) throw new BadParam('cursor', 'cursor must be a next_cursor returned by this API');
+  return { ts: Number(m[1]), id: Number(m[2]) };
+}
+
+export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize: Authorize | undefined, now: () => number, maxResponseBytes = Infinity): void {
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!authorize) return;
     const r = await authorize(req);
@@ -39,10 +48,15 @@ export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize:
     handle((q) => ({ containers: listContainers(db, nameParam(q, 'agent')) })));
 
   app.get('/api/containers/:id/events',
-    { preHandler, schema: spec("A container's lifecycle events, newest first", { limit: str('1..10000, default 100') }) },
+    { preHandler, schema: spec("A container's lifecycle events, newest first; a page ends early at the response budget", {
+      limit: str('1..10000, default 100'), cursor: str('next_cursor of the previous page'),
+    }) },
     handle((q, p) => {
       if (!/^[0-9a-f]{4,64}$/.test(p.id ?? '')) throw new BadParam('id', 'id must be a container id or a prefix of at least 4 hex digits');
-      return { events: containerEvents(db, p.id, intParam(q, 'limit', 1, 10_000) ?? 100) };
+      const cursor = q.cursor;
+      if (cursor !== undefined && typeof cursor !== 'string') throw new BadParam('cursor', 'cursor must be given once');
+      const page = containerEvents(db, p.id, intParam(q, 'limit', 1, 10_000) ?? 100, maxResponseBytes, decodeAfter(cursor));
+      return { events: page.events, next_cursor: encodeAfter(page.next) };
     }));
 
   app.get('/api/metrics', {

@@ -9,6 +9,7 @@ import type { CollectorContext } from '../../context.js';
 import { principalOf, requireRole, type Authenticator } from '../auth.js';
 import { rejectInvalid, sendError } from '../http.js';
 import { parseDuration } from '../duration.js';
+import { parseRfc3339 } from '../../api/rfc3339.js';
 import { MatcherError, parseMatchers } from './match.js';
 import type { SilenceStore } from './store.js';
 
@@ -34,8 +35,8 @@ function parseBody(body: unknown, now: number, reply: FastifyReply) {
     if (ms === undefined) return void sendError(reply, 400, 'duration must be like 30m, 2h, 1d or seconds', 'duration');
     expiresAt = now + ms;
   } else {
-    const t = typeof b.expires_at === 'string' && /^\d{4}-\d\d-\d\dT/.test(b.expires_at) ? Date.parse(b.expires_at) : NaN;
-    if (Number.isNaN(t)) return void sendError(reply, 400, 'expires_at must be an RFC 3339 time', 'expires_at');
+    const t = typeof b.expires_at === 'string' ? parseRfc3339(b.expires_at) : undefined;
+    if (t === undefined) return void sendError(reply, 400, 'expires_at must be an RFC 3339 time', 'expires_at');
     if (t <= now) return void sendError(reply, 400, 'expires_at is in the past', 'expires_at');
     expiresAt = t;
   }

@@ -8,6 +8,8 @@ import type { CoreServices } from '../../core.js';
 import type { EventFilter } from '../../store/event-filter.js';
 import type { EventKind } from '../../model.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { BadParameter } from '../errors.js';
+import { parseRfc3339 } from '../rfc3339.js';
 
 const KINDS = ['log', 'metric', 'container', 'probe', 'loss', 'audit'];
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
@@ -33,9 +35,15 @@ function toFilter(q: Query): EventFilter {
     kind: (s('kind') ?? 'log') as EventKind,
     agent: s('agent'), type: s('type'), sourceIp: s('source.ip'), userName: s('user.name'),
     outcome: s('event.outcome'), q: s('q'),
-    since: s('since') === undefined ? undefined : Date.parse(s('since')!),
-    until: s('until') === undefined ? undefined : Date.parse(s('until')!),
+    since: timeOf('since', s('since')), until: timeOf('until', s('until')),
   };
+}
+
+function timeOf(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = parseRfc3339(v);
+  if (ms === undefined) throw new BadParameter(name, 'must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z');
+  return ms;
 }
 
 export default async function eventRoutes(app: FastifyInstance, opts: { core: CoreServices }): Promise<void> {
@@ -63,7 +71,7 @@ export default async function eventRoutes(app: FastifyInstance, opts: { core: Co
     },
   }, async (req) => {
     const q = req.query as Query;
-    const page = events.query(toFilter(q), q.limit as number, decodeCursor(q.cursor as string | undefined));
+    const page = events.query(toFilter(q), q.limit as number, decodeCursor(q.cursor as string | undefined), opts.core.config.api.max_response_bytes);
     return { events: page.events.map((e) => ({ id: e.id, ...e.fields })), next_cursor: encodeCursor(page.nextBeforeId) };
   });
 
