@@ -7,3 +7,4 @@ export * from './codec.js';
 export * from './compress.js';
 // The one logger both processes use (stderr, JSON lines).
 export * from './log.js';
+export * from './log-limit.js';

@@ -8,6 +8,7 @@ import { complianceSection } from '../compliance/settings.js';
 import { validateOutputs } from '../outputs/config.js';
 import { feedSection } from '../feed/module.js';
 import { rulesSection } from '../rules/config.js';
+import { connectionsSection, type ConnectionsConfig } from '../connections/config.js';
 
 export const SECTIONS: Record<string, Validator> = {
   /** Event retention by age of ingestion and by database size. */
@@ -25,6 +26,8 @@ export const SECTIONS: Record<string, Validator> = {
     heartbeat_timeout: optional(duration, 60e3),
     max_frame_bytes: optional(bytes, 16 * 1024 * 1024),
   }),
+  /** Client sockets: caps in total and per address, header and keep-alive idle timeouts. */
+  connections: connectionsSection,
   /** Compliance checks: interval, grace, report_time, history, dir, per-check overrides. */
   compliance: complianceSection,
   /** Webhooks (json|slack) routed by severity and rule, grouping, retries, escalation. */
@@ -40,4 +43,5 @@ export interface CoreConfig {
   tls: { cert?: string; key?: string };
   metrics: { open: boolean };
   ingest: { heartbeat_timeout: number; max_frame_bytes: number };
+  connections: ConnectionsConfig;
 }
