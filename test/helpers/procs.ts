@@ -33,8 +33,10 @@ export function vigilSync(args: string[]): string {
 
 export interface Proc { child: ChildProcess; stderr: () => string; stop(signal?: NodeJS.Signals): Promise<void> }
 
-export function startProc(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(VIGIL, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+/** `nofile`: the open-files limit (soft and hard) the process runs under, set by the shell. */
+export function startProc(args: string[], env: Record<string, string> = {}, opts: { nofile?: number } = {}): Proc {
+  const [cmd, argv] = opts.nofile ? ['bash', ['-c', `ulimit -n ${opts.nofile} && exec "$0" "$@"`, VIGIL, ...args]] : [VIGIL, args];
+  const child = spawn(cmd as string, argv as string[], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr!.on('data', (d) => { err += d; if (err.length > 200_000) err = err.slice(-100_000); });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -65,8 +67,8 @@ export class Collector {
     return vigilSync(['token', 'create', '--data', this.dataDir, '--agent', name]);
   }
 
-  async start(extra: string[] = []): Promise<void> {
-    this.proc = startProc(['collector', '--listen', `127.0.0.1:${this.port}`, '--data', this.dataDir, ...extra]);
+  async start(extra: string[] = [], opts: { nofile?: number } = {}): Promise<void> {
+    this.proc = startProc(['collector', '--listen', `127.0.0.1:${this.port}`, '--data', this.dataDir, ...extra], {}, opts);
     await waitFor(async () => (await fetch(`${this.url}/api/health`).then((r) => r.ok).catch(() => false)), 15_000, () => `collector did not start: ${this.proc.stderr()}`);
   }
 

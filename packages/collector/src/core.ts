@@ -46,8 +46,10 @@ export function createCore(ctx: CollectorContext, opts: CoreOptions = {}): CoreS
   agents.resetConnections();
   const tokens = createTokenStore(ctx.db, reader);
   const watch = new TokenWatch(tokens);
-  const auth = new Authenticator(tokens, new FailureThrottle(opts.throttle, ctx.now), ctx.now);
+  const throttle = new FailureThrottle(opts.throttle, ctx.now);
+  const auth = new Authenticator(tokens, throttle, ctx.now);
   const metrics = new MetricsRegistry();
+  metrics.counterFrom('vigil_auth_throttled_total', 'Bad-token attempts answered 429 at once: too many of their address were already waiting.', () => throttle.capped);
   const retention = createRetention(ctx.db, { maxAgeMs: config.retention.max_age, maxBytes: config.retention.max_bytes });
   metrics.gauge('vigil_agents_online', 'Agents connected and heard from within the heartbeat timeout.', () => agents.onlineCount(ctx.now()));
   metrics.gauge('vigil_ingest_lag_seconds', 'Largest delay from event read time to commit among online agents.', () => agents.maxLagMs(ctx.now()) / 1000);

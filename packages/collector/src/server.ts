@@ -1,7 +1,8 @@
 /**
  * Starts a collector: opens the database (a writer and a read-only reader), builds the
  * core services, the API and ingest, starts the feature MODULES in order, routes
- * WebSocket upgrades by path, runs retention periodically and listens (http or https).
+ * WebSocket upgrades by path, runs retention periodically and listens (http or https)
+ * behind the connection guard (caps per address and in total, header and idle timeouts).
  * stop() refuses new work, closes agent sessions (a batch is acked only once committed),
  * stops modules and closes the database. No lock or pid file: a restart after SIGKILL works.
  */
@@ -20,6 +21,8 @@ import { createIngest } from './ingest/server.js';
 import { MODULES, type CollectorModule, type UpgradeHandler } from './modules.js';
 import type { CollectorConfig } from './config/load.js';
 import type { ThrottleOptions } from './api/throttle.js';
+import { ConnectionGuard, effectiveLimits } from './connections/guard.js';
+import { readFdLimit } from './connections/fd-limit.js';
 
 export interface StartOptions {
   host: string;
@@ -55,11 +58,22 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes, maxLineBytes: o.config.ingest.max_line_bytes });
   core.metrics.gauge('vigil_ingest_connections', 'Open agent sessions.', () => ingest.connections());
 
+  const fd = readFdLimit();
+  const guard = new ConnectionGuard(effectiveLimits(o.config.connections, fd), o.config.connections.exempt, { metrics: core.metrics, log, now: ctx.now });
+  guard.attach(app.server);
+  const l = guard.limits;
+  log.info('connection limits', {
+    open_files: fd?.soft, open_files_hard: fd?.hard, max_total: l.maxTotal, max_per_address: l.maxPerAddress,
+    max_pending: l.maxPending, max_pending_per_address: l.maxPendingPerAddress, max_websockets: l.maxWebsockets,
+  });
+  if (l.maxTotal < o.config.connections.max_total) log.warn('connections.max_total lowered to fit the open-files limit', { configured: o.config.connections.max_total, used: l.maxTotal, open_files: fd?.soft });
+
   const upgrades = new Map<string, UpgradeHandler>([['/ingest', ingest.handleUpgrade]]);
   const started: CollectorModule[] = [];
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     core.auth.tag(req);
+    if (!guard.upgrade(req.socket)) return refuseUpgrade(socket, 503, 'too many open connections');
     const path = (req.url ?? '/').split('?')[0];
     const handler = upgrades.get(path);
     if (!handler) return refuseUpgrade(socket, 404, `no WebSocket endpoint at ${path}`);
@@ -80,6 +94,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
     clearInterval(retentionTimer);
+    guard.close();
     if (app.server.listening) app.server.close(); // no new connections
     await ingest.close();           // sessions closed; nothing uncommitted was acked
     for (const mod of started.reverse()) {

@@ -9,3 +9,5 @@ export * from './compress.js';
 export * from './log.js';
 // Files and folders for the owner alone (0600/0700), shared by both processes.
 export * from './private-fs.js';
+// A log line per reason and interval, with the count of lines held back.
+export * from './log-limit.js';

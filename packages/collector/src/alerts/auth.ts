@@ -11,7 +11,7 @@ import { sendError } from './http.js';
 
 export type Role = 'viewer' | 'admin';
 export interface Principal { name: string; role: Role; tokenId: string }
-export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; status: 401 | 403; error: string };
+export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; status: 401 | 403 | 429; error: string };
 export type Authenticator = (req: IncomingMessage, role: Role) => Promise<AuthOutcome>;
 
 const principals = new WeakMap<object, Principal>();

@@ -41,7 +41,10 @@ export function build(ctx: CollectorContext, core: CoreServices, opts: BuildOpti
     if (!guarded) return;
     const role = req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'admin';
     const r = await core.auth.api(req.raw, role);
-    if (!r.ok) return reply.code(r.status).send({ error: r.error });
+    if (!r.ok) {
+      if (r.retryAfterS !== undefined) reply.header('retry-after', String(r.retryAfterS));
+      return reply.code(r.status).send({ error: r.error });
+    }
   });
   // `?agent=&type=` from a form or script means "no filter", not "empty string".
   app.addHook('preValidation', async (req) => {

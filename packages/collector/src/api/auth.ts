@@ -1,7 +1,8 @@
 /**
  * Bearer-token authentication for everything that listens: API requests need an api
  * token (viewer reads, admin also acts), agent upgrades need an agent token bound to
- * the X-Vigil-Agent name. Failures are throttled per address. `authenticate(req, role)`
+ * the X-Vigil-Agent name. Failures are throttled per address (delayed 401s, and 429 at once
+ * when too many of them wait). Only an accepted token's last use is recorded. `authenticate(req, role)`
  * works on any request the collector routed (fastify routes and module WebSocket
  * upgrades alike), so modules such as the feed reuse it.
  */
@@ -13,7 +14,7 @@ import type { FailureThrottle } from './throttle.js';
 
 export type AuthResult =
   | { ok: true; identity: TokenIdentity }
-  | { ok: false; status: 401 | 403; error: string };
+  | { ok: false; status: 401 | 403 | 429; error: string; retryAfterS?: number };
 
 const AUTHENTICATOR = Symbol('vigil.authenticator');
 type Tagged = IncomingMessage & { [AUTHENTICATOR]?: Authenticator };
@@ -32,18 +33,28 @@ export class Authenticator {
 
   private async refuse(addr: string, error: string): Promise<AuthResult> {
     const delay = this.throttle.fail(addr);
-    if (delay > 0) await sleep(delay);
+    if (delay > 0) {
+      if (!this.throttle.hold(addr)) {
+        return { ok: false, status: 429, error: 'too many failed attempts from this address; retry later', retryAfterS: Math.ceil(delay / 1000) };
+      }
+      try { await sleep(delay); } finally { this.throttle.release(addr); }
+    }
     return { ok: false, status: 401, error };
+  }
+
+  private accept(id: TokenIdentity): AuthResult {
+    this.tokens.used(id.id, this.now());
+    return { ok: true, identity: id };
   }
 
   async api(req: IncomingMessage, role: Role): Promise<AuthResult> {
     const addr = req.socket.remoteAddress ?? 'unknown';
     const token = bearer(req.headers.authorization);
     if (!token) return this.refuse(addr, 'missing bearer token');
-    const id = this.tokens.verify(token, this.now());
+    const id = this.tokens.verify(token);
     if (!id || id.kind !== 'api') return this.refuse(addr, 'invalid or revoked token');
     if (role === 'admin' && id.role !== 'admin') return { ok: false, status: 403, error: 'this action needs an admin token' };
-    return { ok: true, identity: id };
+    return this.accept(id);
   }
 
   async agent(req: IncomingMessage): Promise<AuthResult> {
@@ -52,10 +63,10 @@ export class Authenticator {
     const name = req.headers['x-vigil-agent'];
     if (!token) return this.refuse(addr, 'missing bearer token');
     if (typeof name !== 'string' || name === '') return this.refuse(addr, 'missing X-Vigil-Agent header');
-    const id = this.tokens.verify(token, this.now());
+    const id = this.tokens.verify(token);
     if (!id || id.kind !== 'agent') return this.refuse(addr, 'invalid or revoked token');
     if (id.name !== name) return this.refuse(addr, 'token is bound to another agent name');
-    return { ok: true, identity: id };
+    return this.accept(id);
   }
 }
 
@@ -71,9 +82,10 @@ export function authenticate(req: IncomingMessage | FastifyRequest, role: Role):
 }
 
 /** Answers an upgrade request with an HTTP error and closes the socket (no upgrade). */
-export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404 | 503, error: string): void {
+export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404 | 429 | 503, error: string, retryAfterS?: number): void {
   const body = JSON.stringify({ error });
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status];
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status];
   if (!socket.writable) { socket.destroy(); return; }
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const retry = retryAfterS !== undefined ? `Retry-After: ${retryAfterS}\r\n` : '';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`);
 }

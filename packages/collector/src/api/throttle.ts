@@ -1,8 +1,9 @@
 /**
  * Slows down guessing: each address that keeps presenting bad tokens waits longer before
- * its next 401 (a few free misses, then doubling up to a cap). Memory is bounded: at most
- * `maxEntries` addresses, oldest forgotten first, and an address is forgotten after a
- * quiet period.
+ * its next 401 (a few free misses, then doubling up to a cap), and at most `maxWaiting`
+ * of its refusals wait at once: beyond, it is answered 429 at once (hold()). Memory is
+ * bounded: at most `maxEntries` addresses, oldest forgotten first, and an address is
+ * forgotten after a quiet period; waiting slots exist only while a refusal waits.
  */
 export interface ThrottleOptions {
   freeFailures?: number;
@@ -10,6 +11,8 @@ export interface ThrottleOptions {
   maxDelayMs?: number;
   forgetAfterMs?: number;
   maxEntries?: number;
+  /** Delayed refusals of one address waiting at once; more are answered 429 at once. */
+  maxWaiting?: number;
 }
 
 interface Entry { failures: number; lastMs: number }
@@ -17,9 +20,12 @@ interface Entry { failures: number; lastMs: number }
 export class FailureThrottle {
   private readonly entries = new Map<string, Entry>();
   private readonly o: Required<ThrottleOptions>;
+  private readonly waiting = new Map<string, number>();
+  /** Attempts answered 429 because their address had maxWaiting refusals waiting. */
+  capped = 0;
 
   constructor(opts: ThrottleOptions = {}, private readonly now: () => number = Date.now) {
-    this.o = { freeFailures: 3, baseDelayMs: 100, maxDelayMs: 5000, forgetAfterMs: 15 * 60_000, maxEntries: 10_000, ...opts };
+    this.o = { freeFailures: 3, baseDelayMs: 100, maxDelayMs: 5000, forgetAfterMs: 15 * 60_000, maxEntries: 10_000, maxWaiting: 4, ...opts };
   }
 
   /** Records a failure from `addr`; returns how long to wait before answering it (ms). */
@@ -32,6 +38,20 @@ export class FailureThrottle {
     e = { failures: (e?.failures ?? 0) + 1, lastMs: now };
     this.entries.set(addr, e);
     return this.delayFor(e.failures);
+  }
+
+  /** Takes one of `addr`'s waiting slots; false (counted) when it has none left. */
+  hold(addr: string): boolean {
+    const n = this.waiting.get(addr) ?? 0;
+    if (n >= this.o.maxWaiting) { this.capped++; return false; }
+    this.waiting.set(addr, n + 1);
+    return true;
+  }
+
+  release(addr: string): void {
+    const n = (this.waiting.get(addr) ?? 1) - 1;
+    if (n <= 0) this.waiting.delete(addr);
+    else this.waiting.set(addr, n);
   }
 
   private delayFor(failures: number): number {

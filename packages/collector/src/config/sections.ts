@@ -8,6 +8,7 @@ import { complianceSection } from '../compliance/settings.js';
 import { validateOutputs } from '../outputs/config.js';
 import { feedSection } from '../feed/module.js';
 import { rulesSection } from '../rules/config.js';
+import { connectionsSection, type ConnectionsConfig } from '../connections/config.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../ingest/line-cap.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../store/page-budget.js';
 
@@ -37,6 +38,8 @@ export const SECTIONS: Record<string, Validator> = {
     max_frame_bytes: optional(bytes, 16 * 1024 * 1024),
     max_line_bytes: optional(lineCap, DEFAULT_MAX_LINE_BYTES),
   }),
+  /** Client sockets: caps in total and per address, header and keep-alive idle timeouts. */
+  connections: connectionsSection,
   /** Compliance checks: interval, grace, report_time, history, dir, per-check overrides. */
   compliance: complianceSection,
   /** Webhooks (json|slack) routed by severity and rule, grouping, retries, escalation. */
@@ -53,4 +56,5 @@ export interface CoreConfig {
   metrics: { open: boolean };
   api: { max_response_bytes: number };
   ingest: { heartbeat_timeout: number; max_frame_bytes: number; max_line_bytes: number };
+  connections: ConnectionsConfig;
 }

@@ -51,6 +51,12 @@ export const boolean: Validator<boolean> = (v, path) => {
   return v;
 };
 
+/** An integer from `min` to `max`. */
+export const integer = (min: number, max: number): Validator<number> => (v, path) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(path, `expected an integer from ${min} to ${max}`);
+  return v;
+};
+
 const UNITS_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 };
 /** `30d`, `12h`, `90s`, `500ms` or a number of seconds. */
 export const duration: Validator<number> = (v, path) => {

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { LogLimiter } from '@vigil/proto';
 import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
 import type { EventStore } from '../store/events.js';
@@ -73,7 +74,9 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
     perMessageDeflate: { zlibDeflateOptions: { level: 1, memLevel: 8 }, threshold: 1024 },
   });
   const sessions = new Map<string, AgentSession>();
-  const sessionDeps = { ctx, agents: deps.agents, pipeline, counters, maxFrameBytes: deps.maxFrameBytes };
+  // Malformed sessions are logged one line per reason per interval (a flood stays readable).
+  const logs = new LogLimiter(ctx.log, 10_000, ctx.now);
+  const sessionDeps = { ctx, agents: deps.agents, pipeline, counters, logs, maxFrameBytes: deps.maxFrameBytes };
   let closing = false;
 
   const attach = (ws: WebSocket, agent: string, tokenId: string) => {
@@ -94,7 +97,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
     ws.on('error', (err: Error & { code?: string }) => {
       const reason = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame_too_large' : 'protocol_error';
       if (!session.closed) { session.closed = true; counters.rejects.inc({ reason }); }
-      ctx.log.warn('agent socket error', { agent, reason, error: err.message });
+      logs.warn(`socket:${reason}`, 'agent socket error', { agent, reason, error: err.message });
     });
     ws.on('close', () => {
       session.closed = true;
@@ -113,8 +116,8 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
       socket.on('error', () => socket.destroy());
       deps.auth.agent(req).then((r) => {
         if (!r.ok) {
-          counters.rejects.inc({ reason: 'unauthorized' });
-          return refuseUpgrade(socket, r.status, r.error);
+          counters.rejects.inc({ reason: r.status === 429 ? 'throttled' : 'unauthorized' });
+          return refuseUpgrade(socket, r.status, r.error, r.retryAfterS);
         }
         if (closing || socket.destroyed) return socket.destroy();
         wss.handleUpgrade(req, socket, head, (ws) => attach(ws, r.identity.name, r.identity.id));
@@ -136,6 +139,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
       await new Promise<void>((r) => wss.close(() => r()));
       await pipeline.close(); // batches with the writer commit (their agents were not acked); the rest never started
       await checkpoints?.close();
+      logs.close();
     },
   };
 }

@@ -2,10 +2,11 @@
  * One agent's WebSocket session: the protocol state machine of vigil.proto. Hello →
  * Welcome{lastSeq}; Batch (or a compressed one) → the commit pipeline → once committed, bus
  * 'committed' → Ack (in batch order); Heartbeat → registry. Frames are decoded defensively:
- * anything malformed or out of order closes this session with a Refusal (1008), counted.
+ * anything malformed or out of order closes this session with a Refusal (1008), counted
+ * and logged at a limited rate.
  */
 import type WebSocket from 'ws';
-import { decodeAgentFrame, encodeCollectorFrame, expandFrame, FrameError, frameBody, type Batch, type Hello } from '@vigil/proto';
+import { decodeAgentFrame, encodeCollectorFrame, expandFrame, FrameError, frameBody, type Batch, type Hello, type LogLimiter } from '@vigil/proto';
 import type { CollectorContext } from '../context.js';
 import type { AgentRegistry } from '../store/agents.js';
 import type { CommittedEvent } from '../model.js';
@@ -18,6 +19,8 @@ export interface SessionDeps {
   agents: AgentRegistry;
   pipeline: CommitPipeline;
   counters: IngestCounters;
+  /** Refusals are logged through it: one line per reason per interval. */
+  logs: LogLimiter;
   maxFrameBytes: number;
 }
 
@@ -46,7 +49,7 @@ export class AgentSession {
     if (this.closed) return;
     this.closed = true;
     this.deps.counters.rejects.inc({ reason });
-    this.deps.ctx.log.warn('agent session refused', { agent: this.agent, reason, detail });
+    this.deps.logs.warn(reason, 'agent session refused', { agent: this.agent, reason, detail });
     try { this.ws.send(encodeCollectorFrame({ refusal: { reason: `${reason}: ${detail}` } })); } catch { /* closing anyway */ }
     this.ws.close(code, `${reason}: ${detail}`.slice(0, 120));
   }

@@ -5,7 +5,7 @@
  * (durations in ms) or throws ConfigError naming the key path, e.g.
  * `outputs.webhooks[0].url: expected an http(s) URL`.
  */
-import { ConfigError, duration, object, optional, string, type Validator } from '../config/validate.js';
+import { ConfigError, duration, integer as int, object, optional, string, type Validator } from '../config/validate.js';
 import type { Severity } from '../model.js';
 
 export type Change = 'opened' | 'updated' | 'acknowledged' | 'resolved';
@@ -40,10 +40,6 @@ const listOf = <T>(check: Validator<T>): Validator<T[]> => (v, path) => {
 const oneOf = <T extends string>(allowed: readonly T[]): Validator<T> => (v, path) => {
   if (typeof v !== 'string' || !allowed.includes(v as T)) throw new ConfigError(path, `expected one of ${allowed.join(', ')}`);
   return v as T;
-};
-const int = (min: number, max: number): Validator<number> => (v, path) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(path, `expected an integer from ${min} to ${max}`);
-  return v;
 };
 const url: Validator<string> = (v, path) => {
   let u: URL | undefined;

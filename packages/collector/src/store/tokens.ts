@@ -24,8 +24,10 @@ export interface TokenIdentity { id: string; name: string; kind: TokenKind; role
 
 export interface TokenStore {
   create(kind: TokenKind, name: string, role?: Role): string;
-  /** The active token matching this secret, or undefined. Records last use (coarsely). */
-  verify(token: string, nowMs: number): TokenIdentity | undefined;
+  /** The active token matching this secret, or undefined. Records nothing. */
+  verify(token: string): TokenIdentity | undefined;
+  /** Records that token `id` was accepted (coarsely: at most once a minute). */
+  used(id: string, nowMs: number): void;
   isActive(id: string): boolean;
   list(): TokenInfo[];
   /** Revokes every active token with this name; returns how many. */
@@ -57,7 +59,7 @@ export function createTokenStore(writer: DB, reader: DB = writer): TokenStore {
       insert.run(id, name, kind, kind === 'api' ? (role ?? 'viewer') : null, sha256(secret), Date.now());
       return `vgl_${id}_${secret}`;
     },
-    verify(token, now) {
+    verify(token) {
       const m = TOKEN_RE.exec(token);
       if (!m) return undefined;
       const row = byId.get(m[1]) as TokenRow | undefined;
@@ -65,11 +67,12 @@ export function createTokenStore(writer: DB, reader: DB = writer): TokenStore {
       const presented = sha256(m[2]);
       const expected = row ? row.hash : Buffer.alloc(32);
       if (!timingSafeEqual(presented, expected) || !row) return undefined;
-      if (now - (lastTouched.get(row.id) ?? 0) >= LAST_USED_GRANULARITY_MS) {
-        lastTouched.set(row.id, now);
-        try { touch.run(now, row.id); } catch { /* busy: last use is advisory */ }
-      }
       return { id: row.id, name: row.name, kind: row.kind, role: row.role };
+    },
+    used(id, now) {
+      if (now - (lastTouched.get(id) ?? 0) < LAST_USED_GRANULARITY_MS) return;
+      lastTouched.set(id, now);
+      try { touch.run(now, id); } catch { /* busy: last use is advisory */ }
     },
     isActive(id) { return byId.get(id) !== undefined; },
     list() {

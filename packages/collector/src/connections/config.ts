@@ -1,0 +1,55 @@
+/**
+ * The collector config's `connections:` section: caps on open sockets in total and per
+ * source address (IPv6: per /64), on sockets that have not sent their request headers yet,
+ * the header and keep-alive idle timeouts, and the addresses exempt from the per-address
+ * caps (none by default: loopback is limited like any other address).
+ */
+import { ConfigError, duration, integer, object, optional, string, type Validator } from '../config/validate.js';
+import { parseCidr, type Cidr } from '../rules/cidr.js';
+
+export interface ConnectionsConfig {
+  max_total: number;
+  max_per_address: number;
+  /** Undefined: a quarter of max_total. */
+  max_pending?: number;
+  max_pending_per_address: number;
+  header_timeout: number;
+  idle_timeout: number;
+  exempt: Cidr[];
+}
+
+const cidrs: Validator<Cidr[]> = (v, path) => {
+  if (!Array.isArray(v)) throw new ConfigError(path, 'expected a list of addresses or CIDR ranges');
+  return v.map((item, i) => {
+    const c = parseCidr(string(item, `${path}[${i}]`));
+    if (!c) throw new ConfigError(`${path}[${i}]`, 'expected an IP address or CIDR range like 10.0.0.0/8');
+    return c;
+  });
+};
+
+const seconds = (min: number, max: number): Validator<number> => (v, path) => {
+  const ms = duration(v, path);
+  if (ms < min || ms > max) throw new ConfigError(path, `expected a duration from ${min / 1000}s to ${max / 1000}s`);
+  return ms;
+};
+
+const shape = object({
+  max_total: optional(integer(16, 1_000_000), 10_000),
+  max_per_address: optional(integer(1, 1_000_000), 1000),
+  max_pending: optional(integer(1, 1_000_000)),
+  max_pending_per_address: optional(integer(1, 1_000_000), 64),
+  header_timeout: optional(seconds(100, 300e3), 5e3),
+  idle_timeout: optional(seconds(100, 600e3), 5e3),
+  exempt: optional(cidrs, [] as Cidr[]),
+});
+
+export const connectionsSection: Validator<ConnectionsConfig> = (v, path) => {
+  const c = shape(v, path) as ConnectionsConfig;
+  if (c.max_pending !== undefined && c.max_pending >= c.max_total) {
+    throw new ConfigError(`${path}.max_pending`, `must be below max_total (${c.max_total}), to keep room for agents and API requests`);
+  }
+  if (c.max_pending_per_address > c.max_per_address) {
+    throw new ConfigError(`${path}.max_pending_per_address`, `must not exceed max_per_address (${c.max_per_address})`);
+  }
+  return c;
+};

@@ -1,0 +1,228 @@
+// The connection guard, the bad-token cap and rate-limited logs against a real collector on
+// 127.0.0.1 (loopback is limited like any address unless `connections.exempt` says so):
+// idle, half-sent and keep-alive sockets are closed within seconds, caps refuse at once
+// and are counted, a flood from many addresses gives way to new clients, and the
+// config's `connections:` section is validated naming the key.
+import { connect, type Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogLimiter, type Logger } from '@vigil/proto';
+import { validateConfig } from '../src/config/load.js';
+import { startCollector, type RunningCollector } from '../src/server.js';
+import { quietLog, tempDir } from './core-helpers.js';
+
+const running: Array<{ stop(): Promise<void> }> = [];
+const sockets: Socket[] = [];
+const dirs: Array<() => void> = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const c of running.splice(0)) await c.stop();
+  for (const d of dirs.splice(0)) d();
+});
+
+const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000, why = 'condition') => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out: ${why}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+function captureLog(): Logger & { lines: Array<{ msg: string; extra?: Record<string, unknown> }> } {
+  const lines: Array<{ msg: string; extra?: Record<string, unknown> }> = [];
+  const put = (msg: string, extra?: Record<string, unknown>) => { lines.push({ msg, extra }); };
+  const log = { lines, debug: put, info: put, warn: put, error: put, child: () => log };
+  return log;
+}
+
+async function collector(connections: Record<string, unknown>, opts: { log?: Logger; throttle?: object } = {}): Promise<RunningCollector> {
+  const t = tempDir('vigil-conn-');
+  dirs.push(t.cleanup);
+  const c = await startCollector({
+    host: '127.0.0.1', port: 0, dataDir: t.dir, config: validateConfig({ connections }),
+    log: opts.log ?? quietLog, throttle: opts.throttle ?? { freeFailures: 1000 },
+  });
+  running.push(c);
+  return c;
+}
+
+/** A raw TCP client from `local`; `closedAt` is set when the collector closes it. */
+function open(port: number, local = '127.0.0.1', send?: string): Promise<Socket & { closedAt?: number; openedAt: number; got: string }> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port, localAddress: local }) as Socket & { closedAt?: number; openedAt: number; got: string };
+    s.got = '';
+    sockets.push(s);
+    s.on('error', () => {});
+    s.on('data', (d) => { s.got += d; });
+    s.on('close', () => { s.closedAt = Date.now(); });
+    s.on('connect', () => { s.openedAt = Date.now(); if (send) s.write(send); resolve(s); });
+  });
+}
+
+const refused = (c: RunningCollector, reason: string) => {
+  const m = new RegExp(`vigil_connections_refused_total\\{reason="${reason}"\\} (\\d+)`).exec(c.core.metrics.render());
+  return m ? Number(m[1]) : 0;
+};
+const gauge = (c: RunningCollector, state: string) => Number(new RegExp(`vigil_connections_open\\{state="${state}"\\} (\\d+)`).exec(c.core.metrics.render())![1]);
+
+describe('connection limits', () => {
+  it('refuses idle sockets from 127.0.0.1 over the per-address cap at once and closes the rest after the header timeout', async () => {
+    const log = captureLog();
+    const c = await collector({ max_pending_per_address: 4, header_timeout: '1s' }, { log });
+    const socks = await Promise.all(Array.from({ length: 10 }, () => open(c.port)));
+    await waitFor(() => refused(c, 'pending_per_address') === 6, 5000, 'six refused');
+    await waitFor(() => socks.filter((s) => s.closedAt).length === 6, 5000, 'six closed');
+    expect(gauge(c, 'pending')).toBe(4);
+    // An address under its cap is served meanwhile.
+    const other = await open(c.port, '127.0.0.3', 'GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => other.got.startsWith('HTTP/1.1 200'), 3000, 'another address served');
+    await waitFor(() => socks.every((s) => s.closedAt), 5000, 'all closed');
+    const lives = socks.map((s) => s.closedAt! - s.openedAt).sort((a, b) => a - b);
+    expect(lives[5]).toBeLessThan(500);
+    expect(lives[6]).toBeGreaterThanOrEqual(900);
+    expect(lives[9]).toBeLessThan(3000);
+    expect(refused(c, 'header_timeout')).toBe(4);
+    expect(log.lines.filter((l) => l.msg === 'connection refused')).toHaveLength(1);
+  });
+
+  it('lets exempt addresses past the per-address caps', async () => {
+    const c = await collector({ max_pending_per_address: 2, exempt: ['127.0.0.1'] });
+    await Promise.all(Array.from({ length: 8 }, () => open(c.port)));
+    await waitFor(() => gauge(c, 'pending') === 8, 5000, 'eight pending');
+    expect(refused(c, 'pending_per_address')).toBe(0);
+  });
+
+  it('closes half-sent headers and idle keep-alive sockets within seconds', async () => {
+    const c = await collector({ header_timeout: '1s', idle_timeout: '1s' });
+    const half = await open(c.port, '127.0.0.1', 'GET /api/health HTTP/1.1\r\nHost: x\r\n');
+    const keep = await open(c.port, '127.0.0.1', 'GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => keep.got.includes('200 OK'), 5000, 'health answered');
+    await waitFor(() => Boolean(half.closedAt && keep.closedAt), 5000, 'both closed');
+    expect(half.closedAt! - half.openedAt).toBeLessThan(3000);
+    expect(keep.closedAt! - keep.openedAt).toBeLessThan(3000);
+  });
+
+  it('gives the oldest pending socket of a many-address flood away to a new client', async () => {
+    const c = await collector({ max_total: 40, max_pending: 6, max_pending_per_address: 3, header_timeout: '30s' });
+    const flood: Socket[] = [];
+    for (let i = 2; i < 8; i++) flood.push(...await Promise.all([open(c.port, `127.0.0.${i}`), open(c.port, `127.0.0.${i}`)]));
+    await waitFor(() => gauge(c, 'pending') === 6, 5000, 'pending full');
+    const r = await fetch(`${c.url}/api/health`, { signal: AbortSignal.timeout(3000) });
+    expect(r.status).toBe(200);
+    expect(refused(c, 'pending_total')).toBeGreaterThanOrEqual(7);
+  });
+
+  it('keeps room for pending sockets: upgrades beyond max_total - max_pending get 503', async () => {
+    const c = await collector({ max_total: 16, max_pending: 8 });
+    const token = c.core.tokens.create('api', 'viewer', 'viewer');
+    const feeds: WebSocket[] = [];
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      statuses.push(await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${c.url.replace('http', 'ws')}/api/feed`, { headers: { authorization: `Bearer ${token}` } });
+        feeds.push(ws);
+        ws.once('open', () => resolve(101));
+        ws.once('unexpected-response', (_q, res) => resolve(res.statusCode!));
+        ws.once('error', () => resolve(0));
+      }));
+    }
+    for (const ws of feeds) ws.terminate();
+    expect(statuses).toEqual([101, 101, 101, 101, 101, 101, 101, 101, 503]);
+    expect(refused(c, 'websockets')).toBe(1);
+  });
+});
+
+describe('bad-token throttle', () => {
+  it('answers most of 1,000 parallel bad-token requests from one address 429 at once, with Retry-After', async () => {
+    const c = await collector({ max_pending_per_address: 1000 }, { throttle: {} });
+    const t0 = Date.now();
+    const answers = await Promise.all(Array.from({ length: 1000 }, () =>
+      fetch(`${c.url}/api/events`, { headers: { authorization: 'Bearer vgl_000000000000_' + 'x'.repeat(43) } })
+        .then(async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), at: Date.now() - t0, body: await r.json() }))));
+    const by = (s: number) => answers.filter((a) => a.status === s);
+    expect(by(401).length + by(429).length).toBe(1000);
+    expect(by(401).length).toBeLessThan(50);
+    expect(by(429).length).toBeGreaterThan(950);
+    for (const a of by(429)) { expect(Number(a.retry)).toBeGreaterThanOrEqual(1); expect(a.body.error).toMatch(/too many/); }
+    expect(/vigil_auth_throttled_total (\d+)/.exec(c.core.metrics.render())![1]).toBe(String(by(429).length));
+    // Agent upgrades from that address are capped the same way.
+    const status = await new Promise<{ code?: number; retry?: string }>((resolve) => {
+      const ws = new WebSocket(`${c.url.replace('http', 'ws')}/ingest`, { headers: { authorization: 'Bearer nope', 'x-vigil-agent': 'a' } });
+      ws.once('unexpected-response', (_q, res) => resolve({ code: res.statusCode, retry: res.headers['retry-after'] as string }));
+      ws.once('error', () => resolve({}));
+    });
+    expect(status.code === 429 ? Number(status.retry) >= 1 : status.code === 401).toBe(true);
+  }, 30_000);
+
+  it('records last use only for an accepted token', async () => {
+    const c = await collector({});
+    const agentToken = c.core.tokens.create('agent', 'web-1');
+    const viewer = c.core.tokens.create('api', 'viewer', 'viewer');
+    // An agent token on the API and a viewer token on an admin route are refused.
+    expect((await fetch(`${c.url}/api/events`, { headers: { authorization: `Bearer ${agentToken}` } })).status).toBe(401);
+    expect((await fetch(`${c.url}/api/compliance/evaluate`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } })).status).toBe(403);
+    const used = (name: string) => c.core.tokens.list().find((t) => t.name === name)!.last_used;
+    expect(used('web-1')).toBeNull();
+    expect(used('viewer')).toBeNull();
+    expect((await fetch(`${c.url}/api/events`, { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(200);
+    expect(used('viewer')).not.toBeNull();
+  });
+});
+
+describe('rate-limited logs', () => {
+  it('logs one line per key per interval and reports what it held back', async () => {
+    const log = captureLog();
+    const limiter = new LogLimiter(log, 100);
+    try {
+      for (let i = 0; i < 500; i++) limiter.warn('malformed_frame', 'agent session refused', { i });
+      limiter.warn('other', 'agent session refused', { i: -1 });
+      expect(log.lines.map((l) => l.extra?.i)).toEqual([0, -1]);
+      await waitFor(() => log.lines.length === 3, 2000, 'summary line');
+      expect(log.lines[2].extra).toMatchObject({ i: 499, suppressed: 499 });
+    } finally { limiter.close(); }
+  });
+
+  it('malformed agent sessions do not log a line each', async () => {
+    const log = captureLog();
+    const c = await collector({}, { log });
+    const token = c.core.tokens.create('agent', 'edge-1');
+    for (let i = 0; i < 30; i++) {
+      await new Promise<void>((resolve) => {
+        const ws = new WebSocket(`${c.url.replace('http', 'ws')}/ingest`, { headers: { authorization: `Bearer ${token}`, 'x-vigil-agent': 'edge-1' } });
+        ws.once('open', () => ws.send(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02])));
+        ws.once('close', () => resolve());
+        ws.once('error', () => resolve());
+      });
+    }
+    expect(Number(/vigil_ingest_rejects_total\{reason="malformed_frame"\} (\d+)/.exec(c.core.metrics.render())?.[1])).toBe(30);
+    expect(log.lines.filter((l) => l.msg === 'agent session refused').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('connections config', () => {
+  const bad = (connections: Record<string, unknown>) => { try { validateConfig({ connections }); return ''; } catch (e) { return (e as Error).message; } };
+  it('names the key of a bad value', () => {
+    expect(bad({ max_total: 'lots' })).toMatch(/^connections\.max_total: expected an integer/);
+    expect(bad({ max_total: 100, max_pending: 100 })).toMatch(/^connections\.max_pending: must be below max_total/);
+    expect(bad({ max_per_address: 10, max_pending_per_address: 20 })).toMatch(/^connections\.max_pending_per_address/);
+    expect(bad({ header_timeout: '10m' })).toMatch(/^connections\.header_timeout: expected a duration from/);
+    expect(bad({ exempt: ['10.0.0.0/33'] })).toMatch(/^connections\.exempt\[0\]/);
+    expect(bad({ max_conns: 1 })).toMatch(/^connections\.max_conns: unknown key/);
+    expect(validateConfig({}).connections).toMatchObject({ max_total: 10_000, max_per_address: 1000, max_pending_per_address: 64, header_timeout: 5000, idle_timeout: 5000, exempt: [] });
+  });
+
+  it('exits 2 naming the key', () => {
+    const t = tempDir('vigil-conn-cli-');
+    dirs.push(t.cleanup);
+    const cfg = join(t.dir, 'c.yaml');
+    writeFileSync(cfg, 'connections:\n  max_pending_per_address: 0\n');
+    const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+    const r = spawnSync(process.execPath, [main, 'collector', '--listen', '127.0.0.1:0', '--data', join(t.dir, 'd'), '--config', cfg], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/connections\.max_pending_per_address/);
+  });
+});
