@@ -4,8 +4,7 @@
  * is never stored as is: it becomes the field's neutral value (`unknown` state and action,
  * health `none`), is counted on /metrics and logged at most once a minute per field.
  */
-import type { ContainerEvent, ContainerState } from '@vigil/proto';
-import type { Logger } from '@vigil/proto';
+import { LogLimiter, type ContainerEvent, type ContainerState, type Logger } from '@vigil/proto';
 import type { Counter } from '../metrics/registry.js';
 
 /** Docker's container states, plus `unknown` (our fallback). `removed` is derived, not sent. */
@@ -22,24 +21,21 @@ export const CONTAINER_ACTIONS: ReadonlySet<string> = new Set([
 const LOG_EVERY_MS = 60_000;
 
 export class EnumGuard {
-  /** Per field: when it was last logged and how many unknown values went unlogged since. */
-  private readonly logged = new Map<string, { at: number; suppressed: number }>();
+  private readonly logs: LogLimiter;
 
-  constructor(private readonly log: Logger, private readonly counter: Counter, private readonly now: () => number = Date.now) {}
+  constructor(log: Logger, private readonly counter: Counter, now: () => number = Date.now) {
+    this.logs = new LogLimiter(log, LOG_EVERY_MS, now);
+  }
 
   /** `value` when it is in `allowed` (or empty: the caller's default applies), else `fallback`. */
   check(field: string, value: string | undefined, allowed: ReadonlySet<string>, fallback: string, agent: string): string | undefined {
     if (!value || allowed.has(value)) return value;
     this.counter.inc({ field });
-    const now = this.now();
-    const l = this.logged.get(field);
-    if (l && now - l.at < LOG_EVERY_MS) { l.suppressed++; return fallback; }
-    this.log.warn('unknown value from an agent replaced', {
-      agent, field, value: value.slice(0, 64), replaced_by: fallback, ...(l?.suppressed ? { suppressed: l.suppressed } : {}),
-    });
-    this.logged.set(field, { at: now, suppressed: 0 });
+    this.logs.warn(field, 'unknown value from an agent replaced', { agent, field, value: value.slice(0, 64), replaced_by: fallback });
     return fallback;
   }
+
+  close(): void { this.logs.close(); }
 
   /** A copy of `c` whose state and health are known values. */
   containerState(c: ContainerState, agent: string): ContainerState {

@@ -12,13 +12,15 @@ import { registerTelemetryRoutes } from './routes.js';
 import { TelemetryStore } from './store.js';
 
 let timer: NodeJS.Timeout | undefined;
+let guard: EnumGuard | undefined;
 
 const telemetryModule: CollectorModule = {
   name: 'telemetry',
   start(ctx, server) {
     const store = new TelemetryStore(ctx.db);
     const unknown = server.metrics.counter('vigil_ingest_unknown_values_total', 'Enum values from agents (container state, health, action) not in their known set, replaced, by field.');
-    registerTelemetryHandlers(store, new EnumGuard(ctx.log, unknown, () => ctx.now()));
+    guard = new EnumGuard(ctx.log, unknown, () => ctx.now());
+    registerTelemetryHandlers(store, guard);
     registerTelemetryRoutes(server.app, ctx.db, (req) => server.authenticate(req.raw, 'viewer'), () => ctx.now(), (ctx.config as CollectorConfig).api.max_response_bytes);
     registerTelemetryGauges(server.metrics, ctx.db, () => ctx.now());
     const prune = () => {
@@ -35,7 +37,7 @@ const telemetryModule: CollectorModule = {
     timer = setTimeout(prune, 10_000);
     timer.unref();
   },
-  stop() { clearTimeout(timer); },
+  stop() { clearTimeout(timer); guard?.close(); },
 };
 
 export default telemetryModule;
