@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, type Event, type LogLine } from '@vigil/proto';
+import { createLogger, type DataLoss, type Event, type LogLine, type Logger } from '@vigil/proto';
 import { expect } from 'vitest';
 import type { SourceContext } from '../src/sources/source.js';
 
@@ -19,7 +19,9 @@ export class MemoryContext implements SourceContext {
   /** When set, room() waits while at least this many events were emitted. */
   roomLimit: number | undefined;
   private waiters: Array<() => void> = [];
-  readonly log = createLogger((process.env.VIGIL_LOG as 'debug') || 'silent');
+  /** Every message logged through this context (also when the output is silent). */
+  readonly logged: Array<{ level: string; msg: string; extra: Record<string, unknown> }> = [];
+  readonly log: Logger = recording(createLogger((process.env.VIGIL_LOG as 'debug') || 'silent'), this.logged, {});
   readonly signal = new AbortController().signal;
 
   emit(events: Event[], checkpoints?: Record<string, string | null>): void {
@@ -41,7 +43,16 @@ export class MemoryContext implements SourceContext {
     this.roomLimit = undefined;
     for (const w of this.waiters.splice(0)) w();
   }
-  lines(): LogLine[] { return this.events.map((e) => e.line!); }
+  lines(): LogLine[] { return this.events.filter((e) => e.line).map((e) => e.line!); }
+  losses(): DataLoss[] { return this.events.filter((e) => e.loss).map((e) => e.loss!); }
+}
+
+function recording(inner: Logger, into: MemoryContext['logged'], bindings: Record<string, unknown>): Logger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, extra?: Record<string, unknown>) => {
+    into.push({ level, msg, extra: { ...bindings, ...extra } });
+    inner[level](msg, extra);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (b) => recording(inner.child(b), into, { ...bindings, ...b }) };
 }
 
 export function tempDir(): { dir: string; cleanup: () => void } {

@@ -1,7 +1,7 @@
 // Stop/start behaviour: resume from the checkpoint without repeats (also when stopped
 // mid-file by backpressure), start_at: end, and rotations that happened while the agent
 // was stopped (the old file is found among the siblings by identity or fingerprint).
-import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, lstatSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFileSource, type FileEntry, type FileSourceHandle } from '../src/sources/file/index.js';
@@ -10,8 +10,8 @@ import { expectExactlyOnce, MemoryContext, range, sleep, tempDir, waitFor } from
 let cleanups: Array<() => unknown> = [];
 afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
 
-async function run(ctx: MemoryContext, entry: FileEntry, chunkBytes?: number): Promise<FileSourceHandle> {
-  const src = createFileSource([entry], { pollMs: 50, closeInactiveMs: 300, chunkBytes });
+async function run(ctx: MemoryContext, entry: FileEntry, chunkBytes?: number, startedAtMs?: number): Promise<FileSourceHandle> {
+  const src = createFileSource([entry], { pollMs: 50, closeInactiveMs: 300, chunkBytes, startedAtMs });
   await src.start(ctx);
   cleanups.push(() => src.stop());
   return src;
@@ -115,4 +115,24 @@ describe('file source: stop and start', () => {
     expectExactlyOnce(ctx.lines(), range(0, 20), { 1: log });
     expect(ctx.saved.size).toBe(1);
   });
+
+  for (const kind of ['rename', 'copytruncate'] as const) {
+    it(`a ${kind} between the agent's start and its first scan loses nothing (the newest sibling rotated since is read)`, async () => {
+      const log = setup();
+      writeFileSync(log + '.2', lines(9, 9000, 9010)); // rotated before the agent started: not read again
+      await waitFor(() => Date.now() > lstatSync(log + '.2').ctimeMs + 200, 'the clock past the old rotation');
+      const startedAt = Date.now(); // the agent process starts...
+      writeFileSync(log, lines(0, 0, 300));
+      const copy = kind === 'rename' ? log + '.1' : log + '-20261127';
+      if (kind === 'rename') renameSync(log, copy); // ...the file rotates...
+      else { copyFileSync(log, copy); truncateSync(log, 0); }
+      appendFileSync(log, lines(1, 300, 400));
+      const ctx = new MemoryContext();
+      await run(ctx, { path: log, type: 'auth' }, undefined, startedAt); // ...then the first scan
+      await waitFor(() => ctx.events.length >= 400, 'both files');
+      await waitFor(() => ctx.saved.size === 1, 'the rotated one dropped at its end');
+      expectExactlyOnce(ctx.lines(), range(0, 400), { 0: copy, 1: log });
+      expect(new Set(ctx.lines().map((l) => l.path))).toEqual(new Set([log]));
+    });
+  }
 });

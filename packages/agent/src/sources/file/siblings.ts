@@ -64,6 +64,9 @@ export function findCopy(path: string, q: CopyQuery): string | undefined {
   return best?.p;
 }
 
+/** File times come from the kernel's coarse clock, which may lag the wall clock by a tick. */
+const CTIME_SLACK_MS = 100;
+
 /**
  * The sibling written last, if it was renamed or created at or after `sinceMs` (its ctime):
  * the content of `path` rotated away before the source first looked at `path`.
@@ -76,5 +79,5 @@ export function rotatedSince(path: string, sinceMs: number): string | undefined 
       if (st.isFile() && (!best || st.mtimeNs > best.mtime)) best = { p, mtime: st.mtimeNs, ctime: Number(st.ctimeMs) };
     } catch { /* vanished meanwhile */ }
   }
-  return best && best.ctime >= sinceMs ? best.p : undefined;
+  return best && best.ctime >= sinceMs - CTIME_SLACK_MS ? best.p : undefined;
 }
