@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type DataLoss, type Event, type LogLine, type Logger } from '@vigil/proto';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import { createFileSource, type FileEntry, type FileSourceHandle, type FileSourceOptions } from '../src/sources/file/index.js';
 import type { SourceContext } from '../src/sources/source.js';
 
 export class MemoryContext implements SourceContext {
@@ -66,6 +67,28 @@ export async function waitFor(pred: () => boolean, what: string, timeoutMs = 800
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Per test file (call at its top level): what a test registers is undone after it, last
+ * first, also when it fails: temp dirs, started sources.
+ */
+export function cleanupAfterEach() {
+  let list: Array<() => unknown> = [];
+  afterEach(async () => { for (const c of list.splice(0).reverse()) await c(); });
+  const defer = (c: () => unknown) => { list.push(c); };
+  return {
+    defer,
+    /** A fresh temp dir, removed after the test. */
+    dir(): string { const t = tempDir(); defer(t.cleanup); return t.dir; },
+    /** Starts a file source on ctx, stopped after the test. */
+    async start(ctx: MemoryContext, entries: FileEntry[], opts?: FileSourceOptions): Promise<FileSourceHandle> {
+      const src = createFileSource(entries, opts);
+      await src.start(ctx);
+      defer(() => src.stop());
+      return src;
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,25 +3,14 @@
 // was stopped (the old file is found among the siblings by identity or fingerprint).
 import { appendFileSync, copyFileSync, lstatSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createFileSource, type FileEntry, type FileSourceHandle } from '../src/sources/file/index.js';
-import { expectExactlyOnce, MemoryContext, range, sleep, tempDir, waitFor } from './file-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { FileEntry, FileSourceHandle } from '../src/sources/file/index.js';
+import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, sleep, waitFor } from './file-harness.js';
 
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
-
-async function run(ctx: MemoryContext, entry: FileEntry, chunkBytes?: number, startedAtMs?: number): Promise<FileSourceHandle> {
-  const src = createFileSource([entry], { pollMs: 50, closeInactiveMs: 300, chunkBytes, startedAtMs });
-  await src.start(ctx);
-  cleanups.push(() => src.stop());
-  return src;
-}
-
-function setup(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'auth.log');
-}
+const scope = cleanupAfterEach();
+const run = (ctx: MemoryContext, entry: FileEntry, chunkBytes?: number, startedAtMs?: number): Promise<FileSourceHandle> =>
+  scope.start(ctx, [entry], { pollMs: 50, closeInactiveMs: 300, chunkBytes, startedAtMs });
+const setup = () => join(scope.dir(), 'auth.log');
 
 const lines = (g: number, from: number, to: number) =>
   range(from, to).map((s) => `Nov 27 10:00:00 h sshd[7]: Failed password for root from 198.51.100.${s % 200} port 22 ssh2 #g${g}-s${s}\n`).join('');

@@ -4,26 +4,15 @@
 // Content that goes without a copy before it was read is reported as a data-loss event.
 import { appendFileSync, ftruncateSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/sources/file/identity.js';
-import { createFileSource, type FileSourceHandle } from '../src/sources/file/index.js';
-import { expectExactlyOnce, MemoryContext, range, tempDir, waitFor } from './file-harness.js';
+import type { FileSourceHandle } from '../src/sources/file/index.js';
+import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, waitFor } from './file-harness.js';
 
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
-
-async function run(ctx: MemoryContext, path: string, chunkBytes?: number): Promise<FileSourceHandle> {
-  const src = createFileSource([{ path, type: 'syslog' }], { pollMs: 50, chunkBytes });
-  await src.start(ctx);
-  cleanups.push(() => src.stop());
-  return src;
-}
-
-function setup(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'app.log');
-}
+const scope = cleanupAfterEach();
+const run = (ctx: MemoryContext, path: string, chunkBytes?: number): Promise<FileSourceHandle> =>
+  scope.start(ctx, [{ path, type: 'syslog' }], { pollMs: 50, chunkBytes });
+const setup = () => join(scope.dir(), 'app.log');
 
 // 256 bytes: the whole fingerprint; the same in both generations
 const BANNER = ('# app 1.0 log, started by init; ' + '='.repeat(256)).slice(0, 255) + '\n';
@@ -44,13 +33,19 @@ describe('file source: rewrites behind the same first bytes', () => {
     expect(ctx.lines().filter((l) => l.text === BANNER.trimEnd()).map((l) => l.offset)).toEqual([0, 0]);
   });
 
-  it('a rewrite while the agent was stopped is read from byte 0 at start', async () => {
+  /** The banner and 300 lines, read; then the source is stopped. */
+  async function readThenStop(): Promise<{ log: string; ctx: MemoryContext }> {
     const log = setup();
     writeFileSync(log, BANNER + lines(0, 0, 300));
     const ctx = new MemoryContext();
     const src = await run(ctx, log);
     await waitFor(() => textLines(ctx).length >= 300, 'first 300 lines');
     await src.stop();
+    return { log, ctx };
+  }
+
+  it('a rewrite while the agent was stopped is read from byte 0 at start', async () => {
+    const { log, ctx } = await readThenStop();
     const [cp] = [...ctx.saved.values()].map((v) => decodeCheckpoint(v)!);
     expect(cp).toMatchObject({ tl: 4096, te: cp.off });
     writeFileSync(log, BANNER + lines(1, 300, 600, ' again'));
@@ -60,12 +55,7 @@ describe('file source: rewrites behind the same first bytes', () => {
   });
 
   it('a checkpoint without the tail fields (an older agent) is still resumed from its offset', async () => {
-    const log = setup();
-    writeFileSync(log, BANNER + lines(0, 0, 300));
-    const ctx = new MemoryContext();
-    const src = await run(ctx, log);
-    await waitFor(() => textLines(ctx).length >= 300, 'first 300 lines');
-    await src.stop();
+    const { log, ctx } = await readThenStop();
     for (const [k, v] of ctx.saved) {
       const { te: _te, tl: _tl, th: _th, ...old } = decodeCheckpoint(v)!;
       ctx.saved.set(k, encodeCheckpoint(old));

@@ -6,32 +6,21 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/schema.js';
 import { UsageError } from '../src/config/types.js';
 import { createFileSource, type FileEntry, type FileSourceHandle } from '../src/sources/file/index.js';
 import { NotAdmitted, openChecked, openPlain } from '../src/sources/file/safe-open.js';
 import { fdId } from '../src/sources/file/identity.js';
-import { expectExactlyOnce, MemoryContext, range, tempDir, waitFor } from './file-harness.js';
+import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, waitFor } from './file-harness.js';
 
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
-
-function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
-}
+const scope = cleanupAfterEach();
+const dir = () => scope.dir();
 
 const SECRET = 'root:$6$SECRET-MARKER-hash:19000:0:99999:7:::';
 const lines = (g: number, from: number, to: number) => range(from, to).map((s) => `sshd[1]: Accepted publickey for deploy #g${g}-s${s}\n`).join('');
 
-async function run(ctx: MemoryContext, entries: FileEntry[]): Promise<FileSourceHandle> {
-  const src = createFileSource(entries, { pollMs: 50 });
-  await src.start(ctx);
-  cleanups.push(() => src.stop());
-  return src;
-}
+const run = (ctx: MemoryContext, entries: FileEntry[]): Promise<FileSourceHandle> => scope.start(ctx, entries, { pollMs: 50 });
 
 /** After `file` gains a line and it arrives, every tailer has had a read cycle since. */
 async function barrier(ctx: MemoryContext, file: string, g: number, s: number): Promise<void> {

@@ -61,7 +61,6 @@ export class FileSource implements Source {
 
   async start(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
-    const startedAt = this.opts.startedAtMs ?? Date.now();
     this.log = ctx.log.child({ source: this.name });
     this.notices = new Notices(this.log);
     this.deps = { ctx, log: this.log, opts: this.opts, room: () => this.room(), stats: this.counters };
@@ -69,7 +68,8 @@ export class FileSource implements Source {
     const known = new Set([...restored.values()].map((cp) => cp.path));
     const firstMet = this.scan(true, restored);
     this.recover(restored);
-    this.rotatedBeforeFirstScan(firstMet.filter((m) => !known.has(m.path)), startedAt);
+    const startedAt = this.opts.startedAtMs;
+    if (startedAt !== undefined) this.rotatedBeforeFirstScan(firstMet.filter((m) => !known.has(m.path)), startedAt);
     this.watchers = new DirWatchers(() => this.kick(), this.opts.pollMs);
     this.updateWatchers();
     ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });

@@ -52,9 +52,9 @@ export interface FileSourceOptions {
   /** A rotated-away or deleted file is closed after this long at its end without growth. */
   closeInactiveMs?: number;
   /**
-   * When the agent started (epoch ms; default: when the source starts): at the first scan, a
-   * path met without a checkpoint whose newest rotated sibling was renamed or created since
-   * then has that sibling read too (it rotated before the source first looked).
+   * When the agent process started (epoch ms; the agent passes it): at the first scan, a path
+   * met without a checkpoint whose newest rotated sibling was renamed or created since then
+   * has that sibling read too (it rotated before the source first looked). Unset: not done.
    */
   startedAtMs?: number;
 }
