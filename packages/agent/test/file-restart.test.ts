@@ -105,22 +105,28 @@ describe('file source: stop and start', () => {
     expect(ctx.saved.size).toBe(1);
   });
 
-  for (const kind of ['rename', 'copytruncate'] as const) {
-    it(`a ${kind} between the agent's start and its first scan loses nothing (the newest sibling rotated since is read)`, async () => {
+  for (const kind of ['rename', 'copytruncate', 'rename then copytruncate'] as const) {
+    it(`a ${kind} between the agent's start and its first scan loses nothing (siblings rotated since are read)`, async () => {
       const log = setup();
-      writeFileSync(log + '.2', lines(9, 9000, 9010)); // rotated before the agent started: not read again
-      await waitFor(() => Date.now() > lstatSync(log + '.2').ctimeMs + 200, 'the clock past the old rotation');
+      writeFileSync(log + '.1', lines(9, 9000, 9010)); // an older rotation, shipped long ago
+      await waitFor(() => Date.now() > lstatSync(log + '.1').mtimeMs + 200, 'the clock past the old rotation');
       const startedAt = Date.now(); // the agent process starts...
+      renameSync(log + '.1', log + '.2'); // ...the rotation moves the old copy along: renamed since, not written since
       writeFileSync(log, lines(0, 0, 300));
-      const copy = kind === 'rename' ? log + '.1' : log + '-20261127';
-      if (kind === 'rename') renameSync(log, copy); // ...the file rotates...
-      else { copyFileSync(log, copy); truncateSync(log, 0); }
-      appendFileSync(log, lines(1, 300, 400));
+      const files: Record<number, string> = {};
+      let g = 0;
+      if (kind !== 'copytruncate') { renameSync(log, log + '.1'); files[g++] = log + '.1'; appendFileSync(log, lines(g, 300, 350)); }
+      if (kind !== 'rename') {
+        if (kind === 'copytruncate') appendFileSync(log, lines(g, 300, 350));
+        copyFileSync(log, log + '-20261127'); truncateSync(log, 0); files[g++] = log + '-20261127';
+      }
+      appendFileSync(log, lines(g, 350, 400)); // the file as the first scan meets it
+      files[g] = log;
       const ctx = new MemoryContext();
       await run(ctx, { path: log, type: 'auth' }, undefined, startedAt); // ...then the first scan
-      await waitFor(() => ctx.events.length >= 400, 'both files');
-      await waitFor(() => ctx.saved.size === 1, 'the rotated one dropped at its end');
-      expectExactlyOnce(ctx.lines(), range(0, 400), { 0: copy, 1: log });
+      await waitFor(() => ctx.events.length >= 400, 'every file');
+      await waitFor(() => ctx.saved.size === 1, 'the rotated ones dropped at their end');
+      expectExactlyOnce(ctx.lines(), range(0, 400), files);
       expect(new Set(ctx.lines().map((l) => l.path))).toEqual(new Set([log]));
     });
   }

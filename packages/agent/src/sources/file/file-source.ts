@@ -197,9 +197,10 @@ export class FileSource implements Source {
    */
   private rotatedBeforeFirstScan(fresh: Array<{ path: string; entry: FileEntry; policy: ReadPolicy }>, startedAt: number): void {
     for (const { path, entry, policy } of fresh) {
-      const location = rotatedSince(path, startedAt);
-      if (location && this.track({ path, location, entry, policy }, false)) {
-        this.log.info('reading a file rotated after the agent started, before its first scan', { path, location });
+      for (const location of rotatedSince(path, startedAt)) {
+        if (this.track({ path, location, entry, policy }, false)) {
+          this.log.info('reading a file rotated after the agent started, before its first scan', { path, location });
+        }
       }
     }
   }

@@ -68,16 +68,21 @@ export function findCopy(path: string, q: CopyQuery): string | undefined {
 const CTIME_SLACK_MS = 100;
 
 /**
- * The sibling written last, if it was renamed or created at or after `sinceMs` (its ctime):
- * the content of `path` rotated away before the source first looked at `path`.
+ * The content of `path` rotated away since `sinceMs`, before the source first looked at
+ * `path`: the sibling written last if it was renamed or created since (its ctime), and any
+ * other renamed or created since that was also written to since (a second rotation). An
+ * older copy renamed along a chain (NAME.1 -> NAME.2) was last written before: left alone.
  */
-export function rotatedSince(path: string, sinceMs: number): string | undefined {
-  let best: { p: string; mtime: bigint; ctime: number } | undefined;
+export function rotatedSince(path: string, sinceMs: number): string[] {
+  const since = sinceMs - CTIME_SLACK_MS;
+  const found: Array<{ p: string; mtime: number; ctime: number }> = [];
   for (const p of siblingsOf(path)) {
     try {
-      const st = lstatSync(p, { bigint: true });
-      if (st.isFile() && (!best || st.mtimeNs > best.mtime)) best = { p, mtime: st.mtimeNs, ctime: Number(st.ctimeMs) };
+      const st = lstatSync(p);
+      if (st.isFile()) found.push({ p, mtime: st.mtimeMs, ctime: st.ctimeMs });
     } catch { /* vanished meanwhile */ }
   }
-  return best && best.ctime >= sinceMs - CTIME_SLACK_MS ? best.p : undefined;
+  found.sort((a, b) => a.mtime - b.mtime);
+  const newest = found.at(-1);
+  return found.filter((f) => f.ctime >= since && (f === newest || f.mtime >= since)).map((f) => f.p);
 }
