@@ -170,7 +170,10 @@ describe('spine end to end', () => {
 
   it('survives rename+create and copytruncate rotations under a writer', async () => {
     const { collector, log, agent } = await setup();
-    agent();
+    const a = agent();
+    // rotate only once the agent watches the file (a rotation before its first scan is the
+    // file source tests' business: file-restart.test.ts)
+    await waitFor(() => a.stderr().includes('"msg":"watching file"'), 20_000, () => `agent never watched ${log}: ${a.stderr()}`);
     const N = 20_000;
     let i = 0;
     const write = (n: number) => { let s = ''; for (let k = 0; k < n; k++, i++) s += `Nov 27 10:00:00 web-1 app[1]: r-${i} payload\n`; appendFileSync(log, s); };

@@ -3,18 +3,15 @@
 // sources left alone, and stop() releasing watchers, descriptors and timers.
 import { copyFileSync, mkdirSync, readdirSync, renameSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileGlob, expandGlob } from '../src/sources/file/glob.js';
 import { createFileSource } from '../src/sources/file/index.js';
-import { expectExactlyOnce, MemoryContext, range, sleep, tempDir, waitFor } from './file-harness.js';
+import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, sleep, waitFor } from './file-harness.js';
 
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
+const scope = cleanupAfterEach();
 
 function dir(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return t.dir;
+  return scope.dir();
 }
 const lines = (g: number, from: number, to: number) => range(from, to).map((s) => `sudo: pam_unix(sudo:session): opened #g${g}-s${s}\n`).join('');
 
@@ -42,7 +39,7 @@ describe('file source: discovery', () => {
     const ctx = new MemoryContext();
     const src = createFileSource([{ path: join(d, 'svc*', '*.log'), type: 'syslog', start_at: 'end' }], { pollMs: 60 });
     await src.start(ctx);
-    cleanups.push(() => src.stop());
+    scope.defer(() => src.stop());
     appendFileSync(join(d, 'svc1', 'old.log'), lines(0, 0, 50));
     writeFileSync(join(d, 'svc1', 'new.log'), lines(1, 50, 150));
     writeFileSync(join(d, 'svc1', 'ignored.txt'), 'not matched #g9-s9999\n');
@@ -67,7 +64,7 @@ describe('file source: discovery', () => {
     ctx.saved.set('file:1:2', foreign);
     const src = createFileSource([{ path: join(d, '*.log'), type: 'auth' }], { pollMs: 60 });
     await src.start(ctx);
-    cleanups.push(() => src.stop());
+    scope.defer(() => src.stop());
     await waitFor(() => ctx.events.length === 10, 'lines');
     expect(ctx.saved.get('file:1:2')).toBe(foreign);
     expect(() => createFileSource([{ path: '', type: 'auth' }])).toThrow(/files\[0\]\.path/);
@@ -86,7 +83,7 @@ describe('file source: discovery', () => {
     const ctx = new MemoryContext();
     const src = createFileSource([{ path: join(d, '*'), type: 'syslog' }], { pollMs: 50 });
     await src.start(ctx);
-    cleanups.push(() => src.stop());
+    scope.defer(() => src.stop());
     await waitFor(() => ctx.events.length >= 200, 'first lines');
     // Rename rotation (auth.log -> auth.log.1, new auth.log) and copytruncate (app.log copied
     // to app.log.1, then truncated); both rotated names match '*'.
@@ -114,7 +111,7 @@ describe('file source: discovery', () => {
     const ctx = new MemoryContext();
     const src = createFileSource([{ path: join(d, '*'), type: 'syslog', exclude: ['skip.*'] }, { path: join(d, 'b.gz'), type: 'syslog' }], { pollMs: 50 });
     await src.start(ctx);
-    cleanups.push(() => src.stop());
+    scope.defer(() => src.stop());
     await waitFor(() => ctx.events.length >= 15, 'lines');
     await sleep(200);
     const paths = new Set(ctx.lines().map((l) => l.path.slice(d.length + 1)));

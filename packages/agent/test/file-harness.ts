@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, type Event, type LogLine } from '@vigil/proto';
-import { expect } from 'vitest';
+import { createLogger, type DataLoss, type Event, type LogLine, type Logger } from '@vigil/proto';
+import { afterEach, expect } from 'vitest';
+import { createFileSource, type FileEntry, type FileSourceHandle, type FileSourceOptions } from '../src/sources/file/index.js';
 import type { SourceContext } from '../src/sources/source.js';
 
 export class MemoryContext implements SourceContext {
@@ -19,7 +20,9 @@ export class MemoryContext implements SourceContext {
   /** When set, room() waits while at least this many events were emitted. */
   roomLimit: number | undefined;
   private waiters: Array<() => void> = [];
-  readonly log = createLogger((process.env.VIGIL_LOG as 'debug') || 'silent');
+  /** Every message logged through this context (also when the output is silent). */
+  readonly logged: Array<{ level: string; msg: string; extra: Record<string, unknown> }> = [];
+  readonly log: Logger = recording(createLogger((process.env.VIGIL_LOG as 'debug') || 'silent'), this.logged, {});
   readonly signal = new AbortController().signal;
 
   emit(events: Event[], checkpoints?: Record<string, string | null>): void {
@@ -41,7 +44,16 @@ export class MemoryContext implements SourceContext {
     this.roomLimit = undefined;
     for (const w of this.waiters.splice(0)) w();
   }
-  lines(): LogLine[] { return this.events.map((e) => e.line!); }
+  lines(): LogLine[] { return this.events.filter((e) => e.line).map((e) => e.line!); }
+  losses(): DataLoss[] { return this.events.filter((e) => e.loss).map((e) => e.loss!); }
+}
+
+function recording(inner: Logger, into: MemoryContext['logged'], bindings: Record<string, unknown>): Logger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, extra?: Record<string, unknown>) => {
+    into.push({ level, msg, extra: { ...bindings, ...extra } });
+    inner[level](msg, extra);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (b) => recording(inner.child(b), into, { ...bindings, ...b }) };
 }
 
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -55,6 +67,28 @@ export async function waitFor(pred: () => boolean, what: string, timeoutMs = 800
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * Per test file (call at its top level): what a test registers is undone after it, last
+ * first, also when it fails: temp dirs, started sources.
+ */
+export function cleanupAfterEach() {
+  let list: Array<() => unknown> = [];
+  afterEach(async () => { for (const c of list.splice(0).reverse()) await c(); });
+  const defer = (c: () => unknown) => { list.push(c); };
+  return {
+    defer,
+    /** A fresh temp dir, removed after the test. */
+    dir(): string { const t = tempDir(); defer(t.cleanup); return t.dir; },
+    /** Starts a file source on ctx, stopped after the test. */
+    async start(ctx: MemoryContext, entries: FileEntry[], opts?: FileSourceOptions): Promise<FileSourceHandle> {
+      const src = createFileSource(entries, opts);
+      await src.start(ctx);
+      defer(() => src.stop());
+      return src;
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

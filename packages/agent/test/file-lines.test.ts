@@ -4,23 +4,18 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createFileSource, type FileEntry } from '../src/sources/file/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FileEntry } from '../src/sources/file/index.js';
 import { LineSplitter } from '../src/sources/file/splitter.js';
-import { MemoryContext, sleep, tempDir, waitFor } from './file-harness.js';
+import { cleanupAfterEach, MemoryContext, sleep, waitFor } from './file-harness.js';
 
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
+const scope = cleanupAfterEach();
 
 async function tail(entry: Omit<FileEntry, 'path' | 'type'>, content: string | Buffer, chunkBytes?: number) {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  const path = join(t.dir, 'app.log');
+  const path = join(scope.dir(), 'app.log');
   writeFileSync(path, content);
   const ctx = new MemoryContext();
-  const src = createFileSource([{ path, type: 'json', ...entry }], { pollMs: 40, chunkBytes });
-  await src.start(ctx);
-  cleanups.push(() => src.stop());
+  const src = await scope.start(ctx, [{ path, type: 'json', ...entry }], { pollMs: 40, chunkBytes });
   return { path, ctx, src };
 }
 

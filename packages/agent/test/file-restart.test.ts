@@ -1,27 +1,16 @@
 // Stop/start behaviour: resume from the checkpoint without repeats (also when stopped
 // mid-file by backpressure), start_at: end, and rotations that happened while the agent
 // was stopped (the old file is found among the siblings by identity or fingerprint).
-import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, lstatSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createFileSource, type FileEntry, type FileSourceHandle } from '../src/sources/file/index.js';
-import { expectExactlyOnce, MemoryContext, range, sleep, tempDir, waitFor } from './file-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { FileEntry, FileSourceHandle } from '../src/sources/file/index.js';
+import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, sleep, waitFor } from './file-harness.js';
 
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
-
-async function run(ctx: MemoryContext, entry: FileEntry, chunkBytes?: number): Promise<FileSourceHandle> {
-  const src = createFileSource([entry], { pollMs: 50, closeInactiveMs: 300, chunkBytes });
-  await src.start(ctx);
-  cleanups.push(() => src.stop());
-  return src;
-}
-
-function setup(): string {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'auth.log');
-}
+const scope = cleanupAfterEach();
+const run = (ctx: MemoryContext, entry: FileEntry, chunkBytes?: number, startedAtMs?: number): Promise<FileSourceHandle> =>
+  scope.start(ctx, [entry], { pollMs: 50, closeInactiveMs: 300, chunkBytes, startedAtMs });
+const setup = () => join(scope.dir(), 'auth.log');
 
 const lines = (g: number, from: number, to: number) =>
   range(from, to).map((s) => `Nov 27 10:00:00 h sshd[7]: Failed password for root from 198.51.100.${s % 200} port 22 ssh2 #g${g}-s${s}\n`).join('');
@@ -115,4 +104,30 @@ describe('file source: stop and start', () => {
     expectExactlyOnce(ctx.lines(), range(0, 20), { 1: log });
     expect(ctx.saved.size).toBe(1);
   });
+
+  for (const kind of ['rename', 'copytruncate', 'rename then copytruncate'] as const) {
+    it(`a ${kind} between the agent's start and its first scan loses nothing (siblings rotated since are read)`, async () => {
+      const log = setup();
+      writeFileSync(log + '.1', lines(9, 9000, 9010)); // an older rotation, shipped long ago
+      await waitFor(() => Date.now() > lstatSync(log + '.1').mtimeMs + 200, 'the clock past the old rotation');
+      const startedAt = Date.now(); // the agent process starts...
+      renameSync(log + '.1', log + '.2'); // ...the rotation moves the old copy along: renamed since, not written since
+      writeFileSync(log, lines(0, 0, 300));
+      const files: Record<number, string> = {};
+      let g = 0;
+      if (kind !== 'copytruncate') { renameSync(log, log + '.1'); files[g++] = log + '.1'; appendFileSync(log, lines(g, 300, 350)); }
+      if (kind !== 'rename') {
+        if (kind === 'copytruncate') appendFileSync(log, lines(g, 300, 350));
+        copyFileSync(log, log + '-20261127'); truncateSync(log, 0); files[g++] = log + '-20261127';
+      }
+      appendFileSync(log, lines(g, 350, 400)); // the file as the first scan meets it
+      files[g] = log;
+      const ctx = new MemoryContext();
+      await run(ctx, { path: log, type: 'auth' }, undefined, startedAt); // ...then the first scan
+      await waitFor(() => ctx.events.length >= 400, 'every file');
+      await waitFor(() => ctx.saved.size === 1, 'the rotated ones dropped at their end');
+      expectExactlyOnce(ctx.lines(), range(0, 400), files);
+      expect(new Set(ctx.lines().map((l) => l.path))).toEqual(new Set([log]));
+    });
+  }
 });

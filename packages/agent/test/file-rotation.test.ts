@@ -3,25 +3,18 @@
 // truncation, delete+create (inode reuse) and a deleted file that is still open.
 import { appendFileSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createFileSource, type FileSourceHandle } from '../src/sources/file/index.js';
-import { expectExactlyOnce, MemoryContext, range, sleep, startWriter, tempDir, waitFor } from './file-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { FileSourceHandle } from '../src/sources/file/index.js';
+import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, sleep, startWriter, waitFor } from './file-harness.js';
 
 const OPTS = { pollMs: 50, closeInactiveMs: 400 };
-let cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.reverse()) await c(); cleanups = []; });
+const scope = cleanupAfterEach();
 
-async function run(ctx: MemoryContext, path: string, opts = OPTS): Promise<FileSourceHandle> {
-  const src = createFileSource([{ path, type: 'auth' }], opts);
-  await src.start(ctx);
-  cleanups.push(() => src.stop());
-  return src;
-}
+const run = (ctx: MemoryContext, path: string, opts = OPTS): Promise<FileSourceHandle> => scope.start(ctx, [{ path, type: 'auth' }], opts);
 
 function setup(): { dir: string; log: string } {
-  const t = tempDir();
-  cleanups.push(t.cleanup);
-  return { dir: t.dir, log: join(t.dir, 'auth.log') };
+  const dir = scope.dir();
+  return { dir, log: join(dir, 'auth.log') };
 }
 
 describe('file source: rotation while running', () => {

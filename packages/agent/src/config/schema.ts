@@ -45,6 +45,11 @@ function startAt(v: unknown, path: string): 'beginning' | 'end' | undefined {
   if (v !== 'beginning' && v !== 'end') fail(path, `must be beginning or end, got ${show(v)}`);
   return v;
 }
+function bool(v: unknown, path: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') fail(path, `must be true or false, got ${show(v)}`);
+  return v;
+}
 function duration(v: unknown, path: string, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
   const ms = parseDuration(v);
@@ -54,7 +59,7 @@ function duration(v: unknown, path: string, dflt: number, min = 1): number {
 }
 
 function fileEntry(v: unknown, path: string): FileEntry {
-  const o = obj(v, path, ['path', 'type', 'start_at', 'max_line_bytes', 'exclude']);
+  const o = obj(v, path, ['path', 'type', 'start_at', 'max_line_bytes', 'exclude', 'follow_symlinks']);
   const e: FileEntry = { path: str(o.path, `${path}.path`), type: logType(o.type, `${path}.type`) };
   const s = startAt(o.start_at, `${path}.start_at`);
   if (s) e.start_at = s;
@@ -67,6 +72,8 @@ function fileEntry(v: unknown, path: string): FileEntry {
     if (!isNameGlobList(o.exclude)) fail(`${path}.exclude`, `must be a list of file-name globs (no '/'), got ${show(o.exclude)}`);
     e.exclude = o.exclude;
   }
+  const follow = bool(o.follow_symlinks, `${path}.follow_symlinks`);
+  if (follow !== undefined) e.follow_symlinks = follow;
   return e;
 }
 

@@ -14,6 +14,7 @@ export interface FileEntry {
   start_at?: 'beginning' | 'end';
   max_line_bytes?: number;
   exclude?: string[];                   // base-name globs a glob path skips (rotated copies by default)
+  follow_symlinks?: boolean;            // follow symlinks a glob finds, inside its base directory
 }
 
 /** One `journal[]` entry: journalctl matches (same field twice = OR) and the log type. */

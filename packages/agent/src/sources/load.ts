@@ -30,7 +30,7 @@ export async function loadSources(cfg: AgentConfig, log: Logger, opts: SourceLoa
   const sources: Source[] = [];
   if (cfg.files.length > 0) {
     const create = await lazy<(e: FileEntry[], o?: Record<string, unknown>) => Source>('./file/index.js', 'createFileSource', 'file source', log);
-    if (create) sources.push(create(cfg.files));
+    if (create) sources.push(create(cfg.files, { startedAtMs: performance.timeOrigin }));
   }
   cfg.journal.forEach((entry, i) => sources.push(createJournalSource(entry, i, { bin: opts.journalctl })));
   if (cfg.metrics.host) {

@@ -2,16 +2,18 @@
  * The file source: discovers files matching the configured paths, tracks each by identity
  * (device + inode + fingerprint), runs one serialized read cycle at a time (triggered by
  * fs.watch or the poll), follows rotations (a rotated-away file is read to its end, then
- * dropped), and at start finishes files rotated while the agent was stopped.
+ * dropped), and at start finishes files rotated while the agent was stopped or before its
+ * first scan. What may be opened (symlinks, non-regular files) is safe-open's decision.
  */
-import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '@vigil/proto';
 import type { Source, SourceContext } from '../source.js';
 import { compileGlob, compileNameGlob, expandGlob, hasGlob, type CompiledGlob } from './glob.js';
 import { decodeCheckpoint, idKey, KEY_PREFIX, type Checkpoint } from './identity.js';
+import { Notices } from './notices.js';
 import { openTailer, type OpenRequest } from './open.js';
-import { findById, findCopy } from './siblings.js';
+import { NotAdmitted, inspect, type ReadPolicy } from './safe-open.js';
+import { findById, findCopy, rotatedSince } from './siblings.js';
 import type { Tailer, TailerDeps } from './tailer.js';
 import { DEFAULT_EXCLUDE, type FileEntry, type ResolvedOptions } from './types.js';
 import { DirWatchers } from './watch.js';
@@ -23,13 +25,13 @@ export interface FileSourceStats { linesRead: number; bytesRead: number; linesTr
 
 export class FileSource implements Source {
   readonly name: string;
-  private readonly globs: Array<{ entry: FileEntry; glob: CompiledGlob; exclude: RegExp[] }>;
+  private readonly globs: Array<{ entry: FileEntry; glob: CompiledGlob; exclude: RegExp[]; policy: ReadPolicy }>;
   /** Tailers by the device:inode of the file they hold open. */
   private readonly tailers = new Map<string, Tailer>();
   private readonly counters = { linesRead: 0, bytesRead: 0, linesTruncated: 0 };
-  private readonly warned = new Set<string>();
   private ctx!: SourceContext;
   private log!: Logger;
+  private notices!: Notices;
   private deps!: TailerDeps;
   private watchers: DirWatchers | undefined;
   private stopped = false;
@@ -42,10 +44,15 @@ export class FileSource implements Source {
 
   constructor(entries: FileEntry[], private readonly opts: ResolvedOptions) {
     this.name = 'file:' + entries.map((e) => e.path).join(',');
-    this.globs = entries.map((entry) => ({
-      entry, glob: compileGlob(entry.path),
-      exclude: hasGlob(entry.path) ? (entry.exclude ?? DEFAULT_EXCLUDE).map(compileNameGlob) : [],
-    }));
+    this.globs = entries.map((entry) => {
+      const glob = compileGlob(entry.path);
+      const isGlob = hasGlob(entry.path);
+      return {
+        entry, glob,
+        exclude: isGlob ? (entry.exclude ?? DEFAULT_EXCLUDE).map(compileNameGlob) : [],
+        policy: { glob: isGlob, follow: entry.follow_symlinks === true, baseDir: glob.baseDir },
+      };
+    });
   }
 
   stats(): FileSourceStats {
@@ -55,10 +62,14 @@ export class FileSource implements Source {
   async start(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
     this.log = ctx.log.child({ source: this.name });
+    this.notices = new Notices(this.log);
     this.deps = { ctx, log: this.log, opts: this.opts, room: () => this.room(), stats: this.counters };
     const restored = this.restore();
-    this.scan(true, restored);
+    const known = new Set([...restored.values()].map((cp) => cp.path));
+    const firstMet = this.scan(true, restored);
     this.recover(restored);
+    const startedAt = this.opts.startedAtMs;
+    if (startedAt !== undefined) this.rotatedBeforeFirstScan(firstMet.filter((m) => !known.has(m.path)), startedAt);
     this.watchers = new DirWatchers(() => this.kick(), this.opts.pollMs);
     this.updateWatchers();
     ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
@@ -140,19 +151,23 @@ export class FileSource implements Source {
     }
   }
 
-  /** Matches the configured paths: new files get tailers, vanished ones are marked detached. */
-  private scan(initial: boolean, restored?: Map<string, Checkpoint>): void {
+  /**
+   * Matches the configured paths: new files get tailers, vanished ones are marked detached.
+   * Returns the paths met without a checkpoint (start_at: beginning) at the initial scan.
+   */
+  private scan(initial: boolean, restored?: Map<string, Checkpoint>): Array<{ path: string; entry: FileEntry; policy: ReadPolicy }> {
     this.lastScan = Date.now();
     const seen = new Set<string>();
     const busyKeys = new Set([...this.tailers.values()].map((t) => t.key));
-    for (const { entry, glob, exclude } of this.globs) {
+    const fresh: Array<{ path: string; entry: FileEntry; policy: ReadPolicy }> = [];
+    for (const { entry, glob, exclude, policy } of this.globs) {
       for (const path of expandGlob(glob)) {
         if (exclude.length && exclude.some((x) => x.test(basename(path)))) continue;
-        let idk: string;
-        try {
-          const st = statSync(path, { bigint: true });
-          idk = idKey({ dev: st.dev.toString(), ino: st.ino.toString() });
-        } catch { continue; }
+        const found = inspect(path, policy);
+        if (found === undefined) continue;
+        if (found instanceof NotAdmitted) { this.notices.warn(path, 'skipping a file the agent does not read', { path, reason: found.message }); continue; }
+        const expect = { dev: found.st.dev.toString(), ino: found.st.ino.toString() };
+        const idk = idKey(expect);
         if (seen.has(idk)) continue;
         seen.add(idk);
         const t = this.tailers.get(idk);
@@ -163,23 +178,42 @@ export class FileSource implements Source {
         const cp = typeof raw === 'string' ? decodeCheckpoint(raw) : raw;
         restored?.delete(key);
         const atEnd = initial && !cp && entry.start_at === 'end';
-        this.track({ path, location: path, entry, cp, atEnd }, atEnd);
+        if (this.track({ path, location: path, entry, policy, expect, cp, atEnd }, atEnd) && initial && !cp && !atEnd) {
+          fresh.push({ path, entry, policy });
+        }
       }
     }
     const now = Date.now();
     for (const [idk, t] of this.tailers) {
       if (!seen.has(idk) && t.detachedAt === undefined) t.detachedAt = now;
     }
+    return fresh;
+  }
+
+  /**
+   * A path first met (no checkpoint of its own) whose newest rotated sibling was renamed or
+   * created after the agent started: it rotated between the agent's start and this first
+   * scan, so that sibling is read from byte 0 too (and dropped at its end), losing nothing.
+   */
+  private rotatedBeforeFirstScan(fresh: Array<{ path: string; entry: FileEntry; policy: ReadPolicy }>, startedAt: number): void {
+    for (const { path, entry, policy } of fresh) {
+      for (const location of rotatedSince(path, startedAt)) {
+        if (this.track({ path, location, entry, policy }, false)) {
+          this.log.info('reading a file rotated after the agent started, before its first scan', { path, location });
+        }
+      }
+    }
   }
 
   /** At start: finds files checkpointed under a path that now holds another file. */
   private recover(restored: Map<string, Checkpoint>): void {
     for (const [key, cp] of restored) {
-      const entry = this.globs.find((g) => g.glob.full.test(cp.path))!.entry;
+      const { entry, policy } = this.globs.find((g) => g.glob.full.test(cp.path))!;
       const moved = findById(cp.path, cp);
-      const copy = moved ? undefined : findCopy(cp.path, { fpHash: cp.fp, fpLen: cp.fpLen, minSize: cp.off });
+      const tail = cp.tl ? { end: cp.te!, len: cp.tl, hash: cp.th! } : undefined;
+      const copy = moved ? undefined : findCopy(cp.path, { fpHash: cp.fp, fpLen: cp.fpLen, minSize: cp.off, tail });
       const location = moved ?? copy;
-      if (location && this.track({ path: cp.path, location, entry, cp, key }, false)) {
+      if (location && this.track({ path: cp.path, location, entry, policy, cp, key }, false)) {
         this.log.info('finishing a file rotated while the agent was stopped', { path: cp.path, location, offset: cp.off });
         continue;
       }
@@ -193,15 +227,16 @@ export class FileSource implements Source {
     try {
       t = openTailer(req, this.deps);
     } catch (e) {
-      if (!this.warned.has(req.location)) this.log.warn('cannot open file', { path: req.location, error: String(e) });
-      this.warned.add(req.location);
+      if (e instanceof NotAdmitted) this.notices.warn(req.location, 'skipping a file the agent does not read', { path: req.location, reason: e.message });
+      else this.notices.warn(req.location, 'cannot open file', { path: req.location, error: String(e) });
       return false;
     }
-    this.warned.delete(req.location);
+    this.notices.clear(req.location);
     const idk = idKey(t.id);
     if (this.tailers.has(idk)) { t.close(); return false; }
     if (req.location !== req.path) t.detachedAt = Date.now();
     this.tailers.set(idk, t);
+    this.log.info('watching file', { path: req.path, location: req.location, offset: t.offset });
     if (persist) this.tryEmit(() => t.saveCheckpoint());
     return true;
   }

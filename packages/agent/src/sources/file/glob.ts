@@ -3,7 +3,7 @@
  * `*` and `?` match within one path component (never `/`, and not a leading dot),
  * `[abc]`, `[a-z]` and `[!x]` match one character; `**` is treated as `*`.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 
 const GLOB_CHARS = /[*?[]/;
@@ -64,7 +64,10 @@ export function compileNameGlob(pattern: string): RegExp {
   return new RegExp('^' + componentSource(pattern) + '$');
 }
 
-/** Lists the regular files that currently match (sorted, absolute paths). */
+/**
+ * Lists what currently matches, directories left out (sorted, absolute paths). Symlinks,
+ * fifos and the like are listed: whether one is read is the caller's decision.
+ */
 export function expandGlob(g: CompiledGlob): string[] {
   let dirs = ['/'];
   for (let i = 0; i < g.parts.length; i++) {
@@ -82,13 +85,13 @@ export function expandGlob(g: CompiledGlob): string[] {
     }
     dirs = last ? next : next.filter(isDir);
   }
-  return dirs.filter(isFile).sort();
+  return dirs.filter(isEntry).sort();
 }
 
 function isDir(p: string): boolean {
   try { return statSync(p).isDirectory(); } catch { return false; }
 }
 
-function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
+function isEntry(p: string): boolean {
+  try { return !lstatSync(p).isDirectory(); } catch { return false; }
 }

@@ -2,13 +2,17 @@
  * One tracked file: an open fd, its identity and fingerprint, and the line splitter.
  * pump() reads new bytes in large chunks and emits lines in batches together with the
  * file's checkpoint; it notices truncation or replaced content (size below the read
- * position, or first bytes changed), finishes the old content from a rotated copy
- * (copytruncate) when one exists, then restarts at byte 0.
+ * position, first bytes changed, or the last bytes read changed: a rewrite behind the same
+ * banner), finishes the old content from a rotated copy (copytruncate) when one exists,
+ * else reports the bytes it knew of and never read as a data-loss event, then restarts at 0.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import type { Event, LogLine, LogType, Logger } from '@vigil/proto';
 import type { SourceContext } from '../source.js';
-import { encodeCheckpoint, fdMatches, FP_MAX, hashBytes, type FileId, type Fingerprint } from './identity.js';
+import {
+  encodeCheckpoint, fdMatches, FP_MAX, hashBytes, readRange, TAIL_MAX, type FileId, type Fingerprint, type TailMark,
+} from './identity.js';
+import { openPlain } from './safe-open.js';
 import { findCopy } from './siblings.js';
 import { LineSplitter, type LineSink } from './splitter.js';
 import type { ResolvedOptions } from './types.js';
@@ -23,6 +27,7 @@ export interface TailerInit {
   id: FileId;
   fp: Fingerprint;
   offset: number;
+  tail: TailState;
   /** The content at `offset` is gone (truncated or replaced while the agent was away). */
   replaced: boolean;
   type: LogType;
@@ -40,6 +45,14 @@ export interface TailerDeps {
 
 export type PumpResult = 'eof' | 'more' | 'stopped';
 
+/**
+ * The last bytes read (up to TAIL_MAX), which the file must still hold at
+ * [end - bytes.length, end), and the size this content was last seen with (bytes beyond
+ * the checkpoint offset up to `seen` are lost if the content goes without a copy). `mark`:
+ * only the hash is known (a checkpoint whose file was replaced while the agent was away).
+ */
+export interface TailState { bytes: Buffer; end: number; seen: number; mark?: { len: number; hash: string } }
+
 const EMPTY_FP: Fingerprint = { len: 0, hash: hashBytes(Buffer.alloc(0)), bytes: Buffer.alloc(0) };
 
 export class Tailer {
@@ -52,6 +65,9 @@ export class Tailer {
   lastActivity = Date.now();
   private fd: number;
   private fp: Fingerprint;
+  private tail: TailState;
+  private tailHash: string | undefined;
+  private readonly scratch = Buffer.allocUnsafe(TAIL_MAX);
   private replaced: boolean;
   private readonly splitter: LineSplitter;
   private readonly type: LogType;
@@ -66,6 +82,8 @@ export class Tailer {
     this.id = init.id;
     this.fd = init.fd;
     this.fp = init.fp;
+    this.tail = init.tail;
+    this.tailHash = init.tail.mark?.hash;
     this.replaced = init.replaced;
     this.type = init.type;
     this.splitter = new LineSplitter(init.maxLineBytes, deps.opts.chunkBytes, init.offset);
@@ -87,8 +105,10 @@ export class Tailer {
       if (size === readPos) return 'eof';
       const n = this.readInto(this.fd, readPos);
       if (n === 0) return 'eof';
-      if (!fdMatches(this.fd, this.fp)) { this.replaced = true; continue; }
+      if (!fdMatches(this.fd, this.fp) || !this.tailHeld()) { this.replaced = true; continue; }
+      this.tail.seen = Math.max(this.tail.seen, size);
       this.growFingerprint(readPos, n);
+      this.growTail(readPos, n);
       this.lastActivity = Date.now();
       this.consume(n);
     }
@@ -132,6 +152,38 @@ export class Tailer {
     this.fp = { len: bytes.length, hash: hashBytes(bytes), bytes };
   }
 
+  /** True when the file still holds the last bytes read (those the fingerprint covers are checked there). */
+  private tailHeld(): boolean {
+    const t = this.tail.bytes;
+    if (t.length === 0 || this.tail.end <= this.fp.len) return true;
+    const got = readRange(this.fd, this.tail.end - t.length, t.length, this.scratch);
+    return got.length === t.length && t.equals(got);
+  }
+
+  /** Moves the tail to the end of the bytes just read into target() (once per read, never per line). */
+  private growTail(readPos: number, n: number): void {
+    const end = readPos + n;
+    const old = this.tail;
+    if (end <= old.end) return;
+    const t = this.splitter.target();
+    const fresh = t.buf.subarray(t.pos + Math.max(0, n - TAIL_MAX), t.pos + n);
+    // the old tail's bytes before readPos continue into the fresh ones
+    const upTo = readPos <= old.end ? Math.max(0, readPos - (old.end - old.bytes.length)) : 0;
+    const keep = Math.min(upTo, TAIL_MAX - fresh.length);
+    const bytes = Buffer.allocUnsafe(keep + fresh.length);
+    old.bytes.copy(bytes, 0, upTo - keep, upTo);
+    fresh.copy(bytes, keep);
+    this.tail = { bytes, end, seen: old.seen };
+    this.tailHash = undefined;
+  }
+
+  private tailMark(): TailMark | undefined {
+    const len = this.tail.mark?.len ?? this.tail.bytes.length;
+    if (len === 0) return undefined;
+    this.tailHash ??= hashBytes(this.tail.bytes);
+    return { end: this.tail.end, len, hash: this.tailHash };
+  }
+
   private consume(n: number): void {
     this.now = Date.now();
     this.splitter.consume(n, this.sink);
@@ -161,7 +213,9 @@ export class Tailer {
   }
 
   private checkpoint(off: number): string {
-    return encodeCheckpoint({ path: this.path, dev: this.id.dev, ino: this.id.ino, fp: this.fp.hash, fpLen: this.fp.len, off });
+    const t = this.tailMark();
+    const tail = t && t.end >= off ? { te: t.end, tl: t.len, th: t.hash } : {};
+    return encodeCheckpoint({ path: this.path, dev: this.id.dev, ino: this.id.ino, fp: this.fp.hash, fpLen: this.fp.len, off, ...tail });
   }
 
   /**
@@ -172,25 +226,43 @@ export class Tailer {
     const off = this.splitter.offset;
     const log = this.deps.log;
     const copy = off > 0
-      ? findCopy(this.location, { fpHash: this.fp.hash, fpLen: this.fp.len, minSize: off, exclude: this.id })
+      ? findCopy(this.location, { fpHash: this.fp.hash, fpLen: this.fp.len, minSize: off, exclude: this.id, tail: this.tailMark() })
       : undefined;
     if (copy) {
       log.info('file truncated; finishing its old content from the rotated copy', { path: this.path, copy, offset: off });
       if (!(await this.drainCopy(copy, off))) return false;
     } else if (off > 0) {
       log.info('file truncated or replaced; reading it from the start', { path: this.path, offset: off });
+      this.reportUnread(off);
     }
     this.replaced = false;
     this.fp = EMPTY_FP;
+    this.tail = { bytes: EMPTY_FP.bytes!, end: 0, seen: 0 };
+    this.tailHash = undefined;
     this.splitter.reset(0);
     this.emitBatch(0);
     this.lastActivity = Date.now();
     return true;
   }
 
+  /**
+   * The old content is gone without a copy: the bytes known to exist after the checkpoint
+   * offset (a pending partial line, what backpressure had left unread) are reported as a
+   * data-loss event going out with the reset checkpoint. Nothing known unread: no event.
+   */
+  private reportUnread(off: number): void {
+    const lost = this.tail.seen - off;
+    if (lost <= 0) return;
+    this.deps.log.warn('file truncated or replaced before it was read to its end; the unread bytes are lost', { path: this.path, offset: off, bytes: lost });
+    this.batch.push({ timeMs: Date.now(), loss: {
+      droppedEvents: 0, droppedBytes: lost,
+      reason: `file ${this.path} was truncated or rewritten with no rotated copy before ${lost} bytes after offset ${off} were read`,
+    } });
+  }
+
   /** Reads the copy from `off` to its end; its final unterminated line is emitted too. */
   private async drainCopy(copy: string, off: number): Promise<boolean> {
-    const cfd = openSync(copy, 'r');
+    const cfd = openPlain(copy);
     try {
       this.splitter.reset(off);
       for (;;) {

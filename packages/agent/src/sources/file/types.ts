@@ -18,6 +18,12 @@ export interface FileEntry {
    * glob characters is always read.
    */
   exclude?: string[];
+  /**
+   * Follow symlinks a glob `path` finds, when their real path stays inside the glob's base
+   * directory (default false: such links, and files below a linked directory, are skipped).
+   * An explicit path (no glob characters) that is a symlink is always followed.
+   */
+  follow_symlinks?: boolean;
 }
 
 /**
@@ -45,6 +51,12 @@ export interface FileSourceOptions {
   batchBytes?: number;
   /** A rotated-away or deleted file is closed after this long at its end without growth. */
   closeInactiveMs?: number;
+  /**
+   * When the agent process started (epoch ms; the agent passes it): at the first scan, a path
+   * met without a checkpoint whose newest rotated sibling was renamed or created since then
+   * has that sibling read too (it rotated before the source first looked). Unset: not done.
+   */
+  startedAtMs?: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 65536;
@@ -55,6 +67,7 @@ export interface ResolvedOptions {
   batchLines: number;
   batchBytes: number;
   closeInactiveMs: number;
+  startedAtMs: number | undefined;
 }
 
 export function resolveOptions(o: FileSourceOptions = {}): ResolvedOptions {
@@ -64,5 +77,6 @@ export function resolveOptions(o: FileSourceOptions = {}): ResolvedOptions {
     batchLines: o.batchLines ?? 4096,
     batchBytes: o.batchBytes ?? 1 << 20,
     closeInactiveMs: o.closeInactiveMs ?? 5000,
+    startedAtMs: o.startedAtMs,
   };
 }

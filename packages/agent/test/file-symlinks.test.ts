@@ -1,0 +1,132 @@
+// What the file source opens: a symlink a glob finds is not followed (the `ln -s /etc/shadow
+// /var/log/app/x.log` attack), nor a file below a linked directory, unless follow_symlinks is
+// set, and then only inside the glob's base directory; an explicit path that is a symlink is
+// followed; fifos are never opened (nor block the agent); a file swapped between discovery
+// and open is refused.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, closeSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/config/schema.js';
+import { UsageError } from '../src/config/types.js';
+import { createFileSource, type FileEntry, type FileSourceHandle } from '../src/sources/file/index.js';
+import { NotAdmitted, openChecked, openPlain } from '../src/sources/file/safe-open.js';
+import { fdId } from '../src/sources/file/identity.js';
+import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, waitFor } from './file-harness.js';
+
+const scope = cleanupAfterEach();
+const dir = () => scope.dir();
+
+const SECRET = 'root:$6$SECRET-MARKER-hash:19000:0:99999:7:::';
+const lines = (g: number, from: number, to: number) => range(from, to).map((s) => `sshd[1]: Accepted publickey for deploy #g${g}-s${s}\n`).join('');
+
+const run = (ctx: MemoryContext, entries: FileEntry[]): Promise<FileSourceHandle> => scope.start(ctx, entries, { pollMs: 50 });
+
+/** After `file` gains a line and it arrives, every tailer has had a read cycle since. */
+async function barrier(ctx: MemoryContext, file: string, g: number, s: number): Promise<void> {
+  appendFileSync(file, lines(g, s, s + 1));
+  await waitFor(() => ctx.lines().some((l) => l.text.endsWith(`#g${g}-s${s}`)), `line s${s}`);
+  appendFileSync(file, lines(g, s + 1, s + 2));
+  await waitFor(() => ctx.lines().some((l) => l.text.endsWith(`#g${g}-s${s + 1}`)), `line s${s + 1}`);
+}
+
+const skipped = (ctx: MemoryContext) => ctx.logged.filter((m) => m.level === 'warn' && m.msg.startsWith('skipping')).map((m) => m.extra.path);
+
+describe('file source: symlinks and non-regular files', () => {
+  it('a symlink a glob finds, or a file below a linked directory, is never read: no event holds the secret', async () => {
+    const d = dir();
+    const outside = dir();
+    writeFileSync(join(outside, 'shadow'), `${SECRET}\n`);
+    writeFileSync(join(outside, 'secret.log'), `${SECRET}\n`);
+    writeFileSync(join(d, 'app.log'), lines(0, 0, 10));
+    symlinkSync(join(outside, 'shadow'), join(d, 'x.log'));      // ln -s /etc/shadow /var/log/app/x.log
+    mkdirSync(join(d, 'ok'));
+    writeFileSync(join(d, 'ok', 'c.log'), lines(1, 100, 110));
+    symlinkSync(outside, join(d, 'evil'));                         // a linked directory: evil/secret.log
+    const ctx = new MemoryContext();
+    const src = await run(ctx, [{ path: join(d, '*.log'), type: 'auth' }, { path: join(d, '*', '*.log'), type: 'auth' }]);
+    expect(src.stats().filesOpen).toBe(2);
+    await waitFor(() => ctx.lines().length >= 20, 'the real files');
+    await barrier(ctx, join(d, 'app.log'), 0, 10);
+    // a link created while running is skipped too
+    symlinkSync(join(outside, 'shadow'), join(d, 'late.log'));
+    await waitFor(() => skipped(ctx).includes(join(d, 'late.log')), 'the late link seen and skipped');
+    await barrier(ctx, join(d, 'app.log'), 0, 12);
+    expect(ctx.events.some((e) => JSON.stringify(e).includes('SECRET-MARKER'))).toBe(false);
+    expectExactlyOnce(ctx.lines(), [...range(0, 14), ...range(100, 110)]);
+    expect(new Set(skipped(ctx))).toEqual(new Set([join(d, 'x.log'), join(d, 'late.log'), join(d, 'evil', 'secret.log')]));
+  });
+
+  it('with follow_symlinks a link whose target is inside the base directory is read; one pointing outside is not', async () => {
+    const d = dir();
+    const outside = dir();
+    writeFileSync(join(outside, 'shadow'), `${SECRET}\n`);
+    writeFileSync(join(outside, 'secret.log'), `${SECRET}\n`);
+    mkdirSync(join(d, 'data'));
+    writeFileSync(join(d, 'data', 'real.txt'), lines(0, 0, 50));
+    symlinkSync(join(d, 'data', 'real.txt'), join(d, 'in.log'));
+    symlinkSync('data/real.txt', join(d, 'relative.log'));        // the same file: tracked once
+    symlinkSync(join(outside, 'shadow'), join(d, 'x.log'));
+    symlinkSync(outside, join(d, 'linkdir'));
+    const ctx = new MemoryContext();
+    const src = await run(ctx, [{ path: join(d, '*.log'), type: 'auth', follow_symlinks: true }, { path: join(d, '*', '*.log'), type: 'auth', follow_symlinks: true }]);
+    await waitFor(() => ctx.lines().length >= 50, 'the linked file');
+    appendFileSync(join(d, 'data', 'real.txt'), lines(0, 50, 51));
+    await waitFor(() => ctx.lines().length >= 51, 'its growth');
+    expect(src.stats().filesOpen).toBe(1);
+    expectExactlyOnce(ctx.lines(), range(0, 51), { 0: join(d, 'data', 'real.txt') });
+    expect(ctx.events.some((e) => JSON.stringify(e).includes('SECRET-MARKER'))).toBe(false);
+    expect(new Set(skipped(ctx))).toEqual(new Set([join(d, 'x.log'), join(d, 'linkdir', 'secret.log')]));
+  });
+
+  it('an explicitly configured path that is a symlink is followed (the admin named it)', async () => {
+    const d = dir();
+    const elsewhere = dir();
+    writeFileSync(join(elsewhere, 'real.log'), lines(0, 0, 20));
+    symlinkSync(join(elsewhere, 'real.log'), join(d, 'app.log'));
+    const ctx = new MemoryContext();
+    await run(ctx, [{ path: join(d, 'app.log'), type: 'auth' }]);
+    await waitFor(() => ctx.lines().length >= 20, 'lines through the link');
+    expectExactlyOnce(ctx.lines(), range(0, 20), { 0: join(elsewhere, 'real.log') });
+    expect(new Set(ctx.lines().map((l) => l.path))).toEqual(new Set([join(d, 'app.log')]));
+  });
+
+  it('fifos are never opened and never block; the warnings are rate-limited', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'app.log'), lines(0, 0, 5));
+    for (let i = 0; i < 25; i++) execFileSync('mkfifo', [join(d, `pipe${String(i).padStart(2, '0')}.log`)]);
+    execFileSync('mkfifo', [join(d, 'named.fifo')]);
+    const ctx = new MemoryContext();
+    // a fifo opened for reading without a writer would block the whole agent here
+    const src = await run(ctx, [{ path: join(d, 'named.fifo'), type: 'auth' }, { path: join(d, '*.log'), type: 'auth' }]);
+    expect(src.stats().filesOpen).toBe(1);
+    await waitFor(() => ctx.lines().length >= 5, 'the regular file');
+    await barrier(ctx, join(d, 'app.log'), 0, 5);
+    expectExactlyOnce(ctx.lines(), range(0, 7));
+    const warned = ctx.logged.filter((m) => m.level === 'warn');
+    expect(warned.length).toBe(10); // 26 fifos: 10 reports a minute, the rest counted
+    expect(warned[0]).toMatchObject({ extra: { path: join(d, 'named.fifo'), reason: 'a fifo, not a regular file' } });
+  });
+
+  it('opens with O_NOFOLLOW and refuses a file swapped between discovery and open', () => {
+    const d = dir();
+    writeFileSync(join(d, 'a.log'), 'first\n');
+    writeFileSync(join(d, 'b.log'), 'second\n');
+    symlinkSync(join(d, 'b.log'), join(d, 'link.log'));
+    const policy = { glob: true, follow: false, baseDir: d };
+    const fd = openChecked(join(d, 'a.log'), policy, true);
+    const discovered = fdId(fd);
+    closeSync(fd);
+    renameSync(join(d, 'b.log'), join(d, 'a.log')); // swapped after discovery
+    expect(() => openChecked(join(d, 'a.log'), policy, true, discovered)).toThrow(NotAdmitted);
+    expect(() => openChecked(join(d, 'link.log'), policy, true)).toThrow(/symbolic link/);
+    expect(() => openPlain(join(d, 'link.log'))).toThrow(/ELOOP/);
+  });
+
+  it('follow_symlinks is validated by the config kit and the source', () => {
+    expect(validateConfig({ files: [{ path: '/var/log/app/*.log', type: 'auth', follow_symlinks: true }] }).files[0].follow_symlinks).toBe(true);
+    expect(() => validateConfig({ files: [{ path: '/var/log/app/*.log', type: 'auth', follow_symlinks: 'yes' }] }))
+      .toThrow(new UsageError('config: files[0].follow_symlinks: must be true or false, got "yes"'));
+    expect(() => createFileSource([{ path: '/x/*.log', type: 'auth', follow_symlinks: 1 as unknown as boolean }])).toThrow(/files\[0\]\.follow_symlinks/);
+  });
+});
