@@ -17,7 +17,7 @@ for env in /proc/[0-9]*/environ; do
   pid=${env#/proc/}; pid=${pid%/environ}
   while IFS= read -r -d '' v; do
     if [ "$v" = "VIGIL_TEST_RUN=$VIGIL_TEST_RUN_ID" ]; then left+=("$pid"); break; fi
-  done <"$env" 2>/dev/null || true
+  done 2>/dev/null <"$env" || true
 done
 if [ ${#left[@]} -gt 0 ]; then
   echo "test.sh: still running after the suite (run $VIGIL_TEST_RUN_ID), stopping them:" >&2
