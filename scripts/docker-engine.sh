@@ -4,7 +4,9 @@
 # bridge and no iptables, so it can never disturb another engine on the machine.
 #   docker-engine.sh start [DIR]  installs docker.io + busybox-static if missing (root), starts
 #                                 dockerd, imports the image vigil-busybox, prints the socket path
-#   docker-engine.sh stop [DIR]   removes its containers, stops dockerd (and its containerd)
+#   docker-engine.sh stop [DIR]   removes its containers, stops dockerd (and its containerd), then
+#                                 kills what is left of the engine (containerd, shims and their
+#                                 containers, also after dockerd died hard) and unmounts under DIR
 #   docker-engine.sh sock [DIR]   prints the socket path when the engine answers, else exits 1
 set -euo pipefail
 cmd=${1:-}
@@ -14,7 +16,27 @@ DOCKER=/usr/bin/docker; [ -x "$DOCKER" ] || DOCKER=docker
 say() { echo "docker-engine: $*" >&2; }
 dk() { "$DOCKER" -H "unix://$SOCK" "$@"; }
 alive() { [ -f "$D/pid" ] && kill -0 "$(cat "$D/pid")" 2>/dev/null; }
-answers() { [ -S "$SOCK" ] && dk version >/dev/null 2>&1; }
+answers() { [ -S "$SOCK" ] && timeout 20 "$DOCKER" -H "unix://$SOCK" version >/dev/null 2>&1; }
+# This engine's dockerd, containerd and shims: each names a path under DIR on its command line.
+engine_pids() {
+  local p comm
+  for p in $(pgrep -f -- "$D/" || true); do
+    comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+    case $comm in dockerd|containerd|containerd-shim*) echo "$p" ;; esac
+  done
+}
+# Sends SIGTERM, waits up to $1 tenths of a second for every pid to exit, then SIGKILL.
+term_wait() {
+  local tenths=$1 p left; shift
+  [ $# -gt 0 ] || return 0
+  kill "$@" 2>/dev/null || true
+  for _ in $(seq 1 "$tenths"); do
+    left=0; for p in "$@"; do kill -0 "$p" 2>/dev/null && left=1; done
+    [ $left = 1 ] || return 0
+    sleep 0.1
+  done
+  kill -9 "$@" 2>/dev/null || true
+}
 
 install_missing() {
   if command -v dockerd >/dev/null 2>&1 && [ -x /bin/busybox ]; then return 0; fi
@@ -62,11 +84,19 @@ stop() {
   if answers; then
     ids=$(dk ps -aq); [ -z "$ids" ] || dk rm -f $ids >/dev/null 2>&1 || true
   fi
-  if alive; then
-    pid=$(cat "$D/pid"); kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  local dockerds=() p
+  if alive; then dockerds+=("$(cat "$D/pid")"); fi
+  for p in $(engine_pids); do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dockerd ] && dockerds+=("$p"); done
+  term_wait 200 "${dockerds[@]}"
+  # Left when dockerd died hard: containerd and the shims, each shim with its container's init.
+  for p in $(engine_pids); do
+    case $(cat "/proc/$p/comm" 2>/dev/null) in containerd-shim*) pkill -KILL -P "$p" 2>/dev/null || true ;; esac
+  done
+  # shellcheck disable=SC2046
+  term_wait 50 $(engine_pids)
+  # Overlay, netns and the data root's own bind mount, innermost first.
+  awk -v d="$D/" 'index($2, d) == 1 || $2 == substr(d, 1, length(d) - 1) { print $2 }' /proc/mounts | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -f "$SOCK" "$D/pid"
 }
 

@@ -29,10 +29,13 @@ describe.skipIf(!IS_ROOT)('telemetry end to end on a real Docker engine', () => 
     agent = startAgent({ collector, name: 'node-1', token: collector.agentToken('node-1'), state: join(dir, 'state'), config });
   }, 900_000);
   afterAll(async () => {
-    await agent?.stop();
-    await collector?.proc?.stop();
-    engine.stop();
-    cleanup(dir);
+    try {
+      await agent?.stop();
+      await collector?.proc?.stop();
+    } finally {
+      engine.stop(); // by its dir: also the dockerd the restart test started
+      cleanup(dir);
+    }
   }, 180_000);
 
   it('shows host metrics: /api/hosts, /api/metrics series and metric events with ECS fields', async () => {

@@ -117,6 +117,13 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
   }
 }
 
+/** Resolves as p does, or rejects after timeoutMs naming what hung (so a finally after it still runs). */
+export async function within<T>(p: Promise<T> | undefined, timeoutMs: number, what: string): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs); });
+  try { return await Promise.race([p, late]); } finally { clearTimeout(timer); }
+}
+
 export function cleanup(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }

@@ -2,18 +2,24 @@
  * Test helper around scripts/docker-engine.sh: a private dockerd per test file (its own
  * roots and socket in a temp dir), the docker CLI pointed at it, and a restart that keeps
  * containers (SIGTERM dockerd, start it again). Only root can run it; callers skip loudly.
+ * Each engine lists its dir with the test run (test/helpers/run-guard.ts), so the global
+ * teardown stops it even when a test file could not.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { registerEngine } from '../../../test/helpers/run-guard.js';
 
 export const SCRIPT = resolve(import.meta.dirname, '../../../scripts/docker-engine.sh');
+export const ENGINE_PREFIX = '/tmp/vd-';
 export const IS_ROOT = process.getuid?.() === 0;
 const DOCKER = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
 
 export class DockerEngine {
-  readonly dir = mkdtempSync('/tmp/vd-'); // short: unix socket paths are limited to 108 bytes
+  readonly dir = mkdtempSync(ENGINE_PREFIX); // short: unix socket paths are limited to 108 bytes
   socket = '';
+
+  constructor() { registerEngine(this.dir); }
 
   start(): string {
     this.socket = execFileSync('bash', [SCRIPT, 'start', this.dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 }).trim();
@@ -38,11 +44,13 @@ export class DockerEngine {
     process.kill(pid, 'SIGKILL');
   }
 
-  stop(): void {
-    try { execFileSync('bash', [SCRIPT, 'stop', this.dir], { stdio: 'inherit', timeout: 120_000 }); } finally {
-      rmSync(this.dir, { recursive: true, force: true });
-    }
-  }
+  stop(): void { stopEngine(this.dir); }
+}
+
+/** Stops the engine in dir (containers removed, whatever dockerd it runs now) and deletes dir. */
+export function stopEngine(dir: string): void {
+  execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'inherit', timeout: 120_000 });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export function skipNotice(what: string): void {

@@ -9,8 +9,10 @@ import { createHostMetricsSource } from '../src/sources/host/index.js';
 import { parseBlkioV1, parseIoStatV2 } from '../src/sources/docker/cgroup.js';
 import { eventFromDocker } from '../src/sources/docker/inspect.js';
 import { UsageReader } from '../src/sources/docker/usage.js';
+import { EventStream } from '../src/sources/docker/stream.js';
 import Docker from 'dockerode';
 import { DockerEngine, IS_ROOT, skipNotice } from './docker-engine.js';
+import { within } from '../../../test/helpers/procs.js';
 
 function memoryContext(log: Logger = createLogger('silent')) {
   const events: Event[] = [];
@@ -46,8 +48,7 @@ describe.skipIf(!IS_ROOT)('docker source on a real engine', () => {
     await source.start(ctx);
   }, 900_000);
   afterAll(async () => {
-    await source?.stop();
-    engine.stop();
+    try { await within(source?.stop(), 20_000, 'docker source stop'); } finally { engine.stop(); }
   }, 180_000);
 
   it('reports a crash loop (restart_count >= 3 within 20 s), an OOM kill, an unhealthy and a steady container', async () => {
@@ -97,6 +98,29 @@ describe.skipIf(!IS_ROOT)('docker source on a real engine', () => {
     engine.docker('rm', '-f', 'after-restart');
     await waitFor(() => lifecycle('after-restart').some((e) => e.action === 'destroy'), 15_000, 'destroy event');
     await waitFor(() => latest('after-restart')?.removed === true, 15_000, 'removed state');
+  });
+
+  // After a dockerd restart the source's reconcile tick can reopen the stream while the
+  // reconnect's own reconcile still runs: the stream was destroyed before it was read, and on
+  // main its reader waited forever (no events any more, and stop() never returned).
+  it('keeps streaming when the stream is reopened before it is read', async () => {
+    const docker = new Docker({ socketPath: engine.socket });
+    const actions: string[] = [];
+    let connects = 0;
+    const stream: EventStream = new EventStream(docker, engine.socket, {
+      onConnected: async () => { if (++connects === 1) { stream.reconnect(); await docker.listContainers(); } },
+      onEvent: (e) => { if (e.Actor?.Attributes?.name === 'reopened') actions.push(e.Action ?? ''); },
+      onDisconnected: () => {}, onUnavailable: () => {},
+    });
+    const loop = stream.run();
+    try {
+      await waitFor(() => connects >= 2, 15_000, 'the stream opened again');
+      engine.docker(...RUN, '--name', 'reopened', 'vigil-busybox', 'true');
+      await waitFor(() => actions.includes('start'), 15_000, 'start event after the reopen');
+    } finally {
+      stream.stop();
+      await within(loop, 10_000, 'event stream stop');
+    }
   });
 });
 

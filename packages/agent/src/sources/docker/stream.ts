@@ -53,6 +53,8 @@ export class EventStream {
 
   private consume(stream: NodeJS.ReadableStream): Promise<void> {
     return new Promise((resolve) => {
+      // reconnect() may have dropped it while onConnected ran: its 'close' has passed already
+      if ((stream as NodeJS.ReadableStream & { destroyed?: boolean }).destroyed) { resolve(); return; }
       let buf = '';
       stream.on('data', (chunk: Buffer | string) => {
         buf += chunk.toString();

@@ -1,0 +1,56 @@
+// The suite's global setup (test/global-setup.ts) run for real on a one-test fixture: a run that
+// leaves a child process running fails and names it, and the child is stopped; a clean run
+// passes; and a process left by an earlier run that was killed hard is stopped at the next start.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { alive, MARK, runDir } from './helpers/run-guard.js';
+import { cleanup, ROOT, tempDir } from './helpers/procs.js';
+
+const dir = tempDir('vigil-run-guard-');
+const pidFile = join(dir, 'pid');
+const VITEST = join(ROOT, 'node_modules/.bin/vitest');
+const CONFIG = join(ROOT, 'test/fixtures/run-guard/vitest.config.ts');
+const started: number[] = [];
+
+function runFixture(env: Record<string, string>) {
+  const r = spawnSync(VITEST, ['run', '--config', CONFIG], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PID_FILE: pidFile, ...env } });
+  started.push(Number(readFileSync(pidFile, 'utf8')));
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+describe('global teardown: tests stop what they start', () => {
+  afterAll(() => {
+    for (const p of started) if (alive(p)) process.kill(p, 'SIGKILL');
+    cleanup(dir);
+  });
+
+  it('fails a run that leaves a process running, names it and stops it', () => {
+    const r = runFixture({ LEAK: '1' });
+    expect(r.status).not.toBe(0);
+    expect(r.out).toContain('the suite left running what it started');
+    expect(r.out).toMatch(/pid \d+ sleep 300/);
+    expect(alive(started.at(-1)!)).toBe(false);
+  });
+
+  it('passes a run that stops what it starts', () => {
+    const r = runFixture({ LEAK: '0' });
+    expect(r.out).not.toContain('left running');
+    expect(r.status).toBe(0);
+  });
+
+  it('stops at start what an earlier run, killed hard, left running', () => {
+    const dead = `dead-${process.pid}`;
+    mkdirSync(runDir(dead), { recursive: true });
+    writeFileSync(join(runDir(dead), 'owner'), '999999999 0\n'); // a runner that no longer exists
+    const orphan = spawn('sleep', ['301'], { detached: true, stdio: 'ignore', env: { ...process.env, [MARK]: dead } });
+    orphan.unref();
+    started.push(orphan.pid!);
+    const r = runFixture({ LEAK: '0' });
+    expect(r.status).toBe(0);
+    expect(r.out).toContain(`cleaned what earlier test runs left (runs ${dead}`);
+    expect(r.out).toMatch(/pid \d+ sleep 301/);
+    expect(alive(orphan.pid!)).toBe(false);
+  });
+});
