@@ -5,7 +5,9 @@
 import { appendFileSync, chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector, cleanup, startAgent, tempDir, waitFor, writeAgentConfig, type Proc } from './helpers/procs.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { Collector, cleanup, startAgent, tempDir, VIGIL, waitFor, writeAgentConfig, type Proc } from './helpers/procs.js';
 
 const started: Array<Proc | Collector> = [];
 const dirs: string[] = [];
@@ -55,5 +57,35 @@ describe('file modes', () => {
     expect(all.map(([p]) => p)).toEqual(expect.arrayContaining(['data/vigil.db', 'data/vigil.db-wal', 'data/vigil.db-shm', 'data/reports/2020-01-02.md', 'data/reports/2020-01-02.json', 'state/outbox.db', 'state/outbox.db-wal']));
     const wrong = all.filter(([p, m]) => m !== (statSync(join(dir, p)).isDirectory() ? '700' : '600'));
     expect(wrong).toEqual([]);
+  });
+
+  it('never tightens what is not its own, and refuses a shared folder (like /tmp) with exit 2 naming the flag', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const data = join(dir, 'data');
+    mkdirSync(data, { mode: 0o755 });
+    const other = join(data, 'notes.txt');             // someone else's file beside the store
+    writeFileSync(other, 'x', { mode: 0o644 });
+    const collector = await Collector.create(data);
+    started.push(collector);
+    await collector.start();
+    expect((statSync(data).mode & 0o777).toString(8)).toBe('700');
+    expect((statSync(other).mode & 0o777).toString(8)).toBe('644');
+
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    writeFileSync(join(shared, 'a-user-file'), 'x', { mode: 0o644 });
+    for (const args of [
+      ['token', 'create', '--data', shared, '--agent', 'x'],
+      ['collector', '--listen', '127.0.0.1:1', '--data', shared],
+      ['agent', '--collector', 'ws://127.0.0.1:1', '--token', 't', '--state', shared],
+    ]) {
+      const r = spawnSync(VIGIL, args, { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/--(data|state): .*shared/);
+    }
+    expect((statSync(shared).mode & 0o7777).toString(8)).toBe('1777');
+    expect((statSync(join(shared, 'a-user-file')).mode & 0o777).toString(8)).toBe('644');
   });
 });

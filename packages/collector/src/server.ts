@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createLogger, privateTree, type Logger } from '@vigil/proto';
+import { createLogger, databaseFiles, privateHome, type Logger } from '@vigil/proto';
 import { Bus, type CollectorContext } from './context.js';
 import { openDatabase } from './store/db.js';
 import { createCore, type CoreServices } from './core.js';
@@ -48,7 +48,7 @@ import { DB_FILE } from './store/schema.js';
 export async function startCollector(o: StartOptions): Promise<RunningCollector> {
   const log = o.log ?? createLogger();
   const file = join(o.dataDir, DB_FILE);
-  privateTree(o.dataDir, log);   // 0700/0600 whatever the umask; wider modes tightened
+  privateHome(o.dataDir, [...databaseFiles(DB_FILE), 'reports'], log);   // 0700/0600 whatever the umask
   const db = openDatabase(file, { log });
   const ctx: CollectorContext = { db, dataDir: o.dataDir, config: o.config, bus: new Bus(), now: o.now ?? Date.now, log };
   const core = createCore(ctx, { file, throttle: o.throttle });

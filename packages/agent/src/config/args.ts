@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { UsageError } from './types.js';
+import { sharedDirProblem } from '@vigil/proto';
 
 export interface AgentArgs {
   collector: string;        // ws:// or wss:// base URL, without /ingest
@@ -56,6 +57,8 @@ export function parseArgs(argv: string[]): AgentArgs | 'help' {
   for (const f of ['collector', 'token', 'state'] as const) {
     if (got[f] === undefined) throw new UsageError(`missing --${f}`);
   }
+  const shared = sharedDirProblem(got.state!);
+  if (shared) throw new UsageError(`--state: ${shared}`);
   let url: URL;
   try { url = new URL(got.collector!); } catch { throw new UsageError(`--collector: not a URL: ${got.collector}`); }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { privateDatabase, privateTree, type Logger } from '@vigil/proto';
+import { databaseFiles, privateDatabase, privateHome, type Logger } from '@vigil/proto';
 
 export type Db = Database.Database;
 
@@ -32,7 +32,7 @@ const PAGE_SIZE = 65536;
 
 /** Opens (creating if needed) the outbox db of a state dir and returns it with its meta. */
 export function openOutboxDb(stateDir: string, log?: Logger): { db: Db; meta: Map<string, number | string> } {
-  privateTree(stateDir, log);
+  privateHome(stateDir, databaseFiles(OUTBOX_FILE), log);
   const file = join(stateDir, OUTBOX_FILE);
   privateDatabase(file, log);
   const db = new Database(file, { timeout: 200 });

@@ -3,6 +3,8 @@
  * `--flag=value` and boolean `--flag`; any unknown flag or missing value is a UsageError
  * naming it (the CLI exits 2 with that one line).
  */
+import { sharedDirProblem } from '@vigil/proto';
+
 export class UsageError extends Error {
   constructor(message: string) { super(message); this.name = 'UsageError'; }
 }
@@ -47,6 +49,14 @@ export function required(args: ParsedArgs, name: string): string {
   const v = args.flags[name];
   if (typeof v !== 'string') throw new UsageError(`missing required flag --${name}`);
   return v;
+}
+
+/** `--data DIR`: required, and a folder Vigil can keep private (not shared like /tmp). */
+export function dataDirFlag(args: ParsedArgs): string {
+  const dir = required(args, 'data');
+  const problem = sharedDirProblem(dir);
+  if (problem) throw new UsageError(`--data: ${problem}`);
+  return dir;
 }
 
 export function optionalFlag(args: ParsedArgs, name: string): string | undefined {

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { createLogger } from '@vigil/proto';
-import { optionalFlag, parseArgs, required, UsageError } from './args.js';
+import { dataDirFlag, optionalFlag, parseArgs, required, UsageError } from './args.js';
 import { loadConfig } from '../config/load.js';
 import { startCollector } from '../server.js';
 
@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.help) { process.stdout.write(HELP); return 0; }
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   const { host, port } = parseListen(required(args, 'listen'));
-  const dataDir = required(args, 'data');
+  const dataDir = dataDirFlag(args);
   const config = loadConfig(optionalFlag(args, 'config'));
   const cert = optionalFlag(args, 'tls-cert');
   const key = optionalFlag(args, 'tls-key');

@@ -9,7 +9,7 @@ import { openDatabase } from '../store/db.js';
 import { migrateCore } from '../store/schema.js';
 import { createTokenStore, type Role, type TokenInfo } from '../store/tokens.js';
 import { DB_FILE } from '../store/schema.js';
-import { optionalFlag, parseArgs, required, UsageError } from './args.js';
+import { dataDirFlag, optionalFlag, parseArgs, UsageError } from './args.js';
 
 const HELP = `usage:
   vigil token create --data DIR --agent NAME                  a token for the agent NAME
@@ -32,7 +32,7 @@ function create(argv: string[]): number {
   const args = parseArgs(argv, { data: 'string', agent: 'string', api: 'string', role: 'string' });
   if (args.help) { process.stdout.write(HELP); return 0; }
   if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
-  const dir = required(args, 'data');
+  const dir = dataDirFlag(args);
   const agent = optionalFlag(args, 'agent');
   const api = optionalFlag(args, 'api');
   const role = optionalFlag(args, 'role');
@@ -53,7 +53,7 @@ function list(argv: string[]): number {
   const args = parseArgs(argv, { data: 'string', json: 'boolean' });
   if (args.help) { process.stdout.write(HELP); return 0; }
   if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
-  const { db, tokens } = openStore(required(args, 'data'), false);
+  const { db, tokens } = openStore(dataDirFlag(args), false);
   let rows: TokenInfo[];
   try { rows = tokens.list(); } finally { db.close(); }
   if (args.flags.json) {
@@ -71,7 +71,7 @@ function revoke(argv: string[]): number {
   const args = parseArgs(argv, { data: 'string' });
   if (args.help) { process.stdout.write(HELP); return 0; }
   if (args.positionals.length !== 1) throw new UsageError(args.positionals.length ? `unexpected argument ${JSON.stringify(args.positionals[1])}` : 'missing the NAME of the token to revoke');
-  const dir = required(args, 'data');
+  const dir = dataDirFlag(args);
   const name = args.positionals[0];
   const { db, tokens } = openStore(dir, false);
   let n: number;
