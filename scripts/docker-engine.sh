@@ -20,7 +20,7 @@ answers() { [ -S "$SOCK" ] && timeout 20 "$DOCKER" -H "unix://$SOCK" version >/d
 # This engine's dockerd, containerd and shims: each names a path under DIR on its command line.
 engine_pids() {
   local p comm
-  for p in $(pgrep -f -- "$D/" || true); do
+  for p in $(pgrep -u "$(id -u)" -f -- "$D/" || true); do   # our own processes only
     comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
     case $comm in dockerd|containerd|containerd-shim*) echo "$p" ;; esac
   done

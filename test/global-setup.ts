@@ -5,7 +5,7 @@
  * and process still carrying this run's mark and fails the suite naming them: a leak is a bug.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { ENGINE_PREFIX, stopEngine } from '../packages/agent/test/docker-engine.js';
+import { ENGINE_PREFIX, isEngineDir, stopEngine } from '../packages/agent/test/docker-engine.js';
 import {
   MARK, claimRun, parentOf, engineDirOf, forgetRun, knownRuns, processes, registeredEngines, runLive, startTime, stopPids, tagged, type Proc,
 } from './helpers/run-guard.js';
@@ -37,6 +37,7 @@ function stopEngines(dirs: Iterable<string>): string[] {
   const failed: string[] = [];
   for (const d of new Set(dirs)) {
     if (!existsSync(d)) continue;
+    if (!isEngineDir(d)) { failed.push(`${d}: not a test engine folder of ours, left alone`); continue; }
     try { stopEngine(d); } catch (err) { failed.push(`${d}: ${(err as Error).message}`); }
   }
   return failed;
@@ -45,7 +46,9 @@ function stopEngines(dirs: Iterable<string>): string[] {
 /** Stops what runs that are no longer live left: their engines, then their marked processes. */
 async function sweepEarlierRuns(own: string): Promise<void> {
   const procs = processes();
-  const dead = new Set([...knownRuns(), ...procs.map((p) => p.run ?? '')].filter((r) => r && r !== own && !runLive(r)));
+  // a run is dead when its folder names a runner that is gone; a mark without a folder here is
+  // another checkout's or version's run (or one that tore down): not ours to judge
+  const dead = new Set(knownRuns().filter((r) => r !== own && !runLive(r)));
   const engines = new Set<string>();
   for (const r of dead) for (const d of registeredEngines(r)) engines.add(d);
   for (const p of procs) {

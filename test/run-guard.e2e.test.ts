@@ -1,8 +1,9 @@
 // The suite's global setup (test/global-setup.ts) run for real on a one-test fixture: a run that
 // leaves a child process running fails and names it, and the child is stopped; a clean run
-// passes; and a process left by an earlier run that was killed hard is stopped at the next start.
+// passes; a process left by an earlier run that was killed hard is stopped at the next start;
+// and a process that only claims to be a test engine never makes the sweep delete its folder.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alive, MARK, runDir } from './helpers/run-guard.js';
@@ -52,5 +53,25 @@ describe('global teardown: tests stop what they start', () => {
     expect(r.out).toContain(`cleaned what earlier test runs left (runs ${dead}`);
     expect(r.out).toMatch(/pid \d+ sleep 301/);
     expect(alive(orphan.pid!)).toBe(false);
+  });
+
+  it('never stops or deletes a folder a process merely names as its engine', () => {
+    const dead = `fake-${process.pid}`;
+    mkdirSync(runDir(dead), { recursive: true });
+    writeFileSync(join(runDir(dead), 'owner'), '999999999 0\n');
+    const victim = join(dir, 'victim');
+    mkdirSync(victim);
+    writeFileSync(join(victim, 'keep'), 'x');
+    writeFileSync(join(runDir(dead), 'engines'), victim + '\n');   // a listing that names it
+    const fake = join(dir, 'dockerd');                               // comm "dockerd", --pidfile VICTIM/pid
+    writeFileSync(fake, '#!/bin/sh\nsleep 302\n:\n');
+    chmodSync(fake, 0o755);
+    const p = spawn(fake, ['--pidfile', join(victim, 'pid')], { detached: true, stdio: 'ignore', env: { ...process.env, [MARK]: dead } });
+    p.unref();
+    started.push(p.pid!);
+    const r = runFixture({ LEAK: '0' });
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('not a test engine folder of ours, left alone');
+    expect(existsSync(join(victim, 'keep'))).toBe(true);
   });
 });

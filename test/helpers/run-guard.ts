@@ -5,11 +5,22 @@
  * engine also lists its dir in the run's folder under RUNS, and the folder names the runner's
  * pid and start time, which tells a live run from one that was killed hard.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MARK = 'VIGIL_TEST_RUN';
-export const RUNS = '/tmp/vigil-test-runs';
+const UID = process.getuid?.() ?? 0;
+/** The runs' folder: one per user, 0700, checked to be ours (not a link, not another's). */
+export const RUNS = `/tmp/vigil-test-runs-${UID}`;
+
+function ownRunsDir(): string {
+  mkdirSync(RUNS, { recursive: true, mode: 0o700 });
+  const st = lstatSync(RUNS);
+  if (!st.isDirectory() || st.uid !== UID || (st.mode & 0o077) !== 0) {
+    throw new Error(`${RUNS} is not a private folder of this user (a link, another owner, or open to others): remove it`);
+  }
+  return RUNS;
+}
 
 export interface Proc { pid: number; ppid: number; run?: string; comm: string; cmd: string }
 export type Tagged = Proc & { run: string };
@@ -38,6 +49,7 @@ export function processes(): Proc[] {
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try { if (statSync(`/proc/${pid}`).uid !== UID) continue; } catch { continue; }   // only our own processes
     const env = read(`/proc/${pid}/environ`);
     if (env === undefined) continue;
     const hit = env.split('\0').find((v) => v.startsWith(`${MARK}=`));
@@ -61,8 +73,9 @@ export const runDir = (run: string) => join(RUNS, run);
 
 /** Creates this run's folder and names its owner (the runner process). */
 export function claimRun(run: string): string {
+  ownRunsDir();
   const dir = runDir(run);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(join(dir, 'owner'), `${process.pid} ${startTime(process.pid)}\n`);
   return dir;
 }
@@ -75,7 +88,7 @@ export function runLive(run: string): boolean {
 
 /** Every run folder under RUNS, live or not. */
 export function knownRuns(): string[] {
-  return existsSync(RUNS) ? readdirSync(RUNS) : [];
+  return existsSync(RUNS) ? readdirSync(ownRunsDir()) : [];
 }
 
 /** Called by each private Docker engine: lists its dir in the current run's folder. */

@@ -6,7 +6,7 @@
  * teardown stops it even when a test file could not.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { registerEngine } from '../../../test/helpers/run-guard.js';
 
@@ -47,8 +47,22 @@ export class DockerEngine {
   stop(): void { stopEngine(this.dir); }
 }
 
+/**
+ * True for a folder this helper makes (ENGINE_PREFIX + mkdtemp's 6 characters), real (not a
+ * link) and ours: the only folders stopEngine will stop and delete, whatever a listing or a
+ * process's command line claims (another local user can write both).
+ */
+export function isEngineDir(dir: string): boolean {
+  if (!new RegExp(`^${ENGINE_PREFIX}[A-Za-z0-9]{6}$`).test(dir)) return false;
+  try {
+    const st = lstatSync(dir);
+    return st.isDirectory() && st.uid === process.getuid?.();
+  } catch { return false; }
+}
+
 /** Stops the engine in dir (containers removed, whatever dockerd it runs now) and deletes dir. */
 export function stopEngine(dir: string): void {
+  if (!isEngineDir(dir)) throw new Error(`not a test engine folder of ours: ${JSON.stringify(dir)}`);
   execFileSync('bash', [SCRIPT, 'stop', dir], { stdio: 'inherit', timeout: 120_000 });
   rmSync(dir, { recursive: true, force: true });
 }
