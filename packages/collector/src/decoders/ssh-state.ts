@@ -2,8 +2,9 @@
  * Per-stream sshd connection state (host + sshd pid), bounded: remembers where each
  * connection came from so address-less lines inherit it, and sets vigil.attempts by the
  * attempt model of ruleset/decoders/README.md ("Counting attempts"): each `Failed <method>`
- * is one try, `Invalid user` opens one that the connection's first Failed line completes,
- * restating lines count only for a connection that left no other trace.
+ * is one try; `Invalid user` and lines written before sshd's own report (echo) open one that
+ * the connection's first Failed line completes; restating lines count only for a connection
+ * that left no other trace.
  */
 import type { EcsFields } from '../model.js';
 import type { SourceScratch } from './applier.js';
@@ -18,7 +19,7 @@ interface Conn {
   auth: boolean;
   /** An announced attempt is counted; the first real Failed line completes it (adds none). */
   open: boolean;
-  /** An echo line was seen and nothing is counted yet: the next attempt or end line counts it. */
+  /** An echo line with only a host name, nothing counted yet: the next attempt or end line counts it. */
   pending: boolean;
   /** The connection ended (or restated its end): a further attempt is a new connection. */
   closed: boolean;
@@ -71,7 +72,12 @@ export class SshConnections {
         n = 1; c.open = true; c.pending = false;
         break;
       case 'echo':
-        if (nothingYet) c.pending = true;
+        // Written before sshd's own line for the same try: counted here (so a connection
+        // that never gets that line still counts), and the Failed line then completes it.
+        // With only a host name known it waits for the IP the Failed line brings.
+        if (!nothingYet) break;
+        if (c.ip === undefined && c.address !== undefined) c.pending = true;
+        else { n = 1; c.open = true; }
         break;
       case 'restate':
         if (nothingYet) { n = 1; c.pending = false; }
