@@ -23,6 +23,8 @@ interface Conn {
   pending: boolean;
   /** The connection ended (or restated its end): a further attempt is a new connection. */
   closed: boolean;
+  /** It ended (close line, e.g. the client's `Bye Bye`) before any attempt: its restating lines are a probe's. */
+  quiet: boolean;
   /** Attempts decided while the connection had no address, carried to its first line with one. */
   owed: number;
   /** Attempts emitted in vigil.attempts so far. */
@@ -36,7 +38,7 @@ const STALE_MS = 10 * 60_000;
 export type ConnKey = string | number;
 
 function fresh(tsMs: number): Conn {
-  return { ip: undefined, address: undefined, port: undefined, auth: false, open: false, pending: false, closed: false, owed: 0, counted: 0, lastMs: tsMs };
+  return { ip: undefined, address: undefined, port: undefined, auth: false, open: false, pending: false, closed: false, quiet: false, owed: 0, counted: 0, lastMs: tsMs };
 }
 
 export class SshConnections {
@@ -80,11 +82,14 @@ export class SshConnections {
         else { n = 1; c.open = true; }
         break;
       case 'restate':
-        if (nothingYet) { n = 1; c.pending = false; }
+        if (nothingYet && !c.quiet) { n = 1; c.pending = false; }
         c.closed = true;
         break;
       case 'close':
+        // hydra's method probe: `Received disconnect ...: 11: Bye Bye` then `Disconnected from
+        // authenticating user`: no credential was sent, so the restating line counts none.
         if (c.pending && nothingYet) n = 1;
+        else if (nothingYet && !c.closed) c.quiet = true;
         c.pending = false; c.closed = true;
         break;
       default: // probe, or a role-less line carrying an owed attempt
