@@ -79,36 +79,58 @@ describe('loghub OpenSSH_2k (auth)', () => {
     expect(n).toBe(4 + 383 + 135 + 113 + 2);
   });
 
-  it('disconnects, sessions, reverse mapping, E3, E11 are not failures; E12 only restates', () => {
-    const notFailure = ['E2', 'E3', 'E6', 'E7', 'E11', 'E18', 'E21', 'E22', 'E23', 'E24', 'E25', 'E26', 'E27'];
+  it('E3, E11, E12, the disconnects, session and reverse-mapping lines are not failures (0 of 632)', () => {
+    // E12 input_userauth_request, E3 no identification, E11 write failed, E24-E26 Received
+    // disconnect, E22-E23 session, E27 reverse mapping: 632 lines, the issue's figure.
+    const listed = ['E3', 'E11', 'E12', 'E22', 'E23', 'E24', 'E25', 'E26', 'E27'];
+    // Also not failures: the other disconnects, restating PAM lines and PAM's own notes.
+    const alsoNot = ['E2', 'E4', 'E5', 'E6', 'E7', 'E15', 'E16', 'E17', 'E18', 'E19', 'E20', 'E21'];
+    let n = 0, failures = 0;
     evs.forEach((ev, i) => {
-      if (notFailure.includes(ids[i])) {
-        expect(ev['event.outcome'], ls[i]).not.toBe('failure');
-        expect(ev['vigil.attempts'], ls[i]).toBeUndefined();
-      }
-      if (ids[i] === 'E12') expect(ev['vigil.attempts'], ls[i]).toBe(0);
-      if (['E15', 'E16', 'E17', 'E19', 'E20'].includes(ids[i])) {
-        expect(ev, ls[i]).toMatchObject({ 'event.category': ['authentication'], 'event.outcome': 'failure' });
-      }
+      const id = ids[i];
+      if (listed.includes(id)) { n++; if (ev['event.outcome'] === 'failure') failures++; }
+      if (listed.includes(id) || alsoNot.includes(id)) expect(ev['event.outcome'], ls[i]).not.toBe('failure');
+      if (id === 'E12') expect(ev, ls[i]).toMatchObject({ 'event.type': ['info'], 'vigil.attempts': 0 });
     });
+    expect(n).toBe(632);
+    expect(failures).toBe(0);
   });
 
-  it('counts attempts per connection: max(Failed lines with repeats, 1 for any failure trace)', () => {
-    const perConn = new Map<string, { counted: number; failed: number; any: boolean }>();
-    evs.forEach((ev, i) => {
-      const key = String(ev['process.pid']);
-      const c = perConn.get(key) ?? { counted: 0, failed: 0, any: false };
-      perConn.set(key, c);
-      if (ev['event.outcome'] === 'failure') c.any = true;
-      c.counted += (ev['vigil.attempts'] as number | undefined) ?? 0;
-      if (['E8', 'E9', 'E10'].includes(ids[i])) c.failed += 1;
-      if (ids[i] === 'E14') c.failed += ev['vigil.repeat'] as number;
+  it('counts attempts per connection by the documented model (computed here from the template ids)', () => {
+    // Oracle, per sshd pid in line order: E13 (Invalid user) opens a connection's attempt (1)
+    // and a second E13 is a new connection; the first E10 after an E13 completes it (0); other
+    // E9/E10 count 1, E14 its repeats, E8 (Failed none) 0; a connection with none of these
+    // but a restating line (E12, E15-E17, E19, E20, E4-E7) counts 1.
+    const expected = new Map<string, number>();
+    const conns = new Map<string, { open: boolean; counted: number; restated: boolean }>();
+    const close = (pid: string) => {
+      const c = conns.get(pid);
+      if (c && c.counted === 0 && c.restated) expected.set(pid, (expected.get(pid) ?? 0) + 1);
+      conns.delete(pid);
+    };
+    ids.forEach((id, i) => {
+      const pid = String(evs[i]['process.pid']);
+      if (id === 'E13') close(pid);
+      let c = conns.get(pid);
+      if (!c) { c = { open: false, counted: 0, restated: false }; conns.set(pid, c); }
+      let n = 0;
+      if (id === 'E13') { n = 1; c.open = true; }
+      else if (id === 'E9' || id === 'E10' || id === 'E14') {
+        n = id === 'E14' ? (evs[i]['vigil.repeat'] as number) : 1;
+        if (c.open) { n--; c.open = false; }
+      } else if (['E4', 'E5', 'E6', 'E7', 'E12', 'E15', 'E16', 'E17', 'E19', 'E20'].includes(id)) c.restated = true;
+      c.counted += n;
+      expected.set(pid, (expected.get(pid) ?? 0) + n);
+    });
+    for (const pid of [...conns.keys()]) close(pid);
+    const got = new Map<string, number>();
+    evs.forEach((ev) => {
+      const pid = String(ev['process.pid']);
+      got.set(pid, (got.get(pid) ?? 0) + ((ev['vigil.attempts'] as number | undefined) ?? 0));
     });
     let total = 0;
-    for (const [pid, c] of perConn) {
-      expect(c.counted, `sshd[${pid}]`).toBe(c.any ? Math.max(c.failed, 1) : 0);
-      total += c.counted;
-    }
+    for (const [pid, n] of expected) { expect(got.get(pid) ?? 0, `sshd[${pid}]`).toBe(n); total += n; }
+    expect([...got.values()].reduce((a, b) => a + b, 0)).toBe(total);
     expect(total).toBeGreaterThan(500);
   });
 
@@ -129,7 +151,10 @@ describe('loghub Linux_2k (syslog)', () => {
       expect(ev['vigil.unparsed'], ls[i]).toBeUndefined();
       expect(ev['host.name']).toBe('combo');
       if (['E16', 'E17', 'E18', 'E19'].includes(ids[i])) {
-        expect(ev, ls[i]).toMatchObject({ 'event.category': ['authentication'], 'event.outcome': 'failure' });
+        // sshd(pam_unix) lines restate an sshd attempt (not failures; counted as the only trace).
+        if (ev['process.name'] === 'sshd') expect(ev, ls[i]).toMatchObject({ 'event.category': ['authentication'], 'event.type': ['info'] });
+        else expect(ev, ls[i]).toMatchObject({ 'event.category': ['authentication'], 'event.outcome': 'failure' });
+        expect(typeof ev['vigil.attempts'], ls[i]).toBe('number');
         expect(ev['source.address'], ls[i]).toBeTruthy();
       }
       if (['E101', 'E102', 'E103'].includes(ids[i])) expect(ev['event.category'], ls[i]).toEqual(['session']);

@@ -14,8 +14,8 @@ import { firstChars } from './first-chars.js';
 import { captureNames, withoutGroupNames } from './regex-groups.js';
 
 /** How a line counts for sshd connection accounting (see ruleset/decoders/README.md). */
-export type SshRole = 'attempt' | 'announce' | 'restate' | 'echo';
-const SSH_ROLES = ['attempt', 'announce', 'restate', 'echo'];
+export type SshRole = 'attempt' | 'probe' | 'announce' | 'echo' | 'restate' | 'close';
+const SSH_ROLES = ['attempt', 'probe', 'announce', 'echo', 'restate', 'close'];
 
 export interface CompiledPattern {
   /** `<file name>/<pattern id>`, written to vigil.decoder. */
@@ -133,7 +133,7 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
   }
   const keys = captureNames(source).map((g) => (g === '' ? '' : map[g] ?? g.replace(/__/g, '\0').replace(/_/g, '.').replace(/\0/g, '_')));
   if (p.ssh !== undefined && !SSH_ROLES.includes(p.ssh)) {
-    throw new RulesetError(`${file}: pattern ${id}: ssh must be attempt, announce, restate or echo`);
+    throw new RulesetError(`${file}: pattern ${id}: ssh must be one of ${SSH_ROLES.join(', ')}`);
   }
   const fields = Object.entries(p.fields ?? {});
   const coerce = keys.map(coercionOf);

@@ -11,6 +11,7 @@ import { isoTime, newEvent, stripEol, unparsed } from './event.js';
 import { PrefixParser, type SyslogPrefix } from './prefix.js';
 import { PatternTable } from './pattern-table.js';
 import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
+import { FailureGroups } from './failure-groups.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
 
 const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth']);
@@ -40,7 +41,7 @@ export class SyslogDecoder implements StreamDecoder {
   private readonly parser = new PrefixParser();
   private readonly pre: SyslogPrefix = { tsMs: NaN, host: '', program: '', pid: NaN, msg: '', matched: false };
   private readonly sshd = new SshConnections();
-  private readonly local = new SshConnections(1024);
+  private readonly local = new FailureGroups(1024);
   private readonly programs = new Map<string, ProgramInfo>();
   private lastProgram: string | undefined;
   private lastInfo: ProgramInfo | undefined;
@@ -115,11 +116,11 @@ export class SyslogDecoder implements StreamDecoder {
     if (info.sshd) {
       if (this.mainHost === undefined) this.mainHost = host;
       const key: ConnKey = host === this.mainHost ? pid : `${host}\0${pid}`;
-      this.sshd.apply(key, out, src, role, failure, repeat, tsMs);
+      this.sshd.apply(key, out, src, role, repeat, tsMs);
     } else if (role !== undefined && failure) {
       const who = pid === pid ? String(pid) : String(out['user.name'] ?? '');
       const n = Number(out['vigil.failures'] ?? repeat);
-      this.local.apply(`${host}\0${base}\0${who}`, out, src, role, true, n, tsMs);
+      this.local.apply(`${host}\0${base}\0${who}`, out, role, n, tsMs);
     }
     // Failures without connection accounting count their repeats.
     if (failure && role === undefined && (hit!.auth ?? isAuth(out['event.category']))) out['vigil.attempts'] = repeat;
