@@ -13,7 +13,8 @@ import { PatternTable } from './pattern-table.js';
 import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
 
-const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+/** SSH servers whose lines are grouped per connection (host + pid): one process per connection. */
+const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth', 'dropbear']);
 const MAX_PROGRAMS = 1000;
 
 function isAuth(cat: unknown): boolean {
