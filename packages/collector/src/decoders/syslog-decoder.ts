@@ -2,7 +2,8 @@
  * The decoder for syslog-style streams (`--type auth` and `syslog`): parses the prefix by
  * hand, dispatches on the program name to that program's data patterns (then the patterns
  * for any program), unwraps `message repeated N times: [ ... ]`, and runs sshd connection
- * accounting (source inheritance, vigil.attempts). Journal entries use meta.fields.
+ * accounting (source inheritance, vigil.attempts). Journal entries use meta.fields, or their
+ * own fields when the line is a `journalctl -o json` object.
  */
 import type { EcsFields } from '../model.js';
 import type { DecodeMeta, StreamDecoder } from './index.js';
@@ -12,6 +13,7 @@ import { PrefixParser, type SyslogPrefix } from './prefix.js';
 import { PatternTable } from './pattern-table.js';
 import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
+import { journalJsonFields } from './journal-json.js';
 
 /** SSH servers whose lines are grouped per connection (host + pid): one process per connection. */
 const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth', 'dropbear']);
@@ -26,6 +28,10 @@ interface ProgramInfo { base: string; sshd: boolean; table: PatternTable }
 
 /** One table per distinct pattern list (shared by every stream of a ruleset). */
 const tables = new WeakMap<CompiledPattern[], PatternTable>();
+
+function resetPrefix(p: SyslogPrefix, msg: string): void {
+  p.tsMs = NaN; p.host = ''; p.program = ''; p.pid = NaN; p.msg = msg; p.matched = false;
+}
 
 /** `sshd(pam_unix)` → `sshd`, `/usr/sbin/sshd` → `sshd`. */
 export function programBase(program: string): string {
@@ -65,17 +71,21 @@ export class SyslogDecoder implements StreamDecoder {
 
   private decodeLine(line: string, meta: DecodeMeta): EcsFields {
     const p = this.pre;
-    this.parser.parse(line, meta.readTimeMs, p);
+    // A `journalctl -o json` line carries its fields itself; its MESSAGE has no prefix.
+    const json = line.charCodeAt(0) === 123 ? journalJsonFields(line) : undefined;
+    const jf = json ?? meta.fields;
+    const text = json ? json.MESSAGE : line;
+    if (json) resetPrefix(p, text);
+    else this.parser.parse(line, meta.readTimeMs, p);
     let { msg, program, pid, host, tsMs } = p;
     let matched = p.matched;
-    const jf = meta.fields;
     if (jf && Number.isNaN(tsMs) && (jf.SYSLOG_IDENTIFIER || jf._COMM)) {
       program = jf.SYSLOG_IDENTIFIER || jf._COMM;
       pid = Number(jf._PID ?? jf.SYSLOG_PID ?? NaN);
       host = jf._HOSTNAME ?? '';
       const us = Number(jf._SOURCE_REALTIME_TIMESTAMP ?? jf.__REALTIME_TIMESTAMP ?? NaN);
       tsMs = Math.floor(us / 1000);
-      msg = line;
+      msg = text;
       matched = true;
     } else if (!matched && line.charCodeAt(0) === 91) {
       const rb = line.indexOf('] ');
