@@ -14,6 +14,7 @@ import { PatternTable } from './pattern-table.js';
 import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
 import { journalJsonFields } from './journal-json.js';
+import { LocalKeys } from './local-keys.js';
 
 /** SSH servers whose lines are grouped per connection (host + pid): one process per connection. */
 const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth', 'dropbear']);
@@ -48,6 +49,7 @@ export class SyslogDecoder implements StreamDecoder {
   private readonly pre: SyslogPrefix = { tsMs: NaN, host: '', program: '', pid: NaN, msg: '', matched: false };
   private readonly sshd = new SshConnections();
   private readonly local = new SshConnections(1024);
+  private readonly localKeys = new LocalKeys();
   private readonly programs = new Map<string, ProgramInfo>();
   private lastProgram: string | undefined;
   private lastInfo: ProgramInfo | undefined;
@@ -128,9 +130,8 @@ export class SyslogDecoder implements StreamDecoder {
       const key: ConnKey = host === this.mainHost ? pid : `${host}\0${pid}`;
       this.sshd.apply(key, out, src, role, failure, repeat, tsMs);
     } else if (role !== undefined && failure) {
-      const who = pid === pid ? String(pid) : String(out['user.name'] ?? '');
       const n = Number(out['vigil.failures'] ?? repeat);
-      this.local.apply(`${host}\0${base}\0${who}`, out, src, role, true, n, tsMs);
+      this.local.apply(this.localKeys.key(host, base, pid, out['user.name']), out, src, role, true, n, tsMs);
     }
     // Failures without connection accounting count their repeats.
     if (failure && role === undefined && (hit!.auth ?? isAuth(out['event.category']))) out['vigil.attempts'] = repeat;
