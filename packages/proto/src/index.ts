@@ -11,3 +11,5 @@ export * from './log.js';
 export * from './private-fs.js';
 // A log line per reason and interval, with the count of lines held back.
 export * from './log-limit.js';
+// Journal field values (string, number or byte array) as text.
+export * from './journal-field.js';

@@ -1,6 +1,7 @@
 /**
  * The syslog prefix, parsed by hand (no regex on the hot path): RFC 3164 with or without a
- * host (and with a `.micros` fraction, as journalctl's short-precise), RFC 5424 with
+ * host (with a `.micros` fraction, as journalctl's short-precise, or a year after the
+ * day, as syslog-ng's `$YEAR` templates), RFC 5424 with
  * structured data, ISO 8601 stamps (`T` or space, offsets, double spaces), an optional
  * `<PRI>`, program tags `prog[pid]:` / `prog:` / `sshd(pam_unix)[pid]:`, Solaris
  * `[ID 800047 auth.info]` and kernel `[  518.05] ` stamps. One PrefixParser per stream.
@@ -54,7 +55,9 @@ export class PrefixParser {
 
   /** `Mmm dd HH:MM:SS[.frac]`; returns the index after it, or -1. */
   private stamp3164(s: string, i: number, readTimeMs: number, out: SyslogPrefix): number {
-    if (s.charCodeAt(i + 6) !== 32 || s.charCodeAt(i + 9) !== 58 || s.charCodeAt(i + 12) !== 58) return -1;
+    if (s.charCodeAt(i + 6) !== 32) return -1;
+    if (s.charCodeAt(i + 11) === 32 && s.charCodeAt(i + 14) === 58) return stampWithYear(s, i, out);
+    if (s.charCodeAt(i + 9) !== 58 || s.charCodeAt(i + 12) !== 58) return -1;
     let j = i + 15;
     let frac = 0;
     if (s.charCodeAt(j) === 46) { const f = fraction(s, j); frac = f.ms; j = f.end; }
@@ -137,6 +140,22 @@ export class PrefixParser {
     if (s.charCodeAt(j) === 0xfeff) j++;
     out.msg = j >= s.length ? '' : s.slice(j);
   }
+}
+
+/** `Mmm dd YYYY HH:MM:SS[.frac]` (syslog-ng `$YEAR` templates, network gear): the year is
+ * written, so no inference. Returns the index after it, or -1. */
+function stampWithYear(s: string, i: number, out: SyslogPrefix): number {
+  const mon = monthIndex(s.slice(i, i + 3));
+  const day = s.charCodeAt(i + 4) === 32 ? digits(s, i + 5, 1) : digits(s, i + 4, 2);
+  const year = digits(s, i + 7, 4);
+  const hh = digits(s, i + 12, 2), mm = digits(s, i + 15, 2), ss = digits(s, i + 18, 2);
+  if (mon < 0 || day < 1 || day > 31 || year < 0 || s.charCodeAt(i + 17) !== 58) return -1;
+  if (hh < 0 || mm < 0 || ss < 0 || hh > 23 || mm > 59 || ss > 60) return -1;
+  let j = i + 20;
+  let frac = 0;
+  if (s.charCodeAt(j) === 46) { const f = fraction(s, j); frac = f.ms; j = f.end; }
+  out.tsMs = Date.UTC(year, mon, day, hh, mm, ss) + frac;
+  return j;
 }
 
 /** Does s[i..i+6) (`Mmm dd`) equal `day`? */

@@ -2,7 +2,8 @@
  * The decoder for syslog-style streams (`--type auth` and `syslog`): parses the prefix by
  * hand, dispatches on the program name to that program's data patterns (then the patterns
  * for any program), unwraps `message repeated N times: [ ... ]`, and runs sshd connection
- * accounting (source inheritance, vigil.attempts). Journal entries use meta.fields.
+ * accounting (source inheritance, vigil.attempts). Journal entries use meta.fields, or their
+ * own fields when the line is a `journalctl -o json` object.
  */
 import type { EcsFields } from '../model.js';
 import type { DecodeMeta, StreamDecoder } from './index.js';
@@ -13,8 +14,11 @@ import { PatternTable } from './pattern-table.js';
 import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
 import { FailureGroups } from './failure-groups.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
+import { journalJsonFields } from './journal-json.js';
+import { LocalKeys } from './local-keys.js';
 
-const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+/** SSH servers whose lines are grouped per connection (host + pid): one process per connection. */
+const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth', 'dropbear']);
 const MAX_PROGRAMS = 1000;
 
 function isAuth(cat: unknown): boolean {
@@ -26,6 +30,10 @@ interface ProgramInfo { base: string; sshd: boolean; table: PatternTable }
 
 /** One table per distinct pattern list (shared by every stream of a ruleset). */
 const tables = new WeakMap<CompiledPattern[], PatternTable>();
+
+function resetPrefix(p: SyslogPrefix, msg: string): void {
+  p.tsMs = NaN; p.host = ''; p.program = ''; p.pid = NaN; p.msg = msg; p.matched = false;
+}
 
 /** `sshd(pam_unix)` → `sshd`, `/usr/sbin/sshd` → `sshd`. */
 export function programBase(program: string): string {
@@ -42,6 +50,7 @@ export class SyslogDecoder implements StreamDecoder {
   private readonly pre: SyslogPrefix = { tsMs: NaN, host: '', program: '', pid: NaN, msg: '', matched: false };
   private readonly sshd = new SshConnections();
   private readonly local = new FailureGroups(1024);
+  private readonly localKeys = new LocalKeys();
   private readonly programs = new Map<string, ProgramInfo>();
   private lastProgram: string | undefined;
   private lastInfo: ProgramInfo | undefined;
@@ -65,17 +74,21 @@ export class SyslogDecoder implements StreamDecoder {
 
   private decodeLine(line: string, meta: DecodeMeta): EcsFields {
     const p = this.pre;
-    this.parser.parse(line, meta.readTimeMs, p);
+    // A `journalctl -o json` line carries its fields itself; its MESSAGE has no prefix.
+    const json = line.charCodeAt(0) === 123 ? journalJsonFields(line) : undefined;
+    const jf = json ?? meta.fields;
+    const text = json ? json.MESSAGE : line;
+    if (json) resetPrefix(p, text);
+    else this.parser.parse(line, meta.readTimeMs, p);
     let { msg, program, pid, host, tsMs } = p;
     let matched = p.matched;
-    const jf = meta.fields;
     if (jf && Number.isNaN(tsMs) && (jf.SYSLOG_IDENTIFIER || jf._COMM)) {
       program = jf.SYSLOG_IDENTIFIER || jf._COMM;
       pid = Number(jf._PID ?? jf.SYSLOG_PID ?? NaN);
       host = jf._HOSTNAME ?? '';
       const us = Number(jf._SOURCE_REALTIME_TIMESTAMP ?? jf.__REALTIME_TIMESTAMP ?? NaN);
       tsMs = Math.floor(us / 1000);
-      msg = line;
+      msg = text;
       matched = true;
     } else if (!matched && line.charCodeAt(0) === 91) {
       const rb = line.indexOf('] ');
@@ -118,9 +131,8 @@ export class SyslogDecoder implements StreamDecoder {
       const key: ConnKey = host === this.mainHost ? pid : `${host}\0${pid}`;
       this.sshd.apply(key, out, src, role, repeat, tsMs);
     } else if (role !== undefined && failure) {
-      const who = pid === pid ? String(pid) : String(out['user.name'] ?? '');
       const n = Number(out['vigil.failures'] ?? repeat);
-      this.local.apply(`${host}\0${base}\0${who}`, out, role, n, tsMs);
+      this.local.apply(this.localKeys.key(host, base, pid, out['user.name']), out, role, n, tsMs);
     }
     // Failures without connection accounting count their repeats.
     if (failure && role === undefined && (hit!.auth ?? isAuth(out['event.category']))) out['vigil.attempts'] = repeat;

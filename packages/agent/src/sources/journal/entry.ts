@@ -4,19 +4,14 @@
  * <MESSAGE>`. MESSAGE may arrive as a byte array (non-UTF-8 or binary) and is decoded;
  * embedded newlines are escaped as `#012` (as rsyslog does) so one entry stays one line.
  */
-import type { LogLine, LogType } from '@vigil/proto';
+import { journalFieldText, type LogLine, type LogType } from '@vigil/proto';
 
 export type JournalJson = Record<string, unknown>;
 
 const KEPT_FIELDS = ['_HOSTNAME', '_PID', 'SYSLOG_IDENTIFIER', '_SYSTEMD_UNIT', '__CURSOR', 'SYSLOG_FACILITY', 'PRIORITY', '_COMM'];
 
-/** A journal field as text: strings as-is, byte arrays decoded as UTF-8, else undefined. */
-export function fieldText(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v as number[]).toString('utf8');
-  return undefined;
-}
+/** A journal field as text (strings, numbers, byte arrays decoded as UTF-8). */
+export const fieldText = journalFieldText;
 
 /** RFC 3339 in UTC with microseconds from a microsecond epoch string. */
 export function rfc3339Micros(usec: string | undefined, fallbackMs: number): string {

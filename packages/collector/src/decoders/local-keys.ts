@@ -1,0 +1,26 @@
+/**
+ * Which local authentication (sudo, su, login, local PAM) a failure line belongs to. The
+ * PAM copy and the program's own line may differ in carrying a pid (Debian 12 writes
+ * `su: pam_unix(su:auth): ...` then `su[2003]: FAILED SU ...`) or a user name (`su[2005]:
+ * pam_authenticate: ...`), so a line is filed under its pid and its user, and a line with
+ * both joins whichever was seen first. Bounded: the aliases are dropped past a size.
+ */
+const MAX_ALIASES = 4096;
+
+export class LocalKeys {
+  private readonly alias = new Map<string, string>();
+
+  /** The accounting key for host + program + pid (NaN: none) + user (undefined: none). */
+  key(host: string, program: string, pid: number, user: unknown): string {
+    const base = `${host}\0${program}\0`;
+    const pk = pid === pid ? `${base}#${pid}` : undefined;
+    const uk = user !== undefined ? `${base}${String(user)}` : undefined;
+    if (pk === undefined && uk === undefined) return base;
+    const found = (pk !== undefined ? this.alias.get(pk) : undefined) ?? (uk !== undefined ? this.alias.get(uk) : undefined);
+    const canon = found ?? (pk ?? uk)!;
+    if (this.alias.size >= MAX_ALIASES) this.alias.clear();
+    if (pk !== undefined) this.alias.set(pk, canon);
+    if (uk !== undefined) this.alias.set(uk, canon);
+    return canon;
+  }
+}
