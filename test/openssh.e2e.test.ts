@@ -53,6 +53,7 @@ describe.skipIf(!IS_ROOT)('real OpenSSH and dropbear under attack, end to end', 
       lab, sshd: sshd.port, dropbear: dropbear.port,
       alice: lab.addUser('vigil-alice', 'Alice-pw-4711'), bob: lab.addUser('vigil-bob', 'Bob-pw-4712'), dave: lab.addUser('vigil-dave', 'Dave-pw-4713'),
     };
+    lab.allowSudo(t.alice.name);
     truth = await runScenarios(t, { slowGapSeconds: SLOW_GAP_S });
     // every line rsyslogd wrote is stored (the last sessions' lines may still be coming)
     let lines = 0;

@@ -19,6 +19,8 @@ export interface Truth {
   users: Record<string, Tally>;
   /** alerts this source must raise: rule id -> count */
   alerts: Record<string, number>;
+  /** what else the client did that is no attempt */
+  note?: string;
 }
 
 export interface Targets { lab: SshLab; sshd: number; dropbear: number; alice: LabUser; bob: LabUser; dave: LabUser }
@@ -61,6 +63,7 @@ async function hydra(t: Targets, o: { dest: string; user: string; passwords: str
   return tries;
 }
 
+const HYDRA_PROBE = 'hydra first opens one connection that only asks which methods the server takes (a `none` request, no password: no pam_unix line on its pid); it ends in "Received disconnect ... Bye Bye" and "Disconnected from authenticating user": 0 attempts';
 const WRONG = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `wrong-${tag}-${i}`);
 
 /** Every scenario, in parallel groups that do not share a source; returns the truth. */
@@ -71,7 +74,7 @@ export async function runScenarios(t: Targets, opts: { slowGapSeconds: number })
   const slow = (async () => {
     // below the fast rule's rate (at most 4 attempts in any minute), 5 within 15 minutes
     const n = await hydra(t, { dest: '127.0.0.22', user: alice.name, passwords: WRONG(5, 'slow'), args: ['-t', '1', '-c', String(opts.slowGapSeconds)], tag: 'slow' });
-    add({ scenario: 'hydra slow (-t 1 -c gap)', source: '127.0.0.22', server: 'sshd', users: tally({ [alice.name]: { failures: n } }), alerts: { 'ssh-brute-force-slow': n } });
+    add({ scenario: 'hydra slow (-t 1 -c gap)', source: '127.0.0.22', server: 'sshd', users: tally({ [alice.name]: { failures: n } }), alerts: { 'ssh-brute-force-slow': n }, note: HYDRA_PROBE });
   })();
   const rest = [
     (async () => {
@@ -129,7 +132,7 @@ export async function runScenarios(t: Targets, opts: { slowGapSeconds: number })
     })(),
     (async () => {
       const n = await hydra(t, { dest: '127.0.0.21', user: alice.name, passwords: WRONG(8, 'fast'), args: ['-t', '4'], tag: 'fast' });
-      add({ scenario: 'hydra fast (-t 4)', source: '127.0.0.21', server: 'sshd', users: tally({ [alice.name]: { failures: n } }), alerts: { 'ssh-brute-force': n } });
+      add({ scenario: 'hydra fast (-t 4)', source: '127.0.0.21', server: 'sshd', users: tally({ [alice.name]: { failures: n } }), alerts: { 'ssh-brute-force': n }, note: HYDRA_PROBE });
     })(),
     (async () => {
       const n = await sshPasswords(t, { source: '127.0.0.23', user: alice.name, password: 'nope', prompts: 3, port: t.dropbear, tag: 'dropbear-pw' });

@@ -6,7 +6,7 @@
  * See test/fixtures/README.md ("openssh-real") for why a namespace and how /dev/log is handled.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, waitFor } from './procs.js';
 
@@ -37,9 +37,11 @@ export class SshLab {
   private users: string[] = [];
   private placeholder = false;
   private madeRunSshd = false;
+  private sudoers = '';
 
   /** rsyslogd first (the bind mount needs its socket), then the namespace. */
   async start(): Promise<void> {
+    chmodSync(this.dir, 0o755); // sshd reads authorized_keys as the user (StrictModes: root-owned path)
     const conf = join(this.dir, 'rsyslog.conf');
     writeFileSync(conf, [
       `global(workDirectory="${this.dir}")`,
@@ -114,6 +116,14 @@ export class SshLab {
     return { name, password, uid: Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim()) };
   }
 
+  /** Lets a lab user run sudo (a drop-in under /etc/sudoers.d, removed by close()), so that
+   * wrong passwords end in sudo's own "N incorrect password attempts" line. */
+  allowSudo(user: string): void {
+    const f = '/etc/sudoers.d/vigil-ssh-lab';
+    writeFileSync(f, `${user} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
+    this.sudoers = f;
+  }
+
   /** Stops every process it started, removes the users, the placeholder and the temp dir. */
   async close(): Promise<void> {
     for (const c of this.children) killGroup(c, 'SIGTERM');
@@ -123,6 +133,7 @@ export class SshLab {
     if (this.holder) await exited(this.holder, 5_000);
     this.holder?.kill('SIGKILL');
     if (this.rsyslog) { killGroup(this.rsyslog, 'SIGTERM'); await exited(this.rsyslog, 5_000); killGroup(this.rsyslog, 'SIGKILL'); }
+    if (this.sudoers) rmSync(this.sudoers, { force: true });
     for (const u of this.users) spawnSync('userdel', [u]);
     if (this.placeholder && existsSync('/dev/log') && statSync('/dev/log').isFile()) unlinkSync('/dev/log');
     if (this.madeRunSshd) rmSync('/run/sshd', { recursive: true, force: true });
