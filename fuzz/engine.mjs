@@ -1,14 +1,8 @@
-// A small coverage-guided fuzzer, used because @jazzer.js/core cannot run here (see README
-// "Soak and fuzz"). Feedback is V8's own block coverage: node:inspector's Profiler precise
-// coverage (callCount + detailed), taken after every input; each (script, block, bucketed
-// hit count) is a feature, and an input that reaches a new feature joins the corpus. Inputs
-// are made by stacking byte mutations (bit flips, interesting bytes and numbers, varints,
-// deletions, duplications, dictionary words, splices of two corpus entries) on corpus
-// entries, which start as the target's seeds. Targets run in a worker; the main thread
-// watches a shared exec counter, so an input that runs past the per-input budget is saved
-// as a hang and the worker restarted. An input that throws (a target throws for anything
-// but its module's own typed errors, or for a broken invariant) is saved as a crash, one
-// per distinct error. Corpus and findings go to `outDir` (default .vigil/fuzz/).
+// A small coverage-guided fuzzer (@jazzer.js/core cannot run here: README "Soak and fuzz").
+// Feedback: V8 block coverage (node:inspector precise coverage) after every input; a new
+// (script, block, bucketed count) feature adds the input to the corpus. Inputs: stacked byte
+// mutations and splices of corpus entries. Targets run in a worker watched for hangs; throws
+// and hangs are saved, one per distinct error, under `outDir` (default .vigil/fuzz/).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';

@@ -47,6 +47,18 @@ describe('line terminators and control characters inside a line', () => {
   });
 });
 
+describe('json lines', () => {
+  it('a number beyond a double (1e400) is stored as null, never Infinity, and the line is kept whole', () => {
+    const line = '{"message":"x","n":1e400,"a":[1,-1e400,{"d":1e999}]}';
+    const f = createDecoder('json').decode(line, { readTimeMs: Date.parse('2026-12-01T00:00:00Z') });
+    expect(f.n).toBeNull();
+    expect(f.a).toEqual([1, null, { d: null }]);
+    expect(f['event.original']).toBe(line);
+    expect(JSON.parse(JSON.stringify(f))).toEqual(f);   // what the store keeps is what was decoded
+    expect(createDecoder('json').decode('{"message":"y","n":2}', { readTimeMs: 0 })['event.original']).toBeUndefined();
+  });
+});
+
 describe('parsers', () => {
   it('ISO 8601 stamps with fractions and offsets', () => {
     expect(parseIso('2020-03-24 08:38:42.344447-0700')?.ms).toBe(Date.UTC(2020, 2, 24, 15, 38, 42, 344));

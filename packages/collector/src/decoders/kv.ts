@@ -42,9 +42,9 @@ export function parseLogfmt(s: string): Record<string, string> | undefined {
 }
 
 /** Parses a JSON object line, or undefined (never throws). */
-export function parseJsonObject(s: string): Record<string, unknown> | undefined {
+export function parseJsonObject(s: string, reviver?: (key: string, value: unknown) => unknown): Record<string, unknown> | undefined {
   try {
-    const v: unknown = JSON.parse(s);
+    const v: unknown = JSON.parse(s, reviver);
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
