@@ -10,7 +10,7 @@
  */
 import { decodeAgentFrame, encodeBatchFrame, encodeEventsFragment } from '@vigil/proto';
 import type { Event, Logger } from '@vigil/proto';
-import { Backoff } from '../transport/backoff.js';
+import { Backoff } from '../util/backoff.js';
 import { openOutboxDb } from './db.js';
 import type { Db } from './db.js';
 import { offsetOfEvent, takeEvents } from './fragment.js';
