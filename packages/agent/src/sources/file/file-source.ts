@@ -82,6 +82,7 @@ export class FileSource implements Source {
     this.stopped = true;
     this.stopWake();
     this.watchers?.close();
+    this.notices?.close();
     clearTimeout(this.rescan);
     await this.running;
     for (const t of this.tailers.values()) t.close();
