@@ -4,7 +4,7 @@
 // written meanwhile reaches the collector exactly once, with the outbox's WAL bounded. And the
 // collector on a full data disk: it keeps serving reads, refuses batches it cannot store
 // (store_error; the agent keeps them), and stores every line once when space frees.
-import { statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IS_ROOT } from '../packages/agent/test/docker-engine.js';
@@ -51,7 +51,7 @@ describe.skipIf(!IS_ROOT)('agent on a full state disk', () => {
     write(log, 500, 3000);
     await waitFor(() => a1.stderr().includes('state disk full'), 30_000, () => `no disk-full log: ${a1.stderr()}`);
     write(log, 3500, 500);   // read attempts go on failing while the disk stays full
-    await waitFor(() => a1.stderr().includes('will retry from its checkpoint') || !alive(a1), 30_000, () => a1.stderr());
+    await waitFor(() => a1.stderr().includes('read again from its checkpoint') || !alive(a1), 30_000, () => a1.stderr());
     expect(alive(a1), a1.stderr()).toBe(true);
 
     // SIGKILL, then a start on the still full disk: opening and resuming must not need space
@@ -76,6 +76,36 @@ describe.skipIf(!IS_ROOT)('agent on a full state disk', () => {
     expect(alive(a2), a2.stderr()).toBe(true);
     await waitFor(async () => (await full())?.disk_full_since === null, 30_000, () => `still full: ${JSON.stringify(seen)}`);
     expect(statSync(join(state, 'outbox.db-wal'), { throwIfNoEntry: false })?.size ?? 0).toBeLessThanOrEqual(WAL_LIMIT_BYTES + (4 << 20));
+  });
+
+  it('keeps a rotated-away file refused by the full disk and finishes it, partial last line included, once space frees', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const disk = mountTmpfs(join(dir, 'small'), '16m');
+    disks.push(disk);
+    const collector = await Collector.create(join(dir, 'data'));
+    started.push(collector);
+    await collector.start();
+    const log = join(dir, 'app.log');
+    writeFileSync(log, '');
+    const config = writeAgentConfig(dir, `files:\n  - path: ${log}\n    type: auth\n`);
+    const a = startAgent({ collector, name: 'web-2', token: collector.agentToken('web-2'), state: join(disk.dir, 'state'), config });
+    started.push(a);
+    const stored = async () => markers(await collector.allEvents('agent=web-2'), 'd');
+    write(log, 0, 200);
+    await waitFor(async () => (await stored()).size >= 200, 30_000, () => `first lines not stored: ${a.stderr()}`);
+
+    // full disk, then a rename rotation: app.log.1 holds 3,000 unread lines and a partial last one
+    disk.fill();
+    write(log, 200, 3000);
+    appendFileSync(log, 'Nov 27 10:00:00 web-1 app[1]: d-3200 payload');
+    renameSync(log, log + '.1');
+    write(log, 3201, 100);
+    await waitFor(() => a.stderr().includes('state disk full'), 30_000, () => `no disk-full log: ${a.stderr()}`);
+    disk.free();
+    let got = 0;
+    await waitFor(async () => (got = (await stored()).size) >= 3301, 45_000, () => `stored ${got} of 3301: ${a.stderr().slice(-3000)}`);
+    expectExactlyOnce(await stored(), 3301);
   });
 });
 

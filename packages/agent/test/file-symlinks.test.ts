@@ -1,17 +1,19 @@
 // What the file source opens: a symlink a glob finds is not followed (the `ln -s /etc/shadow
 // /var/log/app/x.log` attack), nor a file below a linked directory, unless follow_symlinks is
 // set, and then only inside the glob's base directory; an explicit path that is a symlink is
-// followed; fifos are never opened (nor block the agent); a file swapped between discovery
+// followed only where no other user can have placed it (not in a folder others can write);
+// a glob never reads a hard link to another owner's file; fifos are never opened (nor block the agent); a file swapped between discovery
 // and open is refused.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, closeSync, linkSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/schema.js';
 import { UsageError } from '../src/config/types.js';
-import { createFileSource, type FileEntry, type FileSourceHandle } from '../src/sources/file/index.js';
+import type { FileEntry, FileSourceHandle } from '../src/sources/file/index.js';
 import { NotAdmitted, openChecked, openPlain } from '../src/sources/file/safe-open.js';
 import { fdId } from '../src/sources/file/identity.js';
+import { IS_ROOT } from './docker-engine.js';
 import { cleanupAfterEach, expectExactlyOnce, MemoryContext, range, waitFor } from './file-harness.js';
 
 const scope = cleanupAfterEach();
@@ -79,8 +81,9 @@ describe('file source: symlinks and non-regular files', () => {
     expect(new Set(skipped(ctx))).toEqual(new Set([join(d, 'x.log'), join(d, 'linkdir', 'secret.log')]));
   });
 
-  it('an explicitly configured path that is a symlink is followed (the admin named it)', async () => {
+  it('an explicitly configured path that is a symlink is followed (the admin named it) in a 0755 folder of root', async () => {
     const d = dir();
+    chmodSync(d, 0o755);
     const elsewhere = dir();
     writeFileSync(join(elsewhere, 'real.log'), lines(0, 0, 20));
     symlinkSync(join(elsewhere, 'real.log'), join(d, 'app.log'));
@@ -89,6 +92,55 @@ describe('file source: symlinks and non-regular files', () => {
     await waitFor(() => ctx.lines().length >= 20, 'lines through the link');
     expectExactlyOnce(ctx.lines(), range(0, 20), { 0: join(elsewhere, 'real.log') });
     expect(new Set(ctx.lines().map((l) => l.path))).toEqual(new Set([join(d, 'app.log')]));
+  });
+
+  it('an explicit path whose symlink sits in a folder others can write is not followed, also when it appears later; warned once', async () => {
+    const d = dir();
+    const open = join(d, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const outside = dir();
+    writeFileSync(join(outside, 'shadow'), `${SECRET}\n`);
+    writeFileSync(join(d, 'main.log'), lines(0, 0, 5));
+    writeFileSync(join(open, 'app.log'), lines(1, 100, 105));
+    const ctx = new MemoryContext();
+    await run(ctx, [{ path: join(d, 'main.log'), type: 'auth' }, { path: join(open, 'app.log'), type: 'auth' }]);
+    await waitFor(() => ctx.lines().length >= 10, 'both real files');
+    // rm app.log; ln -s /etc/shadow app.log, by anyone who can write the folder
+    rmSync(join(open, 'app.log'));
+    symlinkSync(join(outside, 'shadow'), join(open, 'app.log'));
+    await waitFor(() => skipped(ctx).includes(join(open, 'app.log')), 'the planted link seen and skipped');
+    for (let i = 0; i < 4; i++) await barrier(ctx, join(d, 'main.log'), 0, 5 + 2 * i);
+    expect(ctx.events.some((e) => JSON.stringify(e).includes('SECRET-MARKER'))).toBe(false);
+    expect(skipped(ctx).filter((p) => p === join(open, 'app.log'))).toHaveLength(1);
+    const warn = ctx.logged.find((m) => m.extra.path === join(open, 'app.log') && m.msg.startsWith('skipping'))!;
+    expect(String(warn.extra.reason)).toMatch(/writable by group or others \(mode 777\)/);
+    expect(() => openChecked(join(open, 'app.log'), { glob: false, follow: false, baseDir: open }, true)).toThrow(NotAdmitted);
+    // a sticky folder (like /tmp) is fine: only the link's owner can replace it there
+    chmodSync(open, 0o1777);
+    closeSync(openChecked(join(open, 'app.log'), { glob: false, follow: false, baseDir: open }, true));
+  });
+
+  it.skipIf(!IS_ROOT)('a glob never reads a hard link to another owner\'s file; a hard link of the folder\'s owner is read', async () => {
+    const d = dir();
+    const outside = dir();
+    writeFileSync(join(outside, 'shadow'), `${SECRET}\n`);
+    chownSync(outside, 4321, 4321);
+    chownSync(join(outside, 'shadow'), 4321, 4321);
+    linkSync(join(outside, 'shadow'), join(d, 'x.log'));       // ln /etc/shadow /var/log/app/x.log
+    writeFileSync(join(outside, 'mine'), lines(1, 100, 110));
+    linkSync(join(outside, 'mine'), join(d, 'mine.log'));      // root's file in root's folder: fine
+    writeFileSync(join(d, 'app.log'), lines(0, 0, 10));
+    const ctx = new MemoryContext();
+    const src = await run(ctx, [{ path: join(d, '*.log'), type: 'auth' }]);
+    await waitFor(() => skipped(ctx).includes(join(d, 'x.log')), 'the hard link skipped');
+    await waitFor(() => ctx.lines().length >= 20, 'the admitted files');
+    await barrier(ctx, join(d, 'app.log'), 0, 10);
+    expect(src.stats().filesOpen).toBe(2);
+    expect(ctx.events.some((e) => JSON.stringify(e).includes('SECRET-MARKER'))).toBe(false);
+    const warn = ctx.logged.find((m) => m.extra.path === join(d, 'x.log'))!;
+    expect(String(warn.extra.reason)).toMatch(/hard link \(2 links\) owned by uid 4321/);
+    expectExactlyOnce(ctx.lines(), [...range(0, 12), ...range(100, 110)]);
   });
 
   it('fifos are never opened and never block; the warnings are rate-limited', async () => {
@@ -123,10 +175,9 @@ describe('file source: symlinks and non-regular files', () => {
     expect(() => openPlain(join(d, 'link.log'))).toThrow(/ELOOP/);
   });
 
-  it('follow_symlinks is validated by the config kit and the source', () => {
+  it('follow_symlinks is validated by the config kit', () => {
     expect(validateConfig({ files: [{ path: '/var/log/app/*.log', type: 'auth', follow_symlinks: true }] }).files[0].follow_symlinks).toBe(true);
     expect(() => validateConfig({ files: [{ path: '/var/log/app/*.log', type: 'auth', follow_symlinks: 'yes' }] }))
       .toThrow(new UsageError('config: files[0].follow_symlinks: must be true or false, got "yes"'));
-    expect(() => createFileSource([{ path: '/x/*.log', type: 'auth', follow_symlinks: 1 as unknown as boolean }])).toThrow(/files\[0\]\.follow_symlinks/);
   });
 });

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@vigil/proto';
 import type { Event } from '@vigil/proto';
 import type { JournalEntry } from '../src/config/types.js';
+import { DiskFullError } from '../src/outbox/stall.js';
 import { createJournalSource, journalArgs } from '../src/sources/journal/index.js';
 import type { Source, SourceContext } from '../src/sources/source.js';
 import { until } from './ws-collector.js';
@@ -113,6 +114,35 @@ describe('journal source', () => {
     expect(m.cps.get('journal:3')).toBe('s=live;i=1');
     const cursors = m.events.map((e) => e.line!.fields!.__CURSOR);
     expect(new Set(cursors).size).toBe(cursors.length);
+  });
+
+  it('on a full state disk stops journalctl until the outbox has room, then resumes from the cursor once', async () => {
+    const j = fakeJournal();
+    const m = memoryContext();
+    let full = true;
+    let refused = 0;
+    let free: () => void = () => {};
+    const freed = new Promise<void>((r) => { free = r; });
+    const ctx: SourceContext = {
+      ...m.ctx,
+      emit(evs, c) { if (full) { refused++; throw new DiskFullError(); } m.ctx.emit(evs, c); },
+      room: () => (full ? freed : Promise.resolve()),
+    };
+    await run(createJournalSource({ ...AUTHPRIV, match: {} }, 0, { bin: j.bin, restartMs: 10 }), ctx);
+    await until(() => refused >= 1, 5000, 'a refused write');
+    const first = j.calls()[0].pid;
+    await until(() => { try { process.kill(first, 0); return false; } catch { return true; } }, 5000, 'journalctl stopped');
+    // with a 10 ms restart delay, a restart loop would have spawned it many times by now
+    await new Promise((r) => setTimeout(r, 300));
+    expect(j.calls()).toHaveLength(1);
+    expect(m.warnings.filter((w) => w.includes('journalctl exited'))).toEqual([]);
+    full = false;
+    free();
+    await until(() => m.events.length === fixture.length, 5000, 'every entry after space frees');
+    expect(j.calls()).toHaveLength(2);
+    const cursors = m.events.map((e) => e.line!.fields!.__CURSOR);
+    expect(new Set(cursors).size).toBe(fixture.length);
+    expect(m.cps.get('journal:0')).toBe(fixture[fixture.length - 1].__CURSOR);
   });
 
   it('starts at the end when asked and there is no cursor', () => {

@@ -14,7 +14,7 @@ import { decodeAgentFrame, encodeBatchFrame } from '@vigil/proto';
 import type { Event } from '@vigil/proto';
 import { Outbox } from '../src/outbox/outbox.js';
 import type { OutboxRun } from '../src/outbox/outbox.js';
-import { DiskFullError } from '../src/outbox/stall.js';
+import { classifyWriteError, DiskFullError, freeBytes, Stall } from '../src/outbox/stall.js';
 import { IS_ROOT } from './docker-engine.js';
 import { mountTmpfs, type SmallDisk } from './tmpfs.js';
 
@@ -246,5 +246,35 @@ describe.skipIf(!IS_ROOT)('outbox on a full disk (a real tmpfs)', () => {
     expect(rest.filter((e) => e.line).length).toBe(stored - 50);
     expect(rest.at(-1)!.loss!.reason).toContain('state disk full');
     expect(Number(rest.at(-1)!.loss!.droppedEvents)).toBe(1);   // the emit without a checkpoint
+  });
+});
+
+describe('write error classifier', () => {
+  const err = (code: string) => Object.assign(new Error(code), { code });
+  const plenty = () => 1 << 30;
+  const none = () => 4096;
+
+  it('takes only a lack of space for a full disk; other I/O errors stall under their own name', () => {
+    expect(classifyWriteError(err('SQLITE_FULL'), plenty)).toBe('full');
+    expect(classifyWriteError(err('ENOSPC'), plenty)).toBe('full');
+    // write-side I/O errors are a full disk only when the disk has (almost) no room left
+    for (const code of ['SQLITE_IOERR_WRITE', 'SQLITE_IOERR_FSYNC', 'SQLITE_IOERR_SHMSIZE', 'SQLITE_IOERR_TRUNCATE']) {
+      expect(classifyWriteError(err(code), none), code).toBe('full');
+      expect(classifyWriteError(err(code), plenty), code).toBe('io');
+    }
+    for (const code of ['SQLITE_IOERR', 'SQLITE_IOERR_READ', 'SQLITE_IOERR_SHORT_READ', 'SQLITE_IOERR_CORRUPTFS']) {
+      expect(classifyWriteError(err(code), none), code).toBe('io');
+    }
+    for (const code of ['SQLITE_CONSTRAINT', 'SQLITE_CORRUPT', 'EACCES']) expect(classifyWriteError(err(code), none), code).toBeUndefined();
+    expect(classifyWriteError(new Error('bug'), none)).toBeUndefined();
+    expect(classifyWriteError(new DiskFullError(undefined, 'io'), plenty)).toBe('io');
+    expect(freeBytes(tmpdir())).toBeGreaterThan(0);
+  });
+
+  it('reports an I/O error stall honestly', () => {
+    const io = new Stall(0, 'SQLITE_IOERR_READ', 'io');
+    expect(io.report(2000).reason).toMatch(/^state disk I\/O error for 2\.0 s \(SQLITE_IOERR_READ\)/);
+    expect(new DiskFullError(undefined, 'io').message).toMatch(/^state disk I\/O error/);
+    expect(new Stall(0, 'SQLITE_FULL').report(1000).reason).toMatch(/^state disk full for 1\.0 s/);
   });
 });

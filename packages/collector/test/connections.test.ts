@@ -186,6 +186,17 @@ describe('rate-limited logs', () => {
     } finally { limiter.close(); }
   });
 
+  it('with a burst, logs up to that many lines per key per interval, then summarises', async () => {
+    const log = captureLog();
+    const limiter = new LogLimiter(log, 100, Date.now, 3);
+    try {
+      for (let i = 0; i < 50; i++) limiter.warn('skipped', 'skipping a file', { i });
+      expect(log.lines.map((l) => l.extra?.i)).toEqual([0, 1, 2]);
+      await waitFor(() => log.lines.length === 4, 2000, 'summary line');
+      expect(log.lines[3].extra).toMatchObject({ i: 49, suppressed: 47 });
+    } finally { limiter.close(); }
+  });
+
   it('malformed agent sessions do not log a line each', async () => {
     const log = captureLog();
     const c = await collector({}, { log });

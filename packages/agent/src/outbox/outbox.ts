@@ -4,17 +4,17 @@
  * contiguous sequences. Beyond max_bytes the oldest rows are dropped, counted, and
  * reported by a DataLoss event (at most one a second). read() hands the transport
  * contiguous runs of fragments; ack() deletes rows the collector has committed.
- * A full state disk never throws out of ack/resume: the outbox stalls (stall.ts), refuses
+ * A full (or failing) state disk never throws out of ack/resume: the outbox stalls (stall.ts), refuses
  * emits (DiskFullError) while room() holds the sources, retries with backoff (acked rows
  * first, then a WAL truncation, then the stall's DataLoss report) and resumes on its own.
  */
 import { decodeAgentFrame, encodeBatchFrame, encodeEventsFragment } from '@vigil/proto';
 import type { Event, Logger } from '@vigil/proto';
-import { Backoff } from '../transport/backoff.js';
+import { Backoff } from '../util/backoff.js';
 import { openOutboxDb } from './db.js';
 import type { Db } from './db.js';
 import { offsetOfEvent, takeEvents } from './fragment.js';
-import { DiskFullError, isDiskFull, Stall } from './stall.js';
+import { classifyWriteError, DiskFullError, freeBytes, Stall, stallName } from './stall.js';
 
 export interface OutboxOptions {
   maxBytes: number;
@@ -66,7 +66,7 @@ export class Outbox {
   /** Highest seq acked whose rows could not be deleted yet (disk full); retried. */
   private ackPending = 0;
 
-  constructor(stateDir: string, opts: OutboxOptions) {
+  constructor(private readonly stateDir: string, opts: OutboxOptions) {
     const { db, meta } = openOutboxDb(stateDir, opts.log);
     this.log = opts.log;
     this.retryBackoff = new Backoff(opts.retryMinMs ?? 100, opts.retryMaxMs ?? 5000);
@@ -117,7 +117,7 @@ export class Outbox {
       const bytes = checkpoints || events.length === 0 ? 0 : encodeEventsFragment(events).length;
       this.stall.refuse(events.length, bytes, checkpoints !== undefined);
       this.writesRefused++;
-      throw new DiskFullError();
+      throw new DiskFullError(undefined, this.stall.kind);
     }
     const blob = events.length > 0 ? encodeEventsFragment(events) : undefined;
     try {
@@ -131,11 +131,12 @@ export class Outbox {
         if (blob) this.enforceBound();
       });
     } catch (err) {
-      if (!isDiskFull(err)) throw err;
-      this.enterStall(err);
+      const kind = this.classify(err);
+      if (!kind) throw err;
+      this.enterStall(err, kind);
       this.stall!.refuse(events.length, blob?.length ?? 0, checkpoints !== undefined);
       this.writesRefused++;
-      throw new DiskFullError(err);
+      throw new DiskFullError(err, this.stall!.kind);
     }
     for (const ev of events) {
       const line = ev.line;
@@ -292,17 +293,22 @@ export class Outbox {
       this.tx(fn);
       return true;
     } catch (err) {
-      if (!isDiskFull(err)) throw err;
-      this.enterStall(err);
+      const kind = this.classify(err);
+      if (!kind) throw err;
+      this.enterStall(err, kind);
       return false;
     }
   }
 
-  private enterStall(err: unknown): void {
+  private classify(err: unknown) {
+    return classifyWriteError(err, () => freeBytes(this.stateDir));
+  }
+
+  private enterStall(err: unknown, kind: 'full' | 'io'): void {
     if (this.stall || this.closed) return;
     const cause = String((err as { code?: string }).code ?? (err as Error).message);
-    this.stall = new Stall(this.now(), cause);
-    this.log?.error('state disk full: outbox writes refused, sources paused; retrying until writes succeed', {
+    this.stall = new Stall(this.now(), cause, kind);
+    this.log?.error(`${stallName(kind)}: outbox writes refused, sources paused; retrying until writes succeed`, {
       code: cause, error: (err as Error).message, queued_events: this.totalEvents,
     });
     this.scheduleRetry(this.retryBackoff.next());

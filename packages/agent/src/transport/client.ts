@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { AgentStats, Logger } from '@vigil/proto';
 import type { Outbox } from '../outbox/outbox.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../util/backoff.js';
 import { processUsage } from './hello.js';
 import { Session } from './session.js';
 

@@ -7,6 +7,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Logger } from '@vigil/proto';
+import { DiskFullError } from '../../outbox/stall.js';
 import type { Source, SourceContext } from '../source.js';
 import { compileGlob, compileNameGlob, expandGlob, hasGlob, type CompiledGlob } from './glob.js';
 import { decodeCheckpoint, idKey, KEY_PREFIX, type Checkpoint } from './identity.js';
@@ -81,6 +82,7 @@ export class FileSource implements Source {
     this.stopped = true;
     this.stopWake();
     this.watchers?.close();
+    this.notices?.close();
     clearTimeout(this.rescan);
     await this.running;
     for (const t of this.tailers.values()) t.close();
@@ -132,23 +134,40 @@ export class FileSource implements Source {
     }
     for (const [idk, t] of [...this.tailers]) {
       if (this.stopped) return;
-      let r;
       try {
-        r = await t.pump(CHUNKS_PER_TURN);
+        const r = await t.pump(CHUNKS_PER_TURN);
+        if (r === 'more') this.dirty = true;
+        if (r === 'eof' && t.detachedAt !== undefined
+          && Date.now() - Math.max(t.detachedAt, t.lastActivity) >= this.opts.closeInactiveMs) {
+          this.log.debug('closing a rotated-away file read to its end', { path: t.path, location: t.location });
+          t.finish();
+          this.tailers.delete(idk);
+        }
       } catch (e) {
+        if (e instanceof DiskFullError && this.rewind(t)) continue;
         this.log.warn('file read failed; will retry from its checkpoint', { path: t.path, error: String(e) });
         t.close();
         this.tailers.delete(idk);
-        continue;
-      }
-      if (r === 'more') this.dirty = true;
-      if (r === 'eof' && t.detachedAt !== undefined
-        && Date.now() - Math.max(t.detachedAt, t.lastActivity) >= this.opts.closeInactiveMs) {
-        this.log.debug('closing a rotated-away file read to its end', { path: t.path, location: t.location });
-        t.finish();
-        this.tailers.delete(idk);
       }
     }
+  }
+
+  /**
+   * A write of this tailer was refused (state disk full): it stays open (a rotated-away or
+   * deleted file is found by no later scan) and reads again from the checkpoint the outbox
+   * holds once room() lets it. False when it cannot rewind (then it is closed and reopened).
+   */
+  private rewind(t: Tailer): boolean {
+    try {
+      const raw = this.ctx.checkpoint(t.key);
+      t.rewind(raw === undefined ? undefined : decodeCheckpoint(raw));
+    } catch (e) {
+      this.log.warn('cannot rewind a file after a refused write', { path: t.path, error: String(e) });
+      return false;
+    }
+    this.log.info('state disk full: the file will be read again from its checkpoint', { path: t.path, location: t.location });
+    this.dirty = true;
+    return true;
   }
 
   /**

@@ -33,9 +33,6 @@ export function createFileSource(entries: FileEntry[], opts?: FileSourceOptions)
     if (e.exclude !== undefined && !isNameGlobList(e.exclude)) {
       throw new Error(`files[${i}].exclude: must be a list of file-name globs (no '/')`);
     }
-    if (e.follow_symlinks !== undefined && typeof e.follow_symlinks !== 'boolean') {
-      throw new Error(`files[${i}].follow_symlinks: must be true or false`);
-    }
   });
   const o = resolveOptions(opts);
   for (const k of ['pollMs', 'chunkBytes', 'batchLines', 'batchBytes'] as const) {

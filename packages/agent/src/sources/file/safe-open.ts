@@ -1,12 +1,14 @@
 /**
  * What the file source may open, and opening it without being tricked: a path a glob found
  * is never a symlink, nor below one, unless its entry sets follow_symlinks (and then only
- * when its real path stays inside the glob's base directory); only regular files are
- * opened (O_NOFOLLOW, O_NONBLOCK); the descriptor is checked after open (a regular file,
- * the identity discovered, on Linux its real path) so a swap in between is refused.
+ * when its real path stays inside the glob's base directory); an explicit path's symlink is
+ * followed only when no other user can have placed it (trustedLink); a glob never admits a
+ * hard link to another owner's file; only regular files are opened (O_NOFOLLOW, O_NONBLOCK,
+ * O_NOCTTY); the descriptor is checked after open (a regular file, the identity discovered,
+ * on Linux its real path) so a swap in between is refused.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { FileId } from './identity.js';
 
 /** How an entry's matches may be opened. */
@@ -23,7 +25,41 @@ export interface ReadPolicy {
 export class NotAdmitted extends Error {}
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-const READ = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const READ = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+const MY_UID = BigInt(process.getuid?.() ?? 0);
+const trustedUid = (uid: bigint) => uid === 0n || uid === MY_UID;
+
+/**
+ * Why a symlink at an explicitly configured path may not be followed, undefined when it may:
+ * like OpenSSH's StrictModes, the link and every folder above it must be owned by root or the
+ * agent's user, and no folder writable by group or others unless sticky (where only a link's
+ * owner can replace it). Otherwise another user may have put it there (`rm app.log; ln -s
+ * /etc/shadow app.log`).
+ */
+export function untrustedLink(path: string): string | undefined {
+  const link = lstatSync(path, { bigint: true });
+  if (!trustedUid(link.uid)) return `a symbolic link owned by uid ${link.uid}, not root or the agent's user: not followed`;
+  for (let d = dirname(path); ; d = dirname(d)) {
+    const st = statSync(d, { bigint: true });
+    if (!trustedUid(st.uid)) return `a symbolic link in ${d}, owned by uid ${st.uid}, not root or the agent's user: not followed`;
+    if ((st.mode & 0o022n) !== 0n && (st.mode & 0o1000n) === 0n) {
+      return `a symbolic link in ${d}, writable by group or others (mode ${(st.mode & 0o7777n).toString(8)}): not followed`;
+    }
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/**
+ * Why a regular file a glob found is refused as a hard link to another owner's file (where
+ * fs.protected_hardlinks is off, anyone can link /etc/shadow into a log folder): more than
+ * one link, and an owner other than its folder's. Undefined when admitted.
+ */
+function foreignHardLink(path: string, st: { nlink: bigint | number; uid: bigint | number }): string | undefined {
+  if (Number(st.nlink) <= 1) return undefined;
+  const dirUid = statSync(dirname(path), { bigint: true }).uid;
+  if (BigInt(st.uid) === dirUid) return undefined;
+  return `a hard link (${st.nlink} links) owned by uid ${st.uid} in a folder of uid ${dirUid}: not read`;
+}
 
 function kindOf(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): string {
   if (st.isFIFO()) return 'a fifo';
@@ -44,10 +80,14 @@ export function inspect(path: string, policy: ReadPolicy): { st: BigIntStats } |
     st = lstatSync(path, { bigint: true });
     if (st.isSymbolicLink()) {
       if (policy.glob && !policy.follow) return new NotAdmitted('a symbolic link found by a glob (not followed without follow_symlinks)');
+      const why = policy.glob ? undefined : untrustedLink(path);
+      if (why) return new NotAdmitted(why);
       st = statSync(path, { bigint: true });
     }
+    if (!st.isFile()) return new NotAdmitted(`${kindOf(st)}, not a regular file`);
+    const hard = policy.glob ? foreignHardLink(path, st) : undefined;
+    return hard ? new NotAdmitted(hard) : { st };
   } catch { return undefined; }
-  return st.isFile() ? { st } : new NotAdmitted(`${kindOf(st)}, not a regular file`);
 }
 
 /**
@@ -105,6 +145,8 @@ function checkFd(fd: number, expect: FileId | undefined): void {
 export function openChecked(location: string, policy: ReadPolicy, followLink: boolean, expect?: FileId): number {
   const link = lstatSync(location).isSymbolicLink();
   if (link && !(followLink && (!policy.glob || policy.follow))) throw new NotAdmitted('a symbolic link, not followed here');
+  const why = link && !policy.glob ? untrustedLink(location) : undefined;
+  if (why) throw new NotAdmitted(why);
   const real = allowedReal(location, policy);
   const target = real ?? location;
   // a device is never opened, not even for a moment (opening one can have effects)
@@ -113,6 +155,8 @@ export function openChecked(location: string, policy: ReadPolicy, followLink: bo
   const fd = openSync(target, link && real === undefined ? READ : READ | NOFOLLOW);
   try {
     checkFd(fd, expect);
+    const hard = policy.glob ? foreignHardLink(target, fstatSync(fd)) : undefined;
+    if (hard) throw new NotAdmitted(hard);
     const now = real === undefined ? undefined : fdPath(fd);
     if (now !== undefined && now !== real) throw new NotAdmitted(`moved to ${now} while being opened`);
     return fd;

@@ -5,13 +5,15 @@
  * position, first bytes changed, or the last bytes read changed: a rewrite behind the same
  * banner), finishes the old content from a rotated copy (copytruncate) when one exists,
  * else reports the bytes it knew of and never read as a data-loss event, then restarts at 0.
+ * A refused write (state disk full) rewinds it to its stored checkpoint: nothing is skipped.
  */
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import type { Event, LogLine, LogType, Logger } from '@vigil/proto';
 import type { SourceContext } from '../source.js';
 import {
-  encodeCheckpoint, fdMatches, FP_MAX, hashBytes, readRange, TAIL_MAX, type FileId, type Fingerprint, type TailMark,
+  encodeCheckpoint, fdMatches, FP_MAX, hashBytes, readRange, TAIL_MAX, type Checkpoint, type FileId, type Fingerprint, type TailMark,
 } from './identity.js';
+import { resumeState } from './resume.js';
 import { openPlain } from './safe-open.js';
 import { findCopy } from './siblings.js';
 import { LineSplitter, type LineSink } from './splitter.js';
@@ -74,6 +76,8 @@ export class Tailer {
   private batch: Event[] = [];
   private batchBytes = 0;
   private now = 0;
+  /** Where reading started when no checkpoint was stored yet (rewind's fallback). */
+  private readonly startOffset: number;
 
   constructor(init: TailerInit, private readonly deps: TailerDeps) {
     this.key = init.key;
@@ -87,6 +91,7 @@ export class Tailer {
     this.replaced = init.replaced;
     this.type = init.type;
     this.splitter = new LineSplitter(init.maxLineBytes, deps.opts.chunkBytes, init.offset);
+    this.startOffset = init.offset;
   }
 
   get offset(): number { return this.splitter.offset; }
@@ -119,8 +124,23 @@ export class Tailer {
   finish(): void {
     this.now = Date.now();
     this.splitter.flush(this.sink);
-    this.deps.ctx.emit(this.takeBatch(), { [this.key]: null });
+    this.deps.ctx.emit(this.batch, { [this.key]: null });   // kept if refused
+    this.takeBatch();
     this.close();
+  }
+
+  /**
+   * After a refused write (state disk full): drops what was read since the checkpoint that
+   * the outbox holds (`cp`; none stored: where this tailer started) and reads from there again.
+   */
+  rewind(cp: Checkpoint | undefined): void {
+    const st = resumeState(this.fd, cp, this.startOffset);
+    this.fp = st.fp;
+    this.tail = st.tail;
+    this.tailHash = st.tail.mark?.hash;
+    this.replaced = st.replaced;
+    this.splitter.reset(st.offset);
+    this.takeBatch();
   }
 
   close(): void {

@@ -3,10 +3,13 @@
  * the config entry's matches, resuming after the cursor checkpointed (key `journal:<index>`)
  * with the events of each emit. journalctl runs under a watchdog so it dies with the agent;
  * when it is missing the source logs one warning and stays idle; when it exits it restarts.
+ * A write refused for a full state disk stops journalctl until the outbox has room again,
+ * then restarts it at once from the cursor stored (no restart loop while the disk is full).
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Event } from '@vigil/proto';
 import type { JournalEntry } from '../../config/types.js';
+import { DiskFullError } from '../../outbox/stall.js';
 import type { Source, SourceContext } from '../source.js';
 import { journalLine } from './entry.js';
 import type { JournalJson } from './entry.js';
@@ -68,15 +71,19 @@ export function createJournalSource(entry: JournalEntry, index: number, opts: Jo
     let carry = '';
     let stderr = '';
     let got = false;
+    let refused = false;
     ch.stdout!.setEncoding('utf8');
     ch.stdout!.on('data', (chunk: string) => {
+      if (refused) return;
       got = true;
       const parts = (carry + chunk).split('\n');
       carry = parts.pop() ?? '';
       try {
         handleLines(parts);
       } catch (err) {
-        c.log.error('journal entries not stored; stopping journalctl', { error: (err as Error).message });
+        refused = err instanceof DiskFullError;
+        if (refused) c.log.info('state disk full: journalctl stopped until the outbox has room; it resumes from the stored cursor');
+        else c.log.error('journal entries not stored; stopping journalctl', { error: (err as Error).message });
         void stopWatched(ch);
         return;
       }
@@ -89,6 +96,11 @@ export function createJournalSource(entry: JournalEntry, index: number, opts: Jo
     ch.on('exit', (code, signal) => {
       if (child === ch) child = undefined;
       if (stopped) return;
+      if (refused) {
+        delay = opts.restartMs ?? 1000;
+        void c.room().then(() => { if (!stopped) run(); });
+        return;
+      }
       if (got) delay = opts.restartMs ?? 1000;
       c.log.warn('journalctl exited; restarting', { code, signal, stderr: stderr.trim().slice(-500), retry_ms: delay });
       restartTimer = setTimeout(run, delay);

@@ -1,5 +1,6 @@
 /**
- * Reconnect delays: exponential from min to max (250 ms .. 30 s by default) with jitter,
+ * Retry delays (reconnects, outbox retries on a stalled disk): exponential from min to max
+ * (250 ms .. 30 s by default) with jitter,
  * so a fleet of agents does not reconnect in lockstep after a collector restart.
  */
 export class Backoff {
