@@ -64,7 +64,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const l = guard.limits;
   log.info('connection limits', {
     open_files: fd?.soft, open_files_hard: fd?.hard, max_total: l.maxTotal, max_per_address: l.maxPerAddress,
-    max_pending: l.maxPending, max_pending_per_address: l.maxPendingPerAddress, max_websockets: l.maxWebsockets,
+    max_pending: l.maxPending, max_pending_per_address: l.maxPendingPerAddress, max_websockets: l.maxWebsockets, max_http: l.maxHttp, ipv4_prefix: l.ipv4Prefix,
   });
   if (l.maxTotal < o.config.connections.max_total) log.warn('connections.max_total lowered to fit the open-files limit', { configured: o.config.connections.max_total, used: l.maxTotal, open_files: fd?.soft });
 
