@@ -74,7 +74,44 @@ describe('events: a page ends at the byte budget', () => {
   });
 });
 
-describe('alerts and container events: the same budget', () => {
+describe('events: the budget counts bytes as they are written', () => {
+  let c: RunningCollector;
+  let cleanup: () => void;
+  let viewer: string;
+  const budget = 256 * 1024;
+  beforeAll(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    c = await testCollector(t.dir, { api: { max_response_bytes: '256KiB' } });
+    viewer = c.core.tokens.create('api', 'dash', 'viewer');
+    const token = c.core.tokens.create('agent', 'web1');
+    const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'web1' });
+    try {
+      a.send({ hello: { agentName: 'web1', instanceId: 'i1', version: '0.1.0', clockMs: Date.now() } });
+      expect((await a.next()).welcome).toBeDefined();
+      // 20 lines of 16 KiB control characters (6 bytes each in JSON) and 20 of CJK (3 bytes each).
+      const events = Array.from({ length: 40 }, (_, i) => line(i * 70_000, `row ${i} ` + (i % 2 ? '\u0001'.repeat(16_384) : '\u4e2d'.repeat(16_384)), 'syslog', '/var/log/odd.log'));
+      a.send({ batch: { firstSeq: 1, events } });
+      expect((await a.next(30_000)).ack).toEqual({ seq: 40 });
+    } finally { await a.close(); }
+  });
+  afterAll(async () => { await c?.stop(); cleanup?.(); });
+
+  it('control-character and CJK rows: every page body is within the budget, and the cursors return all rows once', async () => {
+    const pages = await walk(async (cursor) => {
+      const r = await fetch(`${c.url}/api/events?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${viewer}` } });
+      expect(r.status).toBe(200);
+      const body = Buffer.from(await r.arrayBuffer());
+      const page = JSON.parse(body.toString('utf8')) as { events: Array<{ message: string }>; next_cursor: string | null };
+      if (page.events.length > 1) expect(body.length).toBeLessThanOrEqual(budget);
+      return { items: page.events.map((e) => e.message.split(' ').slice(0, 2).join(' ')), next: page.next_cursor };
+    });
+    expect(new Set(pages.flat()).size).toBe(40);
+    expect(pages.length).toBeGreaterThan(4);
+  });
+});
+
+describe('alerts: the same budget', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ config: { api: { max_response_bytes: '64KiB' } } });
