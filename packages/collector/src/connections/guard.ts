@@ -65,7 +65,7 @@ const rawSocket = (socket: Socket): Socket => (socket as Socket & { _parent?: So
 
 type State = 'pending' | 'http' | 'websocket';
 interface Conn { socket: Socket; key: string; exempt: boolean; since: number; state: State; released: boolean }
-interface Tally { open: number; pending: number; idle: Set<Conn> }
+interface Tally { open: number; pending: Set<Conn>; idle: Set<Conn> }
 
 export class ConnectionGuard {
   private readonly conns = new Map<Socket, Conn>();
@@ -135,15 +135,17 @@ export class ConnectionGuard {
     if (full && !this.evictIdle(this.idle, 'total') && !this.evictOldestPending('total')) return this.refuse(socket, 'total', addr);
     const key = addressKey(addr, l.ipv4Prefix);
     const exempt = this.exempt.length > 0 && matchesAny(addr, this.exempt);
-    const tally = this.tallies.get(key) ?? { open: 0, pending: 0, idle: new Set<Conn>() };
-    if (!exempt && tally.open >= l.maxPerAddress && !this.evictIdle(tally.idle, 'per_address')) return this.refuse(socket, 'per_address', addr);
-    if (!exempt && tally.pending >= l.maxPendingPerAddress) return this.refuse(socket, 'pending_per_address', addr);
+    const tally = this.tallies.get(key) ?? { open: 0, pending: new Set<Conn>(), idle: new Set<Conn>() };
+    // Over an address's cap its longest idle (else oldest pending) socket gives way: the
+    // address (all of loopback is one) cannot lock out its own prompt clients.
+    if (!exempt && tally.open >= l.maxPerAddress && !this.evictIdle(tally.idle, 'per_address') && !this.evictIdle(tally.pending, 'per_address')) return this.refuse(socket, 'per_address', addr);
+    if (!exempt && tally.pending.size >= l.maxPendingPerAddress) this.evictIdle(tally.pending, 'pending_per_address');
     // A flood from many addresses: its oldest pending socket gives way, so new clients
     // that send their headers promptly still get in.
     if (this.pending.size >= l.maxPending) this.evictOldestPending('pending_total');
     const conn: Conn = { socket, key, exempt, since: this.now(), state: 'pending', released: false };
     tally.open++;
-    tally.pending++;
+    tally.pending.add(conn);
     this.tallies.set(key, tally);
     this.conns.set(socket, conn);
     this.pending.set(socket, conn);
@@ -156,7 +158,7 @@ export class ConnectionGuard {
     if (!conn) return true;
     if (conn.state === 'pending') {
       this.pending.delete(raw);
-      this.tallies.get(conn.key)!.pending--;
+      this.tallies.get(conn.key)!.pending.delete(conn);
     }
     if (state === 'websocket' && conn.state !== 'websocket') {
       this.setIdle(conn, false);
@@ -179,7 +181,7 @@ export class ConnectionGuard {
     this.setIdle(conn, false);
     const tally = this.tallies.get(conn.key)!;
     tally.open--;
-    if (conn.state === 'pending') { this.pending.delete(conn.socket); tally.pending--; }
+    if (conn.state === 'pending') { this.pending.delete(conn.socket); tally.pending.delete(conn); }
     if (tally.open === 0) this.tallies.delete(conn.key);
   }
 
@@ -190,11 +192,11 @@ export class ConnectionGuard {
     if (idle) { this.idle.add(conn); own?.add(conn); }
   }
 
-  /** Closes the longest idle keep-alive socket of `set` (between two requests). */
+  /** Closes the oldest socket of `set` (idle: between two requests; or pending), counted as `reason`. */
   private evictIdle(set: Set<Conn>, reason: string): boolean {
     const oldest = set.values().next().value as Conn | undefined;
     if (!oldest) return false;
-    this.count(`idle_${reason}`, oldest);
+    this.count(set === this.idle || oldest.state === 'http' ? `idle_${reason}` : reason, oldest);
     this.release(oldest);
     oldest.socket.destroy();
     return true;
