@@ -26,9 +26,13 @@ export interface ServerHooks {
   metrics: MetricsRegistry;
 }
 
+/** Stops what one start() started: per-instance state lives in its closure, not the module. */
+export type ModuleStop = () => void | Promise<void>;
+
 export interface CollectorModule {
   name: string;
-  start(ctx: CollectorContext, server: ServerHooks): void | Promise<void>;
+  /** May return the stop of this instance (preferred over stop(): two collectors in one process stay apart). */
+  start(ctx: CollectorContext, server: ServerHooks): void | ModuleStop | Promise<void | ModuleStop>;
   stop?(): void | Promise<void>;
 }
 

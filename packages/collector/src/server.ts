@@ -18,7 +18,7 @@ import { createCore, type CoreServices } from './core.js';
 import { build } from './api/app.js';
 import { refuseUpgrade } from './api/auth.js';
 import { createIngest } from './ingest/server.js';
-import { MODULES, type CollectorModule, type UpgradeHandler } from './modules.js';
+import { MODULES, type CollectorModule, type ModuleStop, type UpgradeHandler } from './modules.js';
 import type { CollectorConfig } from './config/load.js';
 import type { ThrottleOptions } from './api/throttle.js';
 import { ConnectionGuard, effectiveLimits } from './connections/guard.js';
@@ -64,12 +64,12 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const l = guard.limits;
   log.info('connection limits', {
     open_files: fd?.soft, open_files_hard: fd?.hard, max_total: l.maxTotal, max_per_address: l.maxPerAddress,
-    max_pending: l.maxPending, max_pending_per_address: l.maxPendingPerAddress, max_websockets: l.maxWebsockets,
+    max_pending: l.maxPending, max_pending_per_address: l.maxPendingPerAddress, max_websockets: l.maxWebsockets, max_http: l.maxHttp, ipv4_prefix: l.ipv4Prefix,
   });
   if (l.maxTotal < o.config.connections.max_total) log.warn('connections.max_total lowered to fit the open-files limit', { configured: o.config.connections.max_total, used: l.maxTotal, open_files: fd?.soft });
 
   const upgrades = new Map<string, UpgradeHandler>([['/ingest', ingest.handleUpgrade]]);
-  const started: CollectorModule[] = [];
+  const started: Array<{ mod: CollectorModule; stop?: ModuleStop }> = [];
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     core.auth.tag(req);
@@ -97,8 +97,8 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
     guard.close();
     if (app.server.listening) app.server.close(); // no new connections
     await ingest.close();           // sessions closed; nothing uncommitted was acked
-    for (const mod of started.reverse()) {
-      try { await mod.stop?.(); } catch (err) { log.error('module stop failed', { module: mod.name, error: (err as Error).message }); }
+    for (const { mod, stop: stopOne } of started.reverse()) {
+      try { await (stopOne ?? mod.stop?.bind(mod))?.(); } catch (err) { log.error('module stop failed', { module: mod.name, error: (err as Error).message }); }
     }
     await app.close();
     while (retentionBusy) await new Promise((r) => setTimeout(r, 10));
@@ -109,14 +109,14 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   try {
     for (const load of MODULES) {
       const mod = (await load()).default;
-      await mod.start(ctx, {
+      const stopOne = await mod.start(ctx, {
         app,
         onUpgrade: (path, handler) => { upgrades.set(path, handler); },
         authenticate: (req, role) => core.auth.api(req, role),
         watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
         metrics: core.metrics,
       });
-      started.push(mod);
+      started.push({ mod, stop: stopOne || undefined });
       log.info('module started', { module: mod.name });
     }
     await app.listen({ host: o.host, port: o.port });

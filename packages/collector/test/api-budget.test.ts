@@ -22,27 +22,34 @@ async function walk<T>(fetchPage: (cursor?: string) => Promise<{ items: T[]; nex
   throw new Error('cursor never ended');
 }
 
+/** A collector with a viewer token, after an agent sent `batches` of lines (each acked). */
+async function collectorWith(config: Record<string, unknown>, batches: Array<ReturnType<typeof line>[]>): Promise<{ c: RunningCollector; cleanup: () => void; viewer: string }> {
+  const t = tempDir();
+  const c = await testCollector(t.dir, config);
+  const viewer = c.core.tokens.create('api', 'dash', 'viewer');
+  const token = c.core.tokens.create('agent', 'web1');
+  const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'web1' });
+  try {
+    a.send({ hello: { agentName: 'web1', instanceId: 'i1', version: '0.1.0', clockMs: Date.now() } });
+    expect((await a.next()).welcome).toBeDefined();
+    let seq = 0;
+    for (const events of batches) {
+      a.send({ batch: { firstSeq: seq + 1, events } });
+      seq += events.length;
+      expect((await a.next(30_000)).ack).toEqual({ seq });
+    }
+  } finally { await a.close(); }
+  return { c, cleanup: t.cleanup, viewer };
+}
+
 describe('events: a page ends at the byte budget', () => {
   let c: RunningCollector;
   let cleanup: () => void;
   let viewer: string;
   beforeAll(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    c = await testCollector(t.dir, { ingest: { max_line_bytes: '2MiB' }, api: { max_response_bytes: '8MiB' } });
-    viewer = c.core.tokens.create('api', 'dash', 'viewer');
-    const token = c.core.tokens.create('agent', 'web1');
-    const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'web1' });
-    try {
-      a.send({ hello: { agentName: 'web1', instanceId: 'i1', version: '0.1.0', clockMs: Date.now() } });
-      expect((await a.next()).welcome).toBeDefined();
-      // 100 rows of 1 MiB each, 10 per batch (frames stay under 16 MiB).
-      for (let b = 0; b < 10; b++) {
-        const events = Array.from({ length: 10 }, (_, i) => line((b * 10 + i) * (MiB + 1), `row ${b * 10 + i} ` + 'x'.repeat(MiB), 'syslog', '/var/log/big.log'));
-        a.send({ batch: { firstSeq: b * 10 + 1, events } });
-        expect((await a.next(30_000)).ack).toEqual({ seq: b * 10 + 10 });
-      }
-    } finally { await a.close(); }
+    // 100 rows of 1 MiB each, 10 per batch (frames stay under 16 MiB).
+    ({ c, cleanup, viewer } = await collectorWith({ ingest: { max_line_bytes: '2MiB' }, api: { max_response_bytes: '8MiB' } },
+      Array.from({ length: 10 }, (_, b) => Array.from({ length: 10 }, (_, i) => line((b * 10 + i) * (MiB + 1), `row ${b * 10 + i} ` + 'x'.repeat(MiB), 'syslog', '/var/log/big.log')))));
   });
   afterAll(async () => { await c?.stop(); cleanup?.(); });
 
@@ -74,7 +81,33 @@ describe('events: a page ends at the byte budget', () => {
   });
 });
 
-describe('alerts and container events: the same budget', () => {
+describe('events: the budget counts bytes as they are written', () => {
+  let c: RunningCollector;
+  let cleanup: () => void;
+  let viewer: string;
+  const budget = 256 * 1024;
+  beforeAll(async () => {
+    // 20 lines of 16 Ki control characters (6 bytes each in JSON) and 20 of CJK (3 bytes each).
+    ({ c, cleanup, viewer } = await collectorWith({ api: { max_response_bytes: '256KiB' } },
+      [Array.from({ length: 40 }, (_, i) => line(i * 70_000, `row ${i} ` + (i % 2 ? '\u0001'.repeat(16_384) : '\u4e2d'.repeat(16_384)), 'syslog', '/var/log/odd.log'))]));
+  });
+  afterAll(async () => { await c?.stop(); cleanup?.(); });
+
+  it('control-character and CJK rows: every page body is within the budget, and the cursors return all rows once', async () => {
+    const pages = await walk(async (cursor) => {
+      const r = await fetch(`${c.url}/api/events?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${viewer}` } });
+      expect(r.status).toBe(200);
+      const body = Buffer.from(await r.arrayBuffer());
+      const page = JSON.parse(body.toString('utf8')) as { events: Array<{ message: string }>; next_cursor: string | null };
+      if (page.events.length > 1) expect(body.length).toBeLessThanOrEqual(budget);
+      return { items: page.events.map((e) => e.message.split(' ').slice(0, 2).join(' ')), next: page.next_cursor };
+    });
+    expect(new Set(pages.flat()).size).toBe(40);
+    expect(pages.length).toBeGreaterThan(4);
+  });
+});
+
+describe('alerts: the same budget', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ config: { api: { max_response_bytes: '64KiB' } } });

@@ -211,3 +211,25 @@ describe('Prometheus gauges', () => {
     expect(text).toContain('vigil_container_oom_killed{agent="web-1",container_id="cdcdcdcdcdcd",container_name="we\\"ird\\nname"} 1');
   });
 });
+
+describe('module state', () => {
+  it('two collectors in one process keep their own prune timer and enum guard', async () => {
+    const { startCollector } = await import('../src/server.js');
+    const { validateConfig } = await import('../src/config/load.js');
+    const { vi } = await import('vitest');
+    const closed = vi.spyOn(EnumGuard.prototype, 'close');
+    const dirs = [mkdtempSync(join(tmpdir(), 'vigil-tm-a-')), mkdtempSync(join(tmpdir(), 'vigil-tm-b-'))];
+    try {
+      const [a, b] = [await startCollector({ host: '127.0.0.1', port: 0, dataDir: dirs[0], config: validateConfig({}), log: createLogger('silent') }),
+        await startCollector({ host: '127.0.0.1', port: 0, dataDir: dirs[1], config: validateConfig({}), log: createLogger('silent') })];
+      await a.stop();
+      await b.stop();
+      // Each stop closed its own guard: two different instances, not the last one twice.
+      expect(closed.mock.contexts).toHaveLength(2);
+      expect(closed.mock.contexts[0]).not.toBe(closed.mock.contexts[1]);
+    } finally {
+      closed.mockRestore();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,7 +7,7 @@
 import type { DB } from '../store/db.js';
 import type { Alert } from '../model.js';
 import { rowToAlert, type AlertRow } from './row.js';
-import { fitPage, rowsByIds, type SizedRow } from '../store/page-budget.js';
+import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from '../store/page-budget.js';
 
 export interface AlertQuery {
   severity?: string[];
@@ -23,7 +23,7 @@ export interface AlertQuery {
 }
 
 /** An alert row's stored size: its variable parts plus a bound for the fixed ones. */
-const SIZE = 'id, length(grp) + length(evidence) + length(rule_name) + length(key) + coalesce(length(agent), 0) + 256 AS n';
+const SIZE = `id, ${['grp', 'evidence', 'rule_name', 'key'].map(bytesOf).join(' + ')} + coalesce(${bytesOf('agent')}, 0) + 256 AS n`;
 
 export function encodeCursor(id: number): string {
   return Buffer.from(`a:${id}`).toString('base64url');
@@ -51,5 +51,8 @@ export function listAlerts(db: DB, q: AlertQuery): { alerts: Alert[]; next_curso
   const sql = `SELECT ${SIZE} FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
   const { ids, more } = fitPage(db.prepare(sql).all(...args, q.limit + 1) as SizedRow[], q.limit, q.maxBytes ?? Infinity);
   const page = rowsByIds<AlertRow & Record<string, unknown>>(db, 'alerts', 'id', ids);
-  return { alerts: page.map(rowToAlert), next_cursor: more ? encodeCursor(ids[ids.length - 1]) : null };
+  const alerts = page.map(rowToAlert);
+  const fit = fitSerialized(alerts, q.maxBytes ?? Infinity);
+  if (fit < alerts.length) return { alerts: alerts.slice(0, fit), next_cursor: encodeCursor(ids[fit - 1]) };
+  return { alerts, next_cursor: more ? encodeCursor(ids[ids.length - 1]) : null };
 }

@@ -1,8 +1,9 @@
 /**
  * Bearer-token authentication for everything that listens: API requests need an api
  * token (viewer reads, admin also acts), agent upgrades need an agent token bound to
- * the X-Vigil-Agent name. Failures are throttled per address (delayed 401s, and 429 at once
- * when too many of them wait). Only an accepted token's last use is recorded. `authenticate(req, role)`
+ * the X-Vigil-Agent name. Failures are throttled per address (delayed 401s; while too many
+ * of them wait, every attempt from that address is refused 401 with Retry-After before its
+ * token is checked, a valid one too). Only an accepted token's last use is recorded. `authenticate(req, role)`
  * works on any request the collector routed (fastify routes and module WebSocket
  * upgrades alike), so modules such as the feed reuse it.
  */
@@ -11,10 +12,11 @@ import type { Duplex } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { Role, TokenIdentity, TokenStore } from '../store/tokens.js';
 import type { FailureThrottle } from './throttle.js';
+import { addressKey } from '../connections/guard.js';
 
 export type AuthResult =
   | { ok: true; identity: TokenIdentity }
-  | { ok: false; status: 401 | 403 | 429; error: string; retryAfterS?: number };
+  | { ok: false; status: 401 | 403; error: string; retryAfterS?: number };
 
 const AUTHENTICATOR = Symbol('vigil.authenticator');
 type Tagged = IncomingMessage & { [AUTHENTICATOR]?: Authenticator };
@@ -23,6 +25,7 @@ const bearer = (h: string | string[] | undefined): string | undefined => {
   const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
   return m ? m[1] : undefined;
 };
+const CAPPED = 'too many failed attempts from this address; retry later';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Authenticator {
@@ -31,11 +34,20 @@ export class Authenticator {
   /** Lets authenticate(req, role) find this authenticator later. */
   tag(req: IncomingMessage): void { (req as Tagged)[AUTHENTICATOR] = this; }
 
+  /** The throttle's key for a request: its address as the connection caps see it. */
+  private static key(req: IncomingMessage): string { return addressKey(req.socket.remoteAddress ?? 'unknown'); }
+
+  /** Refuses, unchecked, an attempt from an address whose refusals fill its waiting slots. */
+  private saturated(addr: string): AuthResult | undefined {
+    const retryAfterS = this.throttle.saturated(addr);
+    return retryAfterS === undefined ? undefined : { ok: false, status: 401, error: CAPPED, retryAfterS };
+  }
+
   private async refuse(addr: string, error: string): Promise<AuthResult> {
     const delay = this.throttle.fail(addr);
     if (delay > 0) {
       if (!this.throttle.hold(addr)) {
-        return { ok: false, status: 429, error: 'too many failed attempts from this address; retry later', retryAfterS: Math.ceil(delay / 1000) };
+        return { ok: false, status: 401, error: CAPPED, retryAfterS: Math.ceil(delay / 1000) };
       }
       try { await sleep(delay); } finally { this.throttle.release(addr); }
     }
@@ -48,7 +60,9 @@ export class Authenticator {
   }
 
   async api(req: IncomingMessage, role: Role): Promise<AuthResult> {
-    const addr = req.socket.remoteAddress ?? 'unknown';
+    const addr = Authenticator.key(req);
+    const capped = this.saturated(addr);
+    if (capped) return capped;
     const token = bearer(req.headers.authorization);
     if (!token) return this.refuse(addr, 'missing bearer token');
     const id = this.tokens.verify(token);
@@ -58,7 +72,9 @@ export class Authenticator {
   }
 
   async agent(req: IncomingMessage): Promise<AuthResult> {
-    const addr = req.socket.remoteAddress ?? 'unknown';
+    const addr = Authenticator.key(req);
+    const capped = this.saturated(addr);
+    if (capped) return capped;
     const token = bearer(req.headers.authorization);
     const name = req.headers['x-vigil-agent'];
     if (!token) return this.refuse(addr, 'missing bearer token');

@@ -1,7 +1,9 @@
 /**
  * Slows down guessing: each address that keeps presenting bad tokens waits longer before
  * its next 401 (a few free misses, then doubling up to a cap), and at most `maxWaiting`
- * of its refusals wait at once: beyond, it is answered 429 at once (hold()). Memory is
+ * of its refusals wait at once: beyond, every attempt of it, good token or not, is refused at
+ * once before its token is even checked (saturated()), so parallel guessing gains nothing
+ * and a waiting wave gives no oracle. Memory is
  * bounded: at most `maxEntries` addresses, oldest forgotten first, and an address is
  * forgotten after a quiet period; waiting slots exist only while a refusal waits.
  */
@@ -11,7 +13,7 @@ export interface ThrottleOptions {
   maxDelayMs?: number;
   forgetAfterMs?: number;
   maxEntries?: number;
-  /** Delayed refusals of one address waiting at once; more are answered 429 at once. */
+  /** Delayed refusals of one address waiting at once; beyond, its attempts are refused unchecked. */
   maxWaiting?: number;
 }
 
@@ -38,6 +40,17 @@ export class FailureThrottle {
     e = { failures: (e?.failures ?? 0) + 1, lastMs: now };
     this.entries.set(addr, e);
     return this.delayFor(e.failures);
+  }
+
+  /**
+   * When `addr` has maxWaiting refusals waiting: the seconds to tell it to wait (counted);
+   * its attempt is refused without checking the token. Otherwise undefined.
+   */
+  saturated(addr: string): number | undefined {
+    if ((this.waiting.get(addr) ?? 0) < this.o.maxWaiting) return undefined;
+    this.capped++;
+    const e = this.entries.get(addr);
+    return Math.max(1, Math.ceil(this.delayFor(e?.failures ?? 0) / 1000));
   }
 
   /** Takes one of `addr`'s waiting slots; false (counted) when it has none left. */

@@ -116,7 +116,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
       socket.on('error', () => socket.destroy());
       deps.auth.agent(req).then((r) => {
         if (!r.ok) {
-          counters.rejects.inc({ reason: r.status === 429 ? 'throttled' : 'unauthorized' });
+          counters.rejects.inc({ reason: r.retryAfterS !== undefined ? 'throttled' : 'unauthorized' });
           return refuseUpgrade(socket, r.status, r.error, r.retryAfterS);
         }
         if (closing || socket.destroyed) return socket.destroy();

@@ -9,7 +9,7 @@ import type { EcsFields, EventKind, StoredEvent } from '../model.js';
 import { isBucketed, isKindOnly, whereClause, type EventFilter } from './event-filter.js';
 import { BUCKET_EXPR, bucketRange, collectBuckets } from './buckets.js';
 import { unpackFields } from './event-row.js';
-import { fitPage, rowsByIds, type SizedRow } from './page-budget.js';
+import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from './page-budget.js';
 import { PUT_TEMPLATE_SQL } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import type Database from 'better-sqlite3';
@@ -49,7 +49,7 @@ export function rowToStoredEvent(row: EventRow, db: DB): StoredEvent {
 }
 
 /** A row's id and stored size (its fields and message), for the page budget. */
-const SIZE = 'id, length(fields) + coalesce(length(message), 0) AS n';
+const SIZE = `id, ${bytesOf('fields')} + coalesce(${bytesOf('message')}, 0) AS n`;
 
 export function createEventStore(writer: DB, reader: DB): EventStore {
   const insert = writer.prepare(INSERT_EVENT_SQL);
@@ -86,7 +86,10 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
           stmt(`SELECT ${SIZE} FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql} ORDER BY id DESC LIMIT ?`).all(b, ...w.params, want) as SizedRow[])
         : stmt(`SELECT ${SIZE} FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as SizedRow[];
       const { ids, more } = fitPage(sizes, limit, maxBytes);
-      return { events: rowsByIds<EventRow & Record<string, unknown>>(reader, 'events', 'id', ids).map(toEvent), nextBeforeId: more ? ids[ids.length - 1] : null };
+      const events = rowsByIds<EventRow & Record<string, unknown>>(reader, 'events', 'id', ids).map(toEvent);
+      const fit = fitSerialized(events, maxBytes);
+      if (fit < events.length) return { events: events.slice(0, fit), nextBeforeId: events[fit - 1].id };
+      return { events, nextBeforeId: more ? ids[ids.length - 1] : null };
     },
     count(filter) {
       if (isKindOnly(filter)) return (total.get(filter.kind) as number | undefined) ?? 0;

@@ -1,7 +1,8 @@
 /**
  * The telemetry collector module: creates the telemetry tables, registers the wire-body
  * handlers (metrics, container events and state), the API routes and the Prometheus
- * gauges, and prunes expired samples and events every 5 minutes in small chunks.
+ * gauges, and prunes expired samples and events every 5 minutes in small chunks. Its
+ * timer and enum guard belong to the instance start() made (its returned stop ends them).
  */
 import type { CollectorModule } from '../modules.js';
 import { registerTelemetryGauges } from './gauges.js';
@@ -11,15 +12,13 @@ import type { CollectorConfig } from '../config/load.js';
 import { registerTelemetryRoutes } from './routes.js';
 import { TelemetryStore } from './store.js';
 
-let timer: NodeJS.Timeout | undefined;
-let guard: EnumGuard | undefined;
-
 const telemetryModule: CollectorModule = {
   name: 'telemetry',
   start(ctx, server) {
     const store = new TelemetryStore(ctx.db);
     const unknown = server.metrics.counter('vigil_ingest_unknown_values_total', 'Enum values from agents (container state, health, action) not in their known set, replaced, by field.');
-    guard = new EnumGuard(ctx.log, unknown, () => ctx.now());
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new EnumGuard(ctx.log, unknown, () => ctx.now());
     registerTelemetryHandlers(store, guard);
     registerTelemetryRoutes(server.app, ctx.db, (req) => server.authenticate(req.raw, 'viewer'), () => ctx.now(), (ctx.config as CollectorConfig).api.max_response_bytes);
     registerTelemetryGauges(server.metrics, ctx.db, () => ctx.now());
@@ -36,8 +35,8 @@ const telemetryModule: CollectorModule = {
     };
     timer = setTimeout(prune, 10_000);
     timer.unref();
+    return () => { clearTimeout(timer); guard.close(); };
   },
-  stop() { clearTimeout(timer); guard?.close(); },
 };
 
 export default telemetryModule;

@@ -4,7 +4,7 @@
  * first), and metric series merged from raw samples (last 24 h) and minute averages
  * (older), bucketed by `step` when asked. Series points are newest first, like every answer.
  */
-import { fitPage, rowsByIds, type SizedRow } from '../store/page-budget.js';
+import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from '../store/page-budget.js';
 import type { DB } from '../store/db.js';
 import { RAW_KEEP_MS } from './schema.js';
 
@@ -61,16 +61,15 @@ export interface ContainerEventsAfter { ts: number; id: number }
  */
 export function containerEvents(db: DB, id: string, limit: number, maxBytes = Infinity, after?: ContainerEventsAfter): { events: unknown[]; next: ContainerEventsAfter | null } {
   const below = after ? 'AND (ts < ? OR (ts = ? AND id < ?))' : '';
-  const sizes = db.prepare(`SELECT id, ts, length(fields) AS n FROM container_events
+  const sizes = db.prepare(`SELECT id, ts, ${bytesOf('fields')} AS n FROM container_events
     WHERE container_id >= ? AND container_id < ? ${below} ORDER BY ts DESC, id DESC LIMIT ?`)
     .all(id, id + '\uffff', ...(after ? [after.ts, after.ts, after.id] : []), limit + 1) as Array<SizedRow & { ts: number }>;
   const { ids, more } = fitPage(sizes, limit, maxBytes);
   const rows = rowsByIds<{ event_id: number; fields: string }>(db, 'container_events', 'id', ids);
-  const last = sizes[ids.length - 1];
-  return {
-    events: rows.map((r) => ({ id: r.event_id, ...(JSON.parse(r.fields) as object) })),
-    next: more ? { ts: last.ts, id: last.id } : null,
-  };
+  const events = rows.map((r) => ({ id: r.event_id, ...(JSON.parse(r.fields) as object) }));
+  const fit = fitSerialized(events, maxBytes);
+  const last = sizes[fit - 1];
+  return { events: events.slice(0, fit), next: fit < events.length || more ? { ts: last.ts, id: last.id } : null };
 }
 
 export interface SeriesQuery { agent?: string; name: string; since?: number; until?: number; stepMs?: number; now: number }
