@@ -1,7 +1,8 @@
 /**
  * Compares what the collector made of the lab's auth.log with the clients' ground truth
- * (helpers/attacks.ts): per source, server and user the failed attempts (sum of
- * vigil.attempts, 1 when absent, as the rules count) and the logins; each event's source and
+ * (helpers/attacks.ts): per source, server and user the failed attempts as the rules count
+ * them (failures weigh vigil.attempts, 1 when absent; a line that is no failure but carries
+ * its connection's attempt, vigil.attempts >= 1, counts that) and the logins; each event's source and
  * user; the alerts per rule and source with their counts. Returns rows for readable tables.
  */
 import type { Truth } from './attacks.js';
@@ -27,12 +28,15 @@ export function authRows(events: any[], truth: Truth[]): AuthRow[] {
     return r;
   };
   for (const t of truth) for (const [u, v] of Object.entries(t.users)) { const r = row(t.source, t.server, u); r.ef += v.failures; r.es += v.successes; }
-  for (const e of events.filter(isAuth)) {
+  for (const e of events) {
+    if (serverOf(e) === undefined) continue;
     const o = e['event.outcome'];
-    if (o !== 'failure' && o !== 'success') continue;
+    const failure = o === 'failure' && isAuth(e);
+    const carries = !failure && Number(e['vigil.attempts']) >= 1; // a restating line with its connection's only attempt
+    if (!failure && !carries && !(o === 'success' && isAuth(e))) continue;
     const r = row(sourceOf(e), serverOf(e), e['user.name'] ?? '(none)');
-    if (o === 'failure') r.gf += weight(e); else r.gs += 1;
-    r.lines.push(`[${o} x${o === 'failure' ? weight(e) : 1}] ${lineOf(e)}`);
+    if (o === 'success') r.gs += 1; else r.gf += weight(e);
+    r.lines.push(`[${failure ? 'failure' : carries ? 'attempt' : o} x${o === 'success' ? 1 : weight(e)}] ${lineOf(e)}`);
   }
   const fmt = (f: number, s: number) => `${f} failed, ${s} logins`;
   return [...rows.values()].sort(bySource).map((r) => ({ source: r.source, server: r.server, user: r.user, expected: fmt(r.ef, r.es), got: fmt(r.gf, r.gs), lines: r.lines.join('\n') }));

@@ -27,6 +27,10 @@ export function sshdConfig(dir: string, port: number, opts: { allowUsers: string
     'PasswordAuthentication yes',
     'PubkeyAuthentication yes',
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    // the lab's files live under /tmp (mode 1777), which StrictModes refuses for any key file
+    // ("Authentication refused: bad ownership or modes for directory /tmp"): off, so the
+    // publickey scenario is a key that is simply not authorised
+    'StrictModes no',
     'PermitRootLogin no',
     `MaxAuthTries ${MAX_AUTH_TRIES}`,
     'MaxStartups 100:30:200', // parallel scenarios must not hit the unauthenticated-connection limit

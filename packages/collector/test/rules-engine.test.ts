@@ -81,7 +81,9 @@ describe('distinct, sequence, sustained, absence', () => {
   it('distinct: fires at N distinct values per group', () => {
     const e = new RuleEngine([rule({ type: 'distinct', where: { 'event.outcome': 'failure' }, group_by: ['source.ip'], distinct_field: 'user.name', threshold: 3, window: '10m' })]);
     expect(run(e, ['a', 'a', 'b', 'a'].map((u, i) => fail(i, '203.0.113.3', { 'user.name': u })))).toEqual([]);
-    expect(run(e, [fail(10, '203.0.113.3', { 'user.name': 'c' })])).toMatchObject([{ count: 5, change: 'opened' }]);
+    // count: the distinct values (a, b, c), not the 5 events; a value seen again adds nothing
+    expect(run(e, [fail(10, '203.0.113.3', { 'user.name': 'c' })])).toMatchObject([{ count: 3, change: 'opened' }]);
+    expect(run(e, ['a', 'c', 'd'].map((u, i) => fail(11 + i, '203.0.113.3', { 'user.name': u })))).toMatchObject([{ count: 4, change: 'updated' }]);
   });
   it('sequence: N failures then a success from the same source, within the window', () => {
     const seq = rule({
@@ -92,7 +94,7 @@ describe('distinct, sequence, sustained, absence', () => {
     const e = new RuleEngine([seq]);
     const ups = run(e, [fail(0, 'a'), fail(1, 'a'), ok(2, 'a'), fail(3, 'b'), fail(4, 'b'), fail(5, 'b'), fail(6, 'b'), ok(100, 'b'), ok(101, 'c')]);
     expect(ups).toHaveLength(1);
-    expect(ups[0]).toMatchObject({ group: { 'source.ip': 'b' }, count: 5, evidence: [3, 4, 5, 6, 7] });
+    expect(ups[0]).toMatchObject({ group: { 'source.ip': 'b' }, count: 4, evidence: [3, 4, 5, 6, 7] }); // the failures, not the login
     // A success after the window has lapsed does not complete a chain.
     const e2 = new RuleEngine([seq]);
     expect(run(e2, [fail(0, 'd'), fail(1, 'd'), fail(2, 'd'), ok(1000, 'd')])).toEqual([]);

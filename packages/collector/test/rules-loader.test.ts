@@ -58,10 +58,20 @@ describe('rule files', () => {
     expect(loadOne(base, 'y.yaml')).toThrow(/y\.yaml: id: 'x' must match the file name/);
     expect(loadOne('id: [unclosed\n')).toThrow(/x\.yaml: /);
     expect(loadOne(base.replace('threshold: 5', 'threshold: 0'))).toThrow(/threshold: expected a positive integer/);
+    expect(loadOne(base + 'suppressed_by: [x]\n')).toThrow(/x\.yaml: suppressed_by: a rule cannot suppress itself/);
+    expect(loadOne(base + 'suppressed_by: [nope]\n')).toThrow(/x\.yaml: suppressed_by: no rule 'nope' in this ruleset/);
   });
 });
 
 describe('rule cases', () => {
+  it('suppressed_by names rules that group alike', () => {
+    const d = tmp();
+    writeFileSync(join(d, 'x.yaml'), base + 'suppressed_by: [y]\n');
+    writeFileSync(join(d, 'y.yaml'), base.replace('id: x', 'id: y').replace('[source.ip]', '[user.name]'));
+    expect(() => loadRuleSpecs(d)).toThrow(/x\.yaml: suppressed_by: 'y' groups by user\.name, this rule by source\.ip/);
+    writeFileSync(join(d, 'y.yaml'), base.replace('id: x', 'id: y'));
+    expect(loadRuleSpecs(d).find((r) => r.id === 'x')!.suppressedBy).toEqual(['y']);
+  });
   it('every built-in rule has a doc, firing and quiet cases, and they all pass', () => {
     const r = runRuleCases(BUILTIN);
     expect(r.failures).toEqual([]);

@@ -23,7 +23,7 @@ describe('SequenceBucket', () => {
     expect(b.size).toBe(1);
     expect(b.add('a', 2_000, ev(2, 'failure'))).toBeNull();
     expect(b.add('a', 3_000, ev(3, 'failure'))).toBeNull();
-    expect(b.add('a', 4_000, ev(4, 'success'))).toEqual({ count: 4, firstTs: 1_000, lastTs: 4_000, evidence: [1, 2, 3, 4] });
+    expect(b.add('a', 4_000, ev(4, 'success'))).toEqual({ count: 3, firstTs: 1_000, lastTs: 4_000, evidence: [1, 2, 3, 4] }); // the failures, not the login
   });
 
   it('keeps no key for an event that cannot start a chain', () => {
@@ -45,7 +45,7 @@ describe('SequenceBucket', () => {
   it('a first event heavy enough for the first step starts a chain at once', () => {
     const b = bucket();
     expect(b.add('a', 1_000, ev(1, 'failure', 3))).toBeNull();
-    expect(b.add('a', 2_000, ev(2, 'success'))).toEqual({ count: 4, firstTs: 1_000, lastTs: 2_000, evidence: [1, 2] });
+    expect(b.add('a', 2_000, ev(2, 'success'))).toEqual({ count: 3, firstTs: 1_000, lastTs: 2_000, evidence: [1, 2] }); // the first event's 3 attempts
   });
 
   it('expires inline keys with the window and reuses slots of evicted ones', () => {

@@ -24,7 +24,12 @@ export interface AlertState {
   tail: EvidenceId[];
   agent?: string;
   status: 'open' | 'resolved';
+  /** distinct rules: the values counted (count = their number), bounded by MAX_VALUES. */
+  values?: Set<string>;
 }
+
+/** Past this many distinct values an alert counts new ones without remembering them. */
+const MAX_VALUES = 1000;
 
 const EVIDENCE_HALF = 10;
 
@@ -59,16 +64,18 @@ export class AlertBook {
       id, key: akey, key0: key, rule, group, count: f.count, firstTs: f.firstTs, lastTs: f.lastTs,
       head: f.evidence.slice(0, EVIDENCE_HALF), tail: f.evidence.slice(EVIDENCE_HALF).slice(-EVIDENCE_HALF), agent, status: 'open',
     };
+    if (f.values) a.values = new Set(f.values);
     this.alerts.set(key, a);
     this.open.add(a);
     this.opened++;
     this.enqueue(a, 'opened');
   }
 
-  /** One more event of an open alert's condition. */
-  touch(a: AlertState, ts: number, id: EvidenceId, weight: number, agent: string | undefined): void {
+  /** One more event of an open alert's condition (`value`: its distinct_field value). */
+  touch(a: AlertState, ts: number, id: EvidenceId, weight: number, agent: string | undefined, value?: string): void {
     this.alerts.touch(a.key0, () => a);
-    a.count += weight;
+    if (a.values === undefined) a.count += weight;
+    else if (value !== undefined) countValue(a, value);
     if (ts > a.lastTs) a.lastTs = ts;
     addEvidence(a, id);
     if (agent && !a.agent) a.agent = agent;
@@ -98,7 +105,8 @@ export class AlertBook {
   }
 
   private extend(a: AlertState, f: Firing, agent: string | undefined): void {
-    a.count += f.count;
+    if (a.values !== undefined && f.values) for (const v of f.values) countValue(a, v);
+    else a.count += f.count;
     if (f.lastTs > a.lastTs) a.lastTs = f.lastTs;
     for (const id of f.evidence) addEvidence(a, id);
     if (agent && !a.agent) a.agent = agent;
@@ -115,6 +123,13 @@ export class AlertBook {
     this.live.set(a, this.queue.length);
     this.queue.push({ alert: a, change });
   }
+}
+
+/** A distinct rule's value: counted once per alert. */
+function countValue(a: AlertState, v: string): void {
+  if (a.values!.has(v)) return;
+  a.count++;
+  if (a.values!.size < MAX_VALUES) a.values!.add(v);
 }
 
 function addEvidence(a: AlertState, id: EvidenceId): void {

@@ -2,7 +2,8 @@
  * Runs the rule pack's own test cases: each rule `<id>.yaml` has `<id>.md` (its doc) and
  * `<id>.cases.yaml` beside it, whose cases give ECS events (with relative times, repeats
  * and shared defaults) or raw lines with a type, and the alerts expected from that rule
- * alone (a quiet case expects none). Used by `vigil rules test` and the unit tests.
+ * alone (a quiet case expects none); the rules it names in suppressed_by run beside it.
+ * Used by `vigil rules test` and the unit tests.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ export function runRuleCases(dir: string, only?: string): CaseResult {
     }
     for (const c of cases) {
       try {
-        const err = runCase(spec, c, doc.defaults ?? {});
+        const err = runCase(spec, specs, c, doc.defaults ?? {});
         if (err) fail(`case '${c.name}': ${err}`); else res.passed++;
       } catch (e) { fail(`case '${c.name}': ${(e as Error).message}`); }
     }
@@ -50,8 +51,10 @@ export function runRuleCases(dir: string, only?: string): CaseResult {
   return res;
 }
 
-function runCase(spec: RuleSpec, c: Case, defaults: Record<string, unknown>): string | null {
-  const engine = new RuleEngine([compileRule(spec, DEFAULT_GLOBAL_ALLOWLIST)], { latenessMs: 0 });
+/** Runs the rule with the rules that may suppress it (suppressed_by); only its own alerts are compared. */
+function runCase(spec: RuleSpec, all: RuleSpec[], c: Case, defaults: Record<string, unknown>): string | null {
+  const with_ = [spec, ...all.filter((s) => spec.suppressedBy.includes(s.id))];
+  const engine = new RuleEngine(with_.map((s) => compileRule(s, DEFAULT_GLOBAL_ALLOWLIST)), { latenessMs: 0 });
   const start = Date.parse(c.start ?? '2026-01-15T10:00:00Z');
   if (Number.isNaN(start)) return `start: '${c.start}' is not an RFC 3339 time`;
   const events = c.lines ? decodeLines(c.lines, start) : expandEvents(c.events ?? [], defaults, start);
@@ -62,7 +65,7 @@ function runCase(spec: RuleSpec, c: Case, defaults: Record<string, unknown>): st
     engine.advanceTo(start + ms);
   }
   const finals = new Map<string, AlertUpdate>();
-  for (const u of engine.drain()) finals.set(u.id, u);
+  for (const u of engine.drain()) if (u.rule.id === spec.id) finals.set(u.id, u);
   return compare([...finals.values()], c.expect ?? []);
 }
 

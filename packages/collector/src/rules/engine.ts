@@ -3,7 +3,9 @@
  * it, folds firings into one alert per (rule, group), and advances a watermark (the
  * newest event time minus the allowed lateness) that drives expiry, absences and
  * auto-resolution. The caller may also advance it with the wall clock when input is idle
- * (live mode). Alert changes are drained as AlertUpdates after each batch.
+ * (live mode). Alert changes are drained as AlertUpdates after each batch. A rule with
+ * `suppressed_by` opens its alerts only after every rule has seen the event, and none while a
+ * named rule has an alert for the same group that is open or was active within its window.
  */
 import { AlertBook } from './alerts.js';
 import { EventClock } from './event-time.js';
@@ -11,6 +13,7 @@ import { AbsenceBucket } from './buckets/absence.js';
 import { RuleIndex } from './rule-index.js';
 import { RuleRuntime } from './runtime.js';
 import type { SequenceBucket } from './buckets/sequence.js';
+import type { Firing } from './buckets/bucket.js';
 import type { SustainedBucket } from './buckets/sustained.js';
 import type { AlertUpdate, CompiledRule, RuleEvent, RuleStats } from './types.js';
 
@@ -41,6 +44,8 @@ export class RuleEngine {
   private nextAdvance = -Infinity;
   private stamp = 0;
   private readonly hits: RuleRuntime[] = [];
+  /** Firings of rules with suppressors, decided once the event has been offered to all. */
+  private readonly deferred: Array<{ rt: RuleRuntime; key: string; firing: Firing }> = [];
   private started = false;
   private readonly clock = new EventClock();
   private readonly lateness: number;
@@ -69,6 +74,8 @@ export class RuleEngine {
       rt.book = book;
       return { rt, book, nextCheck: -Infinity, step: checkStep(rule) };
     });
+    const byId = new Map(this.slots.map((s) => [s.rt.rule.spec.id, s.rt]));
+    for (const s of this.slots) s.rt.suppressors = s.rt.rule.spec.suppressedBy.flatMap((id) => byId.get(id) ?? []);
     this.index = new RuleIndex(this.slots.map((s) => s.rt));
     this.nextAdvance = -Infinity;
   }
@@ -85,6 +92,16 @@ export class RuleEngine {
     const hits = this.hits;
     const n = this.index.collect(ev.fields, ++this.stamp, hits);
     for (let i = 0; i < n; i++) this.offer(hits[i], ev, ts);
+    if (this.deferred.length) this.fireDeferred(ev, ts);
+  }
+
+  /** Opens the deferred alerts whose suppressing rules did not flag the same group. */
+  private fireDeferred(ev: RuleEvent, ts: number): void {
+    const f = ev.fields;
+    for (const { rt, key, firing } of this.deferred) {
+      if (!suppressed(rt, f, ts)) rt.book.fire(rt.rule, key, rt.group(f), firing, agentOf(f));
+    }
+    this.deferred.length = 0;
   }
 
   /** Moves the watermark to at least `ms` (live mode, when input is idle). */
@@ -153,11 +170,34 @@ export class RuleEngine {
     }
     if (type === 'sustained' && !r.condition!(f)) { (rt.bucket as SustainedBucket).reset(key); return; }
     const open = alert !== undefined && alert.status === 'open';
-    if (open) book.touch(alert, ts, ev.id, w, agentOf(f));
+    if (open) {
+      // distinct: counts values (users), not events; sequence: the build-up, not the trigger
+      const tw = type === 'sequence' ? (rt.bucket as SequenceBucket).buildUp(ev) : w;
+      book.touch(alert, ts, ev.id, tw, agentOf(f), type === 'distinct' ? distinctValue(f, r.spec.distinctField!) : undefined);
+    }
     const firing = rt.bucket.add(key, ts, ev, w);
-    if (firing && !open) book.fire(r, key, rt.group(f), firing, agentOf(f));
+    if (firing && !open) {
+      if (rt.suppressors.length) this.deferred.push({ rt, key, firing });
+      else book.fire(r, key, rt.group(f), firing, agentOf(f));
+    }
   }
 
+}
+
+/** Whether a rule named in rt's suppressed_by has an alert for the event's group that is open
+ * or was active within rt's window (the same attack episode). */
+function suppressed(rt: RuleRuntime, f: RuleEvent['fields'], ts: number): boolean {
+  for (const s of rt.suppressors) {
+    const k = s.key(f);
+    const a = k === null ? undefined : s.book.get(k);
+    if (a && (a.status === 'open' || ts - a.lastTs <= rt.rule.spec.windowMs)) return true;
+  }
+  return false;
+}
+
+function distinctValue(f: RuleEvent['fields'], field: string): string | undefined {
+  const v = f[field];
+  return v === undefined || v === null || v === '' ? undefined : String(v);
 }
 
 function agentOf(f: RuleEvent['fields']): string | undefined {

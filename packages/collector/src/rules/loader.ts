@@ -36,6 +36,13 @@ export function loadRuleSpecs(dir: string): RuleSpec[] {
     seen.set(spec.id, file);
     specs.push(spec);
   }
+  for (const spec of specs) {
+    for (const other of spec.suppressedBy) {
+      const o = specs.find((s) => s.id === other);
+      if (!o) throw new RuleError(`${spec.file}: suppressed_by: no rule '${other}' in this ruleset`);
+      if (o.groupBy.join(',') !== spec.groupBy.join(',')) throw new RuleError(`${spec.file}: suppressed_by: '${other}' groups by ${o.groupBy.join(', ') || 'nothing'}, this rule by ${spec.groupBy.join(', ') || 'nothing'} (they must flag the same groups)`);
+    }
+  }
   return specs;
 }
 

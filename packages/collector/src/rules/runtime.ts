@@ -21,6 +21,8 @@ export class RuleRuntime {
   book!: AlertBook;
   /** Last event stamp that visited this rule (the index may offer it twice). */
   stamp = -1;
+  /** The rules named in suppressed_by (set by the engine on each ruleset change). */
+  suppressors: RuleRuntime[] = [];
 
   constructor(readonly rule: CompiledRule) {
     const s = rule.spec;

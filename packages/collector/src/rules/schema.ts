@@ -21,7 +21,7 @@ const KEYS: Record<string, RuleType[] | 'all'> = {
   kind: 'all', where: 'all', group_by: 'all', cooldown: 'all', resolve_after: 'all', allowlist: 'all', max_keys: 'all',
   threshold: ['threshold', 'distinct'], window: ['threshold', 'distinct', 'sequence'], sum_field: ['threshold'],
   distinct_field: ['distinct'], steps: ['sequence'], condition: ['sustained'], for: ['absence', 'sustained'],
-  keys: ['absence'],
+  keys: ['absence'], suppressed_by: ['match', 'threshold', 'distinct', 'sequence', 'sustained'],
 };
 
 export function validateRule(doc: unknown, file: string): RuleSpec {
@@ -81,6 +81,7 @@ export function validateRule(doc: unknown, file: string): RuleSpec {
     threshold: 1, windowMs: 0, forMs: 0,
     cooldownMs: dur('cooldown', 3_600_000),
     resolveAfterMs: dur('resolve_after', 1_800_000),
+    suppressedBy: d.suppressed_by === undefined ? [] : strList(d.suppressed_by, 'suppressed_by'),
     allowlist: parseAllowlist(d.allowlist, `${file}: allowlist`),
     maxKeys: int('max_keys', 10_000),
     file, digest: '',
@@ -104,6 +105,7 @@ export function validateRule(doc: unknown, file: string): RuleSpec {
       return { where: map(`${k}.where`, m.where), count, sumField: m.sum_field as string | undefined };
     });
   }
+  if (spec.suppressedBy.includes(id)) throw err('suppressed_by', 'a rule cannot suppress itself');
   if (type === 'absence' || type === 'sustained') spec.forMs = dur('for');
   if (type === 'sustained') spec.condition = map('condition', d.condition ?? (() => { throw err('condition', 'required'); })());
   if (type === 'absence' && d.keys !== undefined) {

@@ -45,6 +45,12 @@ export interface RuleSpec {
   keys?: Array<Record<string, string>>;
   cooldownMs: number;
   resolveAfterMs: number;
+  /**
+   * Ids of rules that flag the same episode first (e.g. the fast brute-force rule for the
+   * slow one): while one of them has an open alert for the same group, or had one active
+   * within this rule's window, this rule opens none.
+   */
+  suppressedBy: string[];
   allowlist: { addresses: string[]; users: string[]; hosts: string[] };
   maxKeys: number;
   /** Where the rule came from (file path), for messages. */

@@ -12,6 +12,8 @@ export interface Firing {
   firstTs: number;
   lastTs: number;
   evidence: EvidenceId[];
+  /** distinct: the distinct values that met the condition (then `count` is how many). */
+  values?: string[];
 }
 
 export interface Bucket {

@@ -1,6 +1,7 @@
 /**
  * distinct: fires when a key shows N distinct values of a field (e.g. user names per
- * source address) within a sliding event-time window. The window is cleared when it fires.
+ * source address) within a sliding event-time window. The window is cleared when it fires;
+ * its count is the number of distinct values (users), not of events.
  */
 import { fit, KeyedState } from '../keyed.js';
 import type { Bucket, Firing } from './bucket.js';
@@ -70,7 +71,8 @@ export class DistinctBucket implements Bucket {
     if ((s.counts === null ? 1 : s.counts.size) < this.n) return null;
     const evidence: EvidenceId[] = [];
     for (let j = 2; j < e.length; j += 3) evidence.push(e[j]);
-    const firing = { count: e.length / 3, firstTs: e[0] as number, lastTs: e[e.length - 3] as number, evidence };
+    const values = s.counts === null ? [s.first] : [...s.counts.keys()];
+    const firing = { count: values.length, firstTs: e[0] as number, lastTs: e[e.length - 3] as number, evidence, values };
     this.keys.delete(key);
     return firing;
   }

@@ -2,7 +2,8 @@
  * sequence: step A (optionally N times within the window), then step B, ... for the same
  * key. Each step must follow the latest event of the steps before it within `window`
  * (events of earlier steps keep the chain alive: failures that go on before a success
- * still lead to it). Completing the last step fires and restarts the chain.
+ * still lead to it). Completing the last step fires and restarts the chain. The count is
+ * the weight of the steps before the last (the failures before a success), not the trigger.
  */
 import { fit, KeyedState } from '../keyed.js';
 import { Window, type Bucket, type Firing } from './bucket.js';
@@ -31,6 +32,12 @@ export class SequenceBucket implements Bucket {
 
   get size(): number { return this.keys.size; }
   get evictions(): number { return this.keys.evictions; }
+
+  /** What the event adds to an open alert's count: its weight in a step before the last, else 0. */
+  buildUp(ev: RuleEvent): number {
+    for (let i = 0; i < this.steps.length - 1; i++) if (this.steps[i].match(ev.fields)) return weight(ev, this.steps[i].sumField);
+    return 0;
+  }
 
   /** True when the event matches any step (the engine's selection). */
   selects(ev: RuleEvent): boolean {
@@ -74,7 +81,7 @@ export class SequenceBucket implements Bucket {
       if (c.stage === 0) c.win.prune(c.win.newest - this.windowMs);
       if (c.win.sum < step.count) return null;
       if (c.stage === 0) c.first = c.win.oldest;
-      c.count += c.win.sum;
+      if (j < this.steps.length - 1) c.count += c.win.sum; // the count is the build-up's (failures), not the trigger's
       const ids = (c.ids ??= []);
       for (const id of c.win.liveIds()) if (ids.length < 20) ids.push(id);
       c.last = Math.max(c.last, c.win.newest);
