@@ -25,6 +25,12 @@ function decodeAfter(cursor: string | undefined): ContainerEventsAfter | undefin
   return { ts: Number(m[1]), id: Number(m[2]) };
 }
 
+function cursorOf(q: Query): string | undefined {
+  const cursor = q.cursor;
+  if (cursor !== undefined && typeof cursor !== 'string') throw new BadParam('cursor', 'cursor must be given once');
+  return cursor;
+}
+
 export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize: Authorize | undefined, now: () => number, maxResponseBytes = Infinity): void {
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!authorize) return;
@@ -44,8 +50,12 @@ export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize:
   app.get('/api/hosts', { preHandler, schema: spec('Hosts with their latest host metrics', {}) },
     handle(() => ({ hosts: listHosts(db) })));
 
-  app.get('/api/containers', { preHandler, schema: spec('Containers with their current state', { agent: str('agent name') }) },
-    handle((q) => ({ containers: listContainers(db, nameParam(q, 'agent')) })));
+  app.get('/api/containers', { preHandler, schema: spec('Containers with their current state, most recently first seen first; a page ends early at the response budget', {
+    agent: str('agent name'), limit: str('1..10000, default 1000'), cursor: str('next_cursor of the previous page'),
+  }) }, handle((q) => {
+    const page = listContainers(db, nameParam(q, 'agent'), intParam(q, 'limit', 1, 10_000) ?? 1000, maxResponseBytes, decodeAfter(cursorOf(q))?.id);
+    return { containers: page.containers, next_cursor: encodeAfter(page.next === null ? null : { ts: 0, id: page.next }) };
+  }));
 
   app.get('/api/containers/:id/events',
     { preHandler, schema: spec("A container's lifecycle events, newest first; a page ends early at the response budget", {
@@ -53,9 +63,7 @@ export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize:
     }) },
     handle((q, p) => {
       if (!/^[0-9a-f]{4,64}$/.test(p.id ?? '')) throw new BadParam('id', 'id must be a container id or a prefix of at least 4 hex digits');
-      const cursor = q.cursor;
-      if (cursor !== undefined && typeof cursor !== 'string') throw new BadParam('cursor', 'cursor must be given once');
-      const page = containerEvents(db, p.id, intParam(q, 'limit', 1, 10_000) ?? 100, maxResponseBytes, decodeAfter(cursor));
+      const page = containerEvents(db, p.id, intParam(q, 'limit', 1, 10_000) ?? 100, maxResponseBytes, decodeAfter(cursorOf(q)));
       return { events: page.events, next_cursor: encodeAfter(page.next) };
     }));
 
