@@ -308,7 +308,7 @@ describe('ingest bounds what an agent token can store', () => {
     } finally { await a.close(); }
   });
 
-  it('caps a 1 MiB container name and 10,000 labels; /api/containers pages within the response budget', async () => {
+  it('caps a 1 MiB container name and 10,000 labels; /api/containers pages with next_cursor', async () => {
     const t6 = c.core.tokens.create('agent', 'caps2');
     const viewer = c.core.tokens.create('api', 'caps-viewer', 'viewer');
     const { a } = await session('caps2', 'caps2-a', t6);
@@ -363,5 +363,24 @@ describe('ingest bounds what an agent token can store', () => {
     }
     expect(cache.size).toBe(200);
     expect(cache.keyChars).toBeLessThanOrEqual(200 * (4096 + 'web1'.length + 'syslog'.length + 2));
+  });
+
+  it('every list route answers a bad cursor or an unparsable time with one 400 shape naming the parameter', async () => {
+    const viewer = c.core.tokens.create('api', 'params-viewer', 'viewer');
+    const ask = async (path: string) => {
+      const r = await fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${viewer}` } });
+      return { status: r.status, body: await r.json() as { error: string; parameter: string } };
+    };
+    const forged = Buffer.from('a:5').toString('base64url'); // the alerts codec's old form: not ours any more
+    for (const [path, parameter] of [
+      ['/api/events?cursor=bogus', 'cursor'], [`/api/alerts?cursor=${forged}`, 'cursor'], ['/api/containers?cursor=bogus', 'cursor'],
+      ['/api/containers/abcd/events?cursor=bogus', 'cursor'], ['/api/alerts?since=2026-01-31T12:00:60Z', 'since'],
+      ['/api/metrics?name=cpu.pct&since=2026-02-30T00:00:00Z', 'since'], ['/api/compliance/x/history?since=yesterday', 'since'],
+    ] as const) {
+      const r = await ask(path);
+      expect(r.status, path).toBe(400);
+      expect(r.body.parameter, path).toBe(parameter);
+      expect(r.body.error, path).toMatch(new RegExp(`^${parameter}: `));
+    }
   });
 });

@@ -91,21 +91,10 @@ export class FieldCaps {
         this.put(s, 'name', V, 'sample.name');
         this.putDict(s, 'labels', 'sample.labels');
       }
-    } else if (ev.containerEvent) {
-      const e = ev.containerEvent;
-      this.put(e, 'id', V, 'container.id');
-      this.put(e, 'name', V, 'container.name');
-      this.put(e, 'image', V, 'container.image');
-      this.put(e, 'action', V, 'container.action');
-      this.put(e, 'health', V, 'container.health');
-      this.putDict(e, 'attributes', 'container.attributes');
-    } else if (ev.containerState) {
-      const c = ev.containerState;
-      this.put(c, 'id', V, 'container.id');
-      this.put(c, 'name', V, 'container.name');
-      this.put(c, 'image', V, 'container.image');
-      this.put(c, 'state', V, 'container.state');
-      this.put(c, 'health', V, 'container.health');
+    } else if (ev.containerEvent || ev.containerState) {
+      const c = (ev.containerEvent ?? ev.containerState)! as unknown as Record<string, unknown>; // the fields both bodies share
+      for (const k of ['id', 'name', 'image', 'state', 'action', 'health']) this.put(c, k, V, `container.${k}`);
+      this.putDict(c, 'attributes', 'container.attributes');
       this.putDict(c, 'labels', 'container.labels');
     } else if (ev.probe) {
       const p = ev.probe;
