@@ -7,6 +7,9 @@ import type { StoredEvent } from '../src/model.js';
 import type { RunningCollector } from '../src/server.js';
 import { AgentClient, line, tempDir, testCollector } from './core-helpers.js';
 import { validateConfig } from '../src/config/load.js';
+import { MetricsRegistry } from '../src/metrics/registry.js';
+import { DecoderCache } from '../src/ingest/decoder-cache.js';
+import { FieldCaps } from '../src/ingest/field-caps.js';
 
 let c: RunningCollector;
 let token: string;
@@ -274,5 +277,110 @@ describe('ingest bounds what an agent token can store', () => {
     const messages = c.core.events.query({ kind: 'log', agent: 'seq1' }, 10).events.map((e) => e.fields.message);
     expect(messages).toEqual(['new instance', 'after', 'before']);
     expect(c.core.metrics.render()).toMatch(/vigil_ingest_rejects_total\{reason="sequence_overflow"\} 2/);
+  });
+
+  it('caps a 1 MiB path, 1 MiB journal fields and 1 MiB host facts before they are keys or stored, and counts the cuts', async () => {
+    const t5 = c.core.tokens.create('agent', 'caps1');
+    const MiB = 1024 * 1024;
+    const a = await AgentClient.connect(c.url, headers(t5, 'caps1'));
+    try {
+      a.send({ hello: { agentName: 'caps1', instanceId: 'caps-a', clockMs: Date.now(), host: { hostname: 'h'.repeat(MiB), os: 'linux', ips: Array.from({ length: 1000 }, (_, i) => `10.0.${i >> 8}.${i & 255}`) } } });
+      expect((await a.next()).welcome).toBeDefined();
+      const path = '/var/log/' + 'p'.repeat(MiB) + '.log';
+      const host = 'é'.repeat(MiB / 2); // 1 MiB of 2-byte characters: cut on a character boundary
+      const plain = line(60, 'sshd[42]: Failed password for root from 203.0.113.9 port 22 ssh2', 'syslog', 'journal');
+      const journal = { ...plain, line: { ...plain.line, fields: { _HOSTNAME: host, SYSLOG_IDENTIFIER: 's'.repeat(MiB), _PID: '42', ['K'.repeat(MiB)]: 'v' } } };
+      a.send({ batch: { firstSeq: 1, events: [line(0, 'on a long path', 'syslog', path), journal] } });
+      expect((await a.next(30_000)).ack).toEqual({ seq: 2 });
+      const [j, long] = c.core.events.query({ kind: 'log', agent: 'caps1' }, 10).events;
+      expect(long.fields.message).toBe('on a long path');
+      expect(long.fields['log.file.path']).toBe(path.slice(0, 4096));
+      expect(String(j.fields['host.name'])).toBe('é'.repeat(512));
+      expect(Buffer.byteLength(JSON.stringify(j.fields))).toBeLessThan(8 * 1024);
+      const agent = c.core.agents.list(Date.now()).find((x) => x.name === 'caps1')!;
+      expect((agent.host as { hostname: string }).hostname).toBe('h'.repeat(1024));
+      expect((agent.host as { ips: string[] }).ips).toHaveLength(64);
+      const prom = c.core.metrics.render();
+      expect(prom).toMatch(/vigil_ingest_truncated_values_total\{field="line\.path"\} 1\b/);
+      expect(prom).toMatch(/vigil_ingest_truncated_values_total\{field="line\.fields"\} 3\b/);
+      expect(prom).toMatch(/vigil_ingest_truncated_values_total\{field="host\.hostname"\} 1\b/);
+      expect(prom).toMatch(/vigil_ingest_truncated_values_total\{field="host\.ips"\} 936\b/);
+    } finally { await a.close(); }
+  });
+
+  it('caps a 1 MiB container name and 10,000 labels; /api/containers pages with next_cursor', async () => {
+    const t6 = c.core.tokens.create('agent', 'caps2');
+    const viewer = c.core.tokens.create('api', 'caps-viewer', 'viewer');
+    const { a } = await session('caps2', 'caps2-a', t6);
+    try {
+      // 10,000 labels, the first ones with 1 KiB keys and 4 KiB values (a map keeps its first 64 entries).
+      const labels: Record<string, string> = {};
+      for (let i = 0; i < 10; i++) labels[`big.${i}.${'k'.repeat(1024)}`] = 'v'.repeat(4096);
+      for (let i = 10; i < 10_000; i++) labels[`label.${i}`] = 'v'.repeat(100);
+      const events = Array.from({ length: 6 }, (_, i) => ({ timeMs: Date.now(), containerState: {
+        id: `${i}`.repeat(64), name: `c${i}-` + 'n'.repeat(i === 0 ? 1024 * 1024 : 2000), image: 'i'.repeat(i === 0 ? 1024 * 1024 : 1500),
+        state: 'running', health: 'none', labels: i === 0 ? labels : { 'com.example.a': 'b' },
+      } }));
+      a.send({ batch: { firstSeq: 1, events } });
+      expect((await a.next(60_000)).ack).toEqual({ seq: 6 });
+      const seen: Array<Record<string, unknown>> = [];
+      let url = `${c.url}/api/containers?agent=caps2&limit=4`;
+      for (let n = 0; n < 10; n++) {
+        const r = await fetch(url, { headers: { authorization: `Bearer ${viewer}` } });
+        expect(r.status).toBe(200);
+        const body = await r.json() as { containers: Array<Record<string, unknown>>; next_cursor: string | null };
+        seen.push(...body.containers);
+        if (body.next_cursor === null) break;
+        url = `${c.url}/api/containers?agent=caps2&limit=2&cursor=${encodeURIComponent(body.next_cursor)}`;
+      }
+      expect(seen.map((x) => String(x.name).split('-')[0])).toEqual(['c5', 'c4', 'c3', 'c2', 'c1', 'c0']);
+      for (const x of seen) {
+        expect(Buffer.byteLength(String(x.name))).toBe(1024);
+        expect(String(x.image)).toBe('i'.repeat(1024));
+      }
+      const l = seen.at(-1)!.labels as Record<string, string>;
+      expect(Object.keys(l)).toHaveLength(64);
+      for (const [k, v] of Object.entries(l)) {
+        expect(Buffer.byteLength(k)).toBeLessThanOrEqual(256);
+        expect(Buffer.byteLength(v)).toBeLessThanOrEqual(1024);
+      }
+      expect(l[`big.0.${'k'.repeat(250)}`]).toBe('v'.repeat(1024));
+      const prom = c.core.metrics.render();
+      expect(prom).toMatch(/vigil_ingest_truncated_values_total\{field="container\.name"\} 6\b/);
+      const bad = await fetch(`${c.url}/api/containers?cursor=bogus`, { headers: { authorization: `Bearer ${viewer}` } });
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).parameter).toBe('cursor');
+    } finally { await a.close(); }
+  });
+
+  it('the decoder cache holds capped keys: 200 streams of 1 MiB paths take 200 x 4 KiB of keys', () => {
+    const caps = new FieldCaps(new MetricsRegistry().counter('t_total', 'test'), 64 * 1024);
+    const cache = new DecoderCache(64 * 1024, 10_000);
+    for (let i = 0; i < 200; i++) {
+      const ev = line(0, 'x', 'syslog', `/var/log/${i}/` + 'p'.repeat(1024 * 1024));
+      caps.event(ev);
+      cache.get('web1', ev.line!.path!, 'syslog');
+    }
+    expect(cache.size).toBe(200);
+    expect(cache.keyChars).toBeLessThanOrEqual(200 * (4096 + 'web1'.length + 'syslog'.length + 2));
+  });
+
+  it('every list route answers a bad cursor or an unparsable time with one 400 shape naming the parameter', async () => {
+    const viewer = c.core.tokens.create('api', 'params-viewer', 'viewer');
+    const ask = async (path: string) => {
+      const r = await fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${viewer}` } });
+      return { status: r.status, body: await r.json() as { error: string; parameter: string } };
+    };
+    const forged = Buffer.from('a:5').toString('base64url'); // the alerts codec's old form: not ours any more
+    for (const [path, parameter] of [
+      ['/api/events?cursor=bogus', 'cursor'], [`/api/alerts?cursor=${forged}`, 'cursor'], ['/api/containers?cursor=bogus', 'cursor'],
+      ['/api/containers/abcd/events?cursor=bogus', 'cursor'], ['/api/alerts?since=2026-01-31T12:00:60Z', 'since'],
+      ['/api/metrics?name=cpu.pct&since=2026-02-30T00:00:00Z', 'since'], ['/api/compliance/x/history?since=yesterday', 'since'],
+    ] as const) {
+      const r = await ask(path);
+      expect(r.status, path).toBe(400);
+      expect(r.body.parameter, path).toBe(parameter);
+      expect(r.body.error, path).toMatch(new RegExp(`^${parameter}: `));
+    }
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { DB } from '../store/db.js';
 import type { Alert } from '../model.js';
+import { encodeCursor, idKey } from '../api/cursor.js';
 import { rowToAlert, type AlertRow } from './row.js';
 import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from '../store/page-budget.js';
 
@@ -25,16 +26,6 @@ export interface AlertQuery {
 /** An alert row's stored size: its variable parts plus a bound for the fixed ones. */
 const SIZE = `id, ${['grp', 'evidence', 'rule_name', 'key'].map(bytesOf).join(' + ')} + coalesce(${bytesOf('agent')}, 0) + 256 AS n`;
 
-export function encodeCursor(id: number): string {
-  return Buffer.from(`a:${id}`).toString('base64url');
-}
-
-/** The id a cursor points below, or undefined when the cursor is not one of ours. */
-export function decodeCursor(cursor: string): number | undefined {
-  const m = /^a:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return m ? Number(m[1]) : undefined;
-}
-
 export function listAlerts(db: DB, q: AlertQuery): { alerts: Alert[]; next_cursor: string | null } {
   const where: string[] = [];
   const args: unknown[] = [];
@@ -53,6 +44,6 @@ export function listAlerts(db: DB, q: AlertQuery): { alerts: Alert[]; next_curso
   const page = rowsByIds<AlertRow & Record<string, unknown>>(db, 'alerts', 'id', ids);
   const alerts = page.map(rowToAlert);
   const fit = fitSerialized(alerts, q.maxBytes ?? Infinity);
-  if (fit < alerts.length) return { alerts: alerts.slice(0, fit), next_cursor: encodeCursor(ids[fit - 1]) };
-  return { alerts, next_cursor: more ? encodeCursor(ids[ids.length - 1]) : null };
+  if (fit < alerts.length) return { alerts: alerts.slice(0, fit), next_cursor: encodeCursor(idKey(ids[fit - 1])) };
+  return { alerts, next_cursor: encodeCursor(more ? idKey(ids[ids.length - 1]) : null) };
 }

@@ -9,8 +9,10 @@ import type { DB } from '../store/db.js';
 import type { AlertService } from './service.js';
 import { principalOf, requireRole, type Authenticator } from './auth.js';
 import { rejectInvalid, sendError } from './http.js';
-import { decodeCursor, listAlerts } from './query.js';
-import { parseRfc3339 } from '../api/rfc3339.js';
+import { listAlerts } from './query.js';
+import { decodeCursor } from '../api/cursor.js';
+import { BadParameter } from '../api/errors.js';
+import { timeParam } from '../api/params.js';
 
 const SEV = 'P[1-4]';
 const STATUS = '(?:open|acknowledged|resolved)';
@@ -43,14 +45,17 @@ export function registerAlertRoutes(app: FastifyInstance, db: DB, svc: AlertServ
   app.get('/api/alerts', { schema: { querystring: alertsQuerySchema }, attachValidation: true, preHandler: viewer }, async (req, reply) => {
     if (rejectInvalid(req, reply)) return reply;
     const q = req.query as AlertsQuery;
-    let beforeId: number | undefined;
-    if (q.cursor !== undefined) {
-      beforeId = decodeCursor(q.cursor);
-      if (beforeId === undefined) return sendError(reply, 400, 'cursor: not a cursor from this API', 'cursor');
+    let beforeId: number | undefined, sinceMs: number | undefined;
+    try {
+      beforeId = decodeCursor(q.cursor)?.id;
+      sinceMs = timeParam(req.query as Record<string, unknown>, 'since');
+    } catch (e) {
+      if (e instanceof BadParameter) return sendError(reply, 400, e.message, e.parameter);
+      throw e;
     }
     return listAlerts(db, {
       severity: q.severity?.split(','), status: q.status?.split(','), ruleId: q['rule.id'], agent: q.agent,
-      sinceMs: q.since === undefined ? undefined : parseRfc3339(q.since), limit: q.limit, beforeId, maxBytes: maxResponseBytes,
+      sinceMs, limit: q.limit, beforeId, maxBytes: maxResponseBytes,
     });
   });
 

@@ -4,7 +4,8 @@
  * /api/compliance/:id/history?since=&format=json|csv&limit= (newest first).
  */
 import type { FastifyInstance } from 'fastify';
-import { guarded, enumParam, intParam, requireRole, timeParam, type Authenticate } from './http.js';
+import { guarded, requireRole, type Authenticate } from './http.js';
+import { enumParam, intParam, timeParam } from '../api/params.js';
 import { history, historyCsv } from './history.js';
 import type { CheckDef, CheckResult } from './types.js';
 
@@ -40,7 +41,7 @@ export function registerComplianceRoutes(app: FastifyInstance, api: ComplianceAp
     const q = req.query as Record<string, unknown>;
     const since = timeParam(q, 'since');
     const format = enumParam(q, 'format', ['json', 'csv'] as const, 'json');
-    const limit = intParam(q, 'limit', 1, 100_000, 10_000);
+    const limit = intParam(q, 'limit', 1, 100_000) ?? 10_000;
     const id = (req.params as { id: string }).id;
     const check = api.checks().find((c) => c.id === id);
     if (!check) return reply.code(404).send({ error: `no compliance check ${id}` });

@@ -30,4 +30,11 @@ export class DecoderCache {
   }
 
   get size(): number { return this.map.size; }
+
+  /** Characters held in keys (agent, path and type: paths come capped, field-caps.ts). */
+  get keyChars(): number {
+    let n = 0;
+    for (const k of this.map.keys()) n += k.length;
+    return n;
+  }
 }

@@ -20,6 +20,7 @@ import { EventWriter } from '../store/event-writer.js';
 import { createCommitPipeline } from './pipeline.js';
 import { createIngestCounters } from './counters.js';
 import { DecoderCache } from './decoder-cache.js';
+import { FieldCaps } from './field-caps.js';
 import { AgentSession } from './session.js';
 
 export interface IngestDeps {
@@ -76,7 +77,8 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const sessions = new Map<string, AgentSession>();
   // Malformed sessions are logged one line per reason per interval (a flood stays readable).
   const logs = new LogLimiter(ctx.log, 10_000, ctx.now);
-  const sessionDeps = { ctx, agents: deps.agents, pipeline, counters, logs, maxFrameBytes: deps.maxFrameBytes };
+  const caps = new FieldCaps(counters.truncated, deps.maxLineBytes);
+  const sessionDeps = { ctx, agents: deps.agents, pipeline, counters, logs, caps, maxFrameBytes: deps.maxFrameBytes };
   let closing = false;
 
   const attach = (ws: WebSocket, agent: string, tokenId: string) => {

@@ -12,6 +12,7 @@ import type { AgentRegistry } from '../store/agents.js';
 import type { CommittedEvent } from '../model.js';
 import type { CommitPipeline } from './pipeline.js';
 import type { IngestCounters } from './counters.js';
+import type { FieldCaps } from './field-caps.js';
 import { auditFields } from './to-event.js';
 
 export interface SessionDeps {
@@ -21,6 +22,8 @@ export interface SessionDeps {
   counters: IngestCounters;
   /** Refusals are logged through it: one line per reason per interval. */
   logs: LogLimiter;
+  /** Cuts every agent string to its cap before it is used (field-caps.ts). */
+  caps: FieldCaps;
   maxFrameBytes: number;
 }
 
@@ -92,6 +95,7 @@ export class AgentSession {
     if (h.agentName !== this.agent) return this.refuse('name_mismatch', 'Hello agent_name differs from X-Vigil-Agent');
     if (!h.instanceId) return this.refuse('missing_field', 'Hello without instance_id');
     const { ctx, agents } = this.deps;
+    this.deps.caps.hello(h);
     const now = ctx.now();
     const r = agents.hello(h, now);
     this.instanceId = h.instanceId;
@@ -120,6 +124,7 @@ export class AgentSession {
       return this.refuse('sequence_overflow', `sequence numbers must stay at or below ${Number.MAX_SAFE_INTEGER}; start a new agent instance (new state dir)`);
     }
     const { ctx, counters } = this.deps;
+    this.deps.caps.batch(b);
     this.deps.pipeline.submit(this.agent, this.instanceId!, b, ctx.now(), this.skewMs, (err, result) => {
       if (err) {
         // Nothing of it was committed, so nothing is acked: the agent resends after reconnecting.

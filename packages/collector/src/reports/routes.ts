@@ -4,7 +4,9 @@
  * today before the deadline is partial and not stored). Markdown comes as text/markdown.
  */
 import type { FastifyInstance } from 'fastify';
-import { BadParam, dateParam, enumParam, guarded, requireRole, type Authenticate } from '../compliance/http.js';
+import { dateParam, guarded, requireRole, type Authenticate } from '../compliance/http.js';
+import { BadParameter } from '../api/errors.js';
+import { enumParam } from '../api/params.js';
 import { utcDate } from '../compliance/duration.js';
 import { getReport, type ReportEnv } from './daily.js';
 
@@ -21,7 +23,7 @@ export function registerReportRoutes(app: FastifyInstance, env: ReportEnv, auth:
     const today = utcDate(env.now());
     const date = dateParam(q, 'date', today);
     const format = enumParam(q, 'format', ['json', 'md'] as const, 'json');
-    if (date > today) throw new BadParam('date', `${date} is in the future`);
+    if (date > today) throw new BadParameter('date', `${date} is in the future`);
     const text = getReport(env, date, format);
     return reply.type(format === 'md' ? 'text/markdown; charset=utf-8' : 'application/json; charset=utf-8').send(text);
   }));

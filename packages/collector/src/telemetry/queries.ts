@@ -41,15 +41,27 @@ interface StateRow {
   labels: string; started_at: number | null; finished_at: number | null; updated: number;
 }
 
-export function listContainers(db: DB, agent?: string): unknown[] {
-  const rows = db.prepare(`SELECT * FROM container_state WHERE removed = 0 AND (? IS NULL OR agent = ?) ORDER BY agent, name`)
-    .all(agent ?? null, agent ?? null) as StateRow[];
-  return rows.map((r) => ({
+/**
+ * Containers not removed, most recently first seen first (row id descending), at most `limit`
+ * rows and `maxBytes` of them (page-budget.ts); `next` is the row id the next page continues below.
+ */
+export function listContainers(db: DB, agent: string | undefined, limit: number, maxBytes = Infinity, beforeRow?: number): { containers: unknown[]; next: number | null } {
+  const size = ['id', 'name', 'image', 'state', 'health', 'labels', 'agent'].map((c) => `coalesce(${bytesOf(c)}, 0)`).join(' + ');
+  const sizes = db.prepare(`SELECT rowid AS id, ${size} + 256 AS n FROM container_state
+    WHERE removed = 0 AND (? IS NULL OR agent = ?) AND (? IS NULL OR rowid < ?) ORDER BY rowid DESC LIMIT ?`)
+    .all(agent ?? null, agent ?? null, beforeRow ?? null, beforeRow ?? null, limit + 1) as SizedRow[];
+  const { ids, more } = fitPage(sizes, limit, maxBytes);
+  const rows = db.prepare('SELECT rowid AS row, * FROM container_state WHERE rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid DESC')
+    .all(JSON.stringify(ids)) as Array<StateRow & { row: number }>;
+  const containers = rows.map((r) => ({
     id: r.id, name: r.name, image: r.image, state: r.state, health: r.health, restart_count: r.restart_count,
     exit_code: r.exit_code, oom_killed: r.oom_killed === 1, 'cpu.pct': r.cpu_pct, 'memory.usage': r.memory_usage,
     'memory.limit': r.memory_limit, 'agent.name': r.agent, labels: JSON.parse(r.labels || '{}'),
     started_at: iso(r.started_at), finished_at: iso(r.finished_at), updated: iso(r.updated),
   }));
+  const fit = fitSerialized(containers, maxBytes);
+  const next = fit < containers.length || more ? rows[fit - 1].row : null;
+  return { containers: containers.slice(0, fit), next };
 }
 
 /** Where a page of container events continues: below this (ts, row id). */

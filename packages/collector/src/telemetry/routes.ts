@@ -6,8 +6,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DB } from '../store/db.js';
-import { BadParam, intParam, nameParam, stepParam, timeParam } from './params.js';
-import { containerEvents, listContainers, listHosts, querySeries, type ContainerEventsAfter } from './queries.js';
+import { BadParameter } from '../api/errors.js';
+import { decodeCursor, encodeCursor, idKey } from '../api/cursor.js';
+import { intParam, timeParam } from '../api/params.js';
+import { nameParam, stepParam } from './params.js';
+import { containerEvents, listContainers, listHosts, querySeries } from './queries.js';
 
 export type Authorize = (req: FastifyRequest) => Promise<{ ok: true } | { ok: false; status: number; error: string }>;
 type Query = Record<string, unknown>;
@@ -15,15 +18,6 @@ type Query = Record<string, unknown>;
 const str = (description: string) => ({ type: 'string', description });
 const spec = (summary: string, props: Record<string, { type: string; description: string }>) =>
   ({ summary, tags: ['telemetry'], querystring: { type: 'object', properties: props } });
-
-/** Container-event cursors: the last row's (ts, id), opaque to clients. */
-const encodeAfter = (a: ContainerEventsAfter | null) => (a ? Buffer.from(`c:${a.ts}:${a.id}`).toString('base64url') : null);
-function decodeAfter(cursor: string | undefined): ContainerEventsAfter | undefined {
-  if (cursor === undefined) return undefined;
-  const m = /^c:(-?\d{1,16}):(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  if (!m) throw new BadParam('cursor', 'cursor must be a next_cursor returned by this API');
-  return { ts: Number(m[1]), id: Number(m[2]) };
-}
 
 export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize: Authorize | undefined, now: () => number, maxResponseBytes = Infinity): void {
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -36,7 +30,7 @@ export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize:
       try {
         return fn((req.query ?? {}) as Query, (req.params ?? {}) as Record<string, string>);
       } catch (err) {
-        if (err instanceof BadParam) return reply.code(400).send({ error: err.message, parameter: err.parameter });
+        if (err instanceof BadParameter) return reply.code(400).send({ error: err.message, parameter: err.parameter });
         throw err;
       }
     };
@@ -44,19 +38,21 @@ export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize:
   app.get('/api/hosts', { preHandler, schema: spec('Hosts with their latest host metrics', {}) },
     handle(() => ({ hosts: listHosts(db) })));
 
-  app.get('/api/containers', { preHandler, schema: spec('Containers with their current state', { agent: str('agent name') }) },
-    handle((q) => ({ containers: listContainers(db, nameParam(q, 'agent')) })));
+  app.get('/api/containers', { preHandler, schema: spec('Containers with their current state, most recently first seen first; a page ends early at the response budget', {
+    agent: str('agent name'), limit: str('1..10000, default 1000'), cursor: str('next_cursor of the previous page'),
+  }) }, handle((q) => {
+    const page = listContainers(db, nameParam(q, 'agent'), intParam(q, 'limit', 1, 10_000) ?? 1000, maxResponseBytes, decodeCursor(q.cursor)?.id);
+    return { containers: page.containers, next_cursor: encodeCursor(idKey(page.next)) };
+  }));
 
   app.get('/api/containers/:id/events',
     { preHandler, schema: spec("A container's lifecycle events, newest first; a page ends early at the response budget", {
       limit: str('1..10000, default 100'), cursor: str('next_cursor of the previous page'),
     }) },
     handle((q, p) => {
-      if (!/^[0-9a-f]{4,64}$/.test(p.id ?? '')) throw new BadParam('id', 'id must be a container id or a prefix of at least 4 hex digits');
-      const cursor = q.cursor;
-      if (cursor !== undefined && typeof cursor !== 'string') throw new BadParam('cursor', 'cursor must be given once');
-      const page = containerEvents(db, p.id, intParam(q, 'limit', 1, 10_000) ?? 100, maxResponseBytes, decodeAfter(cursor));
-      return { events: page.events, next_cursor: encodeAfter(page.next) };
+      if (!/^[0-9a-f]{4,64}$/.test(p.id ?? '')) throw new BadParameter('id', 'id must be a container id or a prefix of at least 4 hex digits');
+      const page = containerEvents(db, p.id, intParam(q, 'limit', 1, 10_000) ?? 100, maxResponseBytes, decodeCursor(q.cursor));
+      return { events: page.events, next_cursor: encodeCursor(page.next) };
     }));
 
   app.get('/api/metrics', {
@@ -69,7 +65,7 @@ export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize:
     const name = nameParam(q, 'name', true)!;
     const since = timeParam(q, 'since');
     const until = timeParam(q, 'until');
-    if (since !== undefined && until !== undefined && since > until) throw new BadParam('until', 'until must not be before since');
+    if (since !== undefined && until !== undefined && since > until) throw new BadParameter('until', 'until must not be before since');
     return { series: querySeries(db, { agent: nameParam(q, 'agent'), name, since, until, stepMs: stepParam(q, 'step'), now: now() }) };
   }));
 }

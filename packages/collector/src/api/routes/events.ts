@@ -7,9 +7,8 @@ import type {} from '../openapi.js'; // FastifySchema.summary/tags
 import type { CoreServices } from '../../core.js';
 import type { EventFilter } from '../../store/event-filter.js';
 import type { EventKind } from '../../model.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { BadParameter } from '../errors.js';
-import { parseRfc3339 } from '../rfc3339.js';
+import { decodeCursor, encodeCursor, idKey } from '../cursor.js';
+import { timeParam } from '../params.js';
 
 const KINDS = ['log', 'metric', 'container', 'probe', 'loss', 'audit'];
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
@@ -35,15 +34,8 @@ function toFilter(q: Query): EventFilter {
     kind: (s('kind') ?? 'log') as EventKind,
     agent: s('agent'), type: s('type'), sourceIp: s('source.ip'), userName: s('user.name'),
     outcome: s('event.outcome'), q: s('q'),
-    since: timeOf('since', s('since')), until: timeOf('until', s('until')),
+    since: timeParam(q, 'since'), until: timeParam(q, 'until'),
   };
-}
-
-function timeOf(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const ms = parseRfc3339(v);
-  if (ms === undefined) throw new BadParameter(name, 'must be an RFC 3339 time, e.g. 2026-01-31T12:00:00Z');
-  return ms;
 }
 
 export default async function eventRoutes(app: FastifyInstance, opts: { core: CoreServices }): Promise<void> {
@@ -71,8 +63,8 @@ export default async function eventRoutes(app: FastifyInstance, opts: { core: Co
     },
   }, async (req) => {
     const q = req.query as Query;
-    const page = events.query(toFilter(q), q.limit as number, decodeCursor(q.cursor as string | undefined), opts.core.config.api.max_response_bytes);
-    return { events: page.events.map((e) => ({ id: e.id, ...e.fields })), next_cursor: encodeCursor(page.nextBeforeId) };
+    const page = events.query(toFilter(q), q.limit as number, decodeCursor(q.cursor)?.id, opts.core.config.api.max_response_bytes);
+    return { events: page.events.map((e) => ({ id: e.id, ...e.fields })), next_cursor: encodeCursor(idKey(page.nextBeforeId)) };
   });
 
   app.get('/api/events/count', {
