@@ -67,10 +67,11 @@ describe.skipIf(!IS_ROOT)('docker source on a real engine', () => {
 
     await waitFor(() => latest('hog')?.oomKilled === true, 20_000, 'hog oom_killed');
     expect(latest('hog')).toMatchObject({ state: 'exited', exitCode: 137, oomKilled: true, image: 'vigil-busybox' });
-    expect(lifecycle('hog').map((e) => e.action)).toContain('oom');
+    // the state can come from a reconcile before the event stream delivers the event: wait for both
+    await waitFor(() => lifecycle('hog').some((e) => e.action === 'oom'), 10_000, 'hog oom event');
 
     await waitFor(() => latest('sick')?.health === 'unhealthy', 20_000, 'sick unhealthy');
-    expect(lifecycle('sick').some((e) => e.action === 'health_status' && e.health === 'unhealthy')).toBe(true);
+    await waitFor(() => lifecycle('sick').some((e) => e.action === 'health_status' && e.health === 'unhealthy'), 10_000, 'sick health_status event');
 
     const steadyId = latest('steady')!.id;
     const usage = () => events.flatMap((e) => e.metrics?.samples ?? []).filter((s) => s.labels?.['container.id'] === steadyId);
