@@ -1,14 +1,16 @@
 /**
  * Vitest global setup: tests stop what they start, and this checks it. Setup first cleans what
  * an earlier run killed hard left behind (its engines and marked processes, see run-guard.ts),
- * then claims a run id and marks every child of the suite with it. Teardown stops every engine
- * and process still carrying this run's mark and fails the suite naming them: a leak is a bug.
+ * (and the SSH lab's users and sudoers file), then claims a run id and marks every child of the
+ * suite with it. Teardown stops every engine and process still carrying this run's mark, removes
+ * lab leftovers, and fails the suite naming them: a leak is a bug.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { ENGINE_PREFIX, isEngineDir, stopEngine } from '../packages/agent/test/docker-engine.js';
 import {
   MARK, claimRun, parentOf, engineDirOf, forgetRun, knownRuns, processes, registeredEngines, runLive, startTime, stopPids, tagged, type Proc,
 } from './helpers/run-guard.js';
+import { removeLabLeftovers } from './helpers/lab-leftovers.js';
 
 const LEGACY_ENGINE_AGE_S = 30 * 60; // an engine without a run mark (started before marks existed) older than this is stale
 const SETTLE_MS = 3_000; // a process may still be exiting when the last file ends
@@ -59,11 +61,14 @@ async function sweepEarlierRuns(own: string): Promise<void> {
   const live = runningEngines(engines, procs);
   const failed = stopEngines(engines);
   const left = tagged().filter((p) => dead.has(p.run));
-  await stopPids(left.map((p) => p.pid), GRACE_MS);
+  await stopPids(left.map((p) => p.pid), GRACE_MS); // first: userdel refuses a user with processes
+  const lab = [...dead].map(removeLabLeftovers);
+  const removed = lab.flatMap((l) => l.removed), unremoved = lab.flatMap((l) => l.failed);
   for (const r of dead) forgetRun(r);
-  if (live.length || left.length || failed.length) {
+  if (live.length || left.length || failed.length || removed.length || unremoved.length) {
     console.warn([`global setup: cleaned what earlier test runs left (runs ${[...dead].join(', ') || 'without a mark'}):`,
-      ...live.map((d) => `  engine ${d}`), ...left.map(show), ...failed.map((f) => `  could not stop ${f}`)].join('\n'));
+      ...live.map((d) => `  engine ${d}`), ...left.map(show), ...removed.map((r) => `  ssh lab ${r}`),
+      ...failed.map((f) => `  could not stop ${f}`), ...unremoved.map((f) => `  could not remove ssh lab ${f}`)].join('\n'));
   }
 }
 
@@ -87,16 +92,19 @@ export default async function setup(): Promise<() => Promise<void>> {
     const left = ours();
     const killed = await stopPids(left.map((p) => p.pid), GRACE_MS);
     const survivors = ours();
+    const lab = removeLabLeftovers(run); // what a lab's close() did not remove (its worker died)
     forgetRun(run);
 
     const others = procs.filter((p) => !engines.some((d) => p.cmd.includes(d + '/')));
-    if (!engines.length && !others.length && !failed.length && !survivors.length) return;
+    if (!engines.length && !others.length && !failed.length && !survivors.length && !lab.removed.length && !lab.failed.length) return;
     throw new Error([
       'the suite left running what it started (a test must stop what it starts, also when it fails):',
       ...engines.map((d) => `  docker engine ${d} (stopped at teardown)`),
       ...others.map((p) => `${show(p)}${killed.includes(p.pid) ? ' (needed SIGKILL)' : ' (stopped at teardown)'}`),
       ...failed.map((f) => `  could not stop engine ${f}`),
       ...survivors.map((p) => `${show(p)} (STILL RUNNING after SIGKILL)`),
+      ...lab.removed.map((r) => `  ssh lab ${r} (removed at teardown)`),
+      ...lab.failed.map((f) => `  could not remove ssh lab ${f}`),
     ].join('\n'));
   };
 }

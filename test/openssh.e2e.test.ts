@@ -1,9 +1,8 @@
-// A real attacker against a real server: Debian's sshd and dropbear in a private namespace,
-// logging through a private rsyslogd to an auth.log that a real agent tails into a real
-// collector (loopback allowlist off); real clients and hydra attack from distinct loopback
-// sources. Asserts, through the API, each source's and user's attempts and logins against
-// what the clients did, every auth event's source and user, and the alerts with their counts.
-// All mismatches are reported at once, as tables. Root only (installs the tools when missing).
+// A real attacker against a real server: Debian's sshd and dropbear in a private namespace log
+// through a private rsyslogd to an auth.log a real agent tails into a real collector (loopback
+// allowlist off); real clients and hydra attack from distinct loopback sources. Asserts each
+// source's and user's attempts and logins, every auth event's source and user, and the alerts
+// with their counts against what the clients did, as tables. Root only (installs the tools).
 // VIGIL_SSH_CAPTURE=1 also writes the log and the truth to test/fixtures/openssh-real/.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,17 +19,20 @@ const CAPTURE = join(ROOT, 'test/fixtures/openssh-real');
 const SLOW_GAP_S = 17; // hydra -c: 5 attempts >= 64 s apart end to end, so never 5 in one minute
 
 describe.skipIf(!IS_ROOT)('real OpenSSH and dropbear under attack, end to end', () => {
-  const lab = new SshLab();
-  const dir = tempDir('vigil-openssh-e2e-');
+  let lab: SshLab; // made in beforeAll: a skipped describe still runs its body, never afterAll
+  let dir = '';
   let collector: Collector;
   let agent: Proc;
   let sshd: SshServer;
   let dropbear: SshServer;
+  let users: Pick<Targets, 'alice' | 'bob' | 'dave'>;
   let truth: Truth[] = [];
   let events: any[] = [];
 
   beforeAll(async () => {
     if (!TOOLS) throw new Error('scripts/ssh-tools.sh could not install openssh-server, rsyslog, hydra, sshpass, dropbear-bin, sudo');
+    lab = new SshLab();
+    dir = tempDir('vigil-openssh-e2e-');
     await lab.start();
     const config = join(dir, 'collector.yaml');
     writeFileSync(config, 'rules:\n  allowlist: { addresses: [] }\n'); // the default allowlist is loopback
@@ -38,22 +40,21 @@ describe.skipIf(!IS_ROOT)('real OpenSSH and dropbear under attack, end to end', 
     await collector.start(['--config', config]);
     writeFileSync(join(dir, 'agent.yaml'), `files:\n  - path: ${lab.authLog}\n    type: auth\n`);
     agent = startAgent({ collector, name: 'lab', token: collector.agentToken('lab'), state: join(dir, 'state'), config: join(dir, 'agent.yaml') });
-    sshd = await startSshd(lab, await freePort(), { allowUsers: ['vigil-alice', 'vigil-bob', 'root'], denyUsers: ['vigil-bob'] });
+    // dropbear checks the shell against /etc/shells before the password: only alice needs one
+    users = { alice: lab.addUser('alice', { shell: '/bin/sh' }), bob: lab.addUser('bob'), dave: lab.addUser('dave') };
+    lab.allowSudo(users.alice.name);
+    sshd = await startSshd(lab, await freePort(), { allowUsers: [users.alice.name, users.bob.name, 'root'], denyUsers: [users.bob.name] });
     dropbear = await startDropbear(lab, await freePort());
   }, 300_000);
   afterAll(async () => {
     await agent?.stop();
     await collector?.proc?.stop();
-    await lab.close();
-    cleanup(dir);
+    await lab?.close();
+    if (dir) cleanup(dir);
   }, 60_000);
 
   it('runs every scenario against the real servers; the agent ships every line', async () => {
-    const t: Targets = {
-      lab, sshd: sshd.port, dropbear: dropbear.port,
-      alice: lab.addUser('vigil-alice', 'Alice-pw-4711'), bob: lab.addUser('vigil-bob', 'Bob-pw-4712'), dave: lab.addUser('vigil-dave', 'Dave-pw-4713'),
-    };
-    lab.allowSudo(t.alice.name);
+    const t: Targets = { lab, sshd: sshd.port, dropbear: dropbear.port, ...users };
     truth = await runScenarios(t, { slowGapSeconds: SLOW_GAP_S });
     // every line rsyslogd wrote is stored (the last sessions' lines may still be coming)
     let lines = 0;

@@ -1,13 +1,15 @@
 // The suite's global setup (test/global-setup.ts) run for real on a one-test fixture: a run that
 // leaves a child process running fails and names it, and the child is stopped; a clean run
 // passes; a process left by an earlier run that was killed hard is stopped at the next start;
-// and a process that only claims to be a test engine never makes the sweep delete its folder.
+// a process that only claims to be a test engine never makes the sweep delete its folder; and
+// (root) the SSH lab's users and sudoers drop-in a dead run registered are removed, nothing else.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alive, MARK, runDir } from './helpers/run-guard.js';
 import { cleanup, ROOT, tempDir } from './helpers/procs.js';
+import { IS_ROOT, SshLab } from './helpers/ssh-lab.js';
 
 const dir = tempDir('vigil-run-guard-');
 const pidFile = join(dir, 'pid');
@@ -73,5 +75,38 @@ describe('global teardown: tests stop what they start', () => {
     expect(r.status).toBe(0);
     expect(r.out).toContain('not a test engine folder of ours, left alone');
     expect(existsSync(join(victim, 'keep'))).toBe(true);
+  });
+
+  it.skipIf(!IS_ROOT)('removes the SSH lab users and sudoers drop-in a dead run registered, and only those', () => {
+    const dead = `lab-${process.pid}`;
+    mkdirSync(runDir(dead), { recursive: true });
+    writeFileSync(join(runDir(dead), 'owner'), '999999999 0\n');
+    const lab = new SshLab();
+    const run = process.env[MARK];
+    process.env[MARK] = dead; // the lab registers into the run it belongs to: here the dead one
+    let user = '';
+    try {
+      user = lab.addUser('sweep').name;
+      lab.allowSudo(user);
+    } finally { process.env[MARK] = run; }
+    const sudoers = `/etc/sudoers.d/vigil-ssh-lab-${lab.id}`;
+    appendFileSync(join(runDir(dead), 'ssh-lab'), 'user root\nsudoers /etc/sudoers\n'); // not the lab's shapes
+    try {
+      expect(spawnSync('id', ['-u', user]).status).toBe(0);
+      expect(existsSync(sudoers)).toBe(true);
+      const r = runFixture({ LEAK: '0' });
+      expect(r.status).toBe(0);
+      expect(r.out).toContain(`ssh lab user ${user}`);
+      expect(r.out).toContain(`ssh lab sudoers ${sudoers}`);
+      expect(r.out).toContain('user root: not a name of the lab\'s, left alone');
+      expect(spawnSync('id', ['-u', user]).status).not.toBe(0);
+      expect(existsSync(sudoers)).toBe(false);
+      expect(existsSync('/etc/sudoers')).toBe(true);
+      expect(spawnSync('id', ['-u', 'root']).status).toBe(0);
+    } finally {
+      if (spawnSync('id', ['-u', user]).status === 0) spawnSync('userdel', [user]);
+      rmSync(sudoers, { force: true });
+      rmSync(lab.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,19 +1,20 @@
 /**
  * The SSH lab's sandbox: a private rsyslogd writing a Debian-style auth.log, a private mount
  * and network namespace in which /dev/log is that rsyslogd's socket (the machine's /dev/log,
- * its network and its services stay untouched), throwaway local users, and `spawn`/`run`
- * of commands inside the namespace. `close()` stops and removes everything it made.
- * See test/fixtures/README.md ("openssh-real") for why a namespace and how /dev/log is handled.
+ * its network and its services stay untouched), throwaway users (random names and passwords,
+ * expiring, registered for the run's sweep: lab-leftovers.ts), `spawn`/`run` in the namespace.
+ * `close()` stops and removes what it made. See test/fixtures/README.md ("openssh-real").
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, waitFor } from './procs.js';
+import { acquireHostPaths, releaseHostPaths } from './lab-host.js';
+import { registerLabItem } from './lab-leftovers.js';
 
 export const IS_ROOT = process.getuid?.() === 0;
 const TOOLS = join(ROOT, 'scripts/ssh-tools.sh');
-/** A host without /dev/log gets this regular file while the lab runs (see `devLogPlaceholder`). */
-const PLACEHOLDER = 'vigil ssh lab: placeholder for a private bind mount; safe to delete\n';
 
 /** Installs the tools as root where missing (scripts/ssh-tools.sh); false when they are not there. */
 export function sshToolsReady(): boolean {
@@ -31,12 +32,13 @@ export class SshLab {
   readonly dir = mkdtempSync('/tmp/vssh-'); // short: unix socket paths are limited to 108 bytes
   readonly authLog = join(this.dir, 'auth.log');
   readonly sock = join(this.dir, 'log.sock');
+  /** this lab's user names are `vl-<id>-<role>` (at most 32 characters: roles up to 16) */
+  readonly id = randomId();
   private rsyslog?: ChildProcess;
   private holder?: ChildProcess;
   private children: ChildProcess[] = [];
   private users: string[] = [];
-  private placeholder = false;
-  private madeRunSshd = false;
+  private hostPaths = false;
   private sudoers = '';
 
   /** rsyslogd first (the bind mount needs its socket), then the namespace. */
@@ -57,8 +59,8 @@ export class SshLab {
     this.rsyslog.stderr!.on('data', (d) => { err += d; });
     await waitFor(() => existsSync(this.sock), 10_000, () => `rsyslogd made no socket: ${err}`);
 
-    this.devLogPlaceholder();
-    if (!existsSync('/run/sshd')) { execFileSync('mkdir', ['-m', '0755', '/run/sshd']); this.madeRunSshd = true; }
+    await acquireHostPaths(); // /run/sshd and a /dev/log to cover, shared with concurrent labs
+    this.hostPaths = true;
     const routes = SELF_SOURCED.map((a) => `ip route add local ${a} dev lo src ${a} table local`).join(' && ');
     const script = `set -e; ip link set lo up; ${routes}; mount --bind "$0" /dev/log; echo ready; exec cat`;
     this.holder = spawn('unshare', ['--mount', '--net', '--propagation', 'private', 'sh', '-c', script, this.sock], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -67,18 +69,6 @@ export class SshLab {
     this.holder.stderr!.on('data', (d) => { herr += d; });
     await waitFor(() => out.includes('ready') || this.holder!.exitCode !== null, 10_000, () => 'namespace holder');
     if (!out.includes('ready')) throw new Error(`namespace setup failed: ${herr}`);
-  }
-
-  /** sshd, su and sudo log to /dev/log; the bind mount inside the namespace needs a file to
-   * cover. A host /dev/log (someone else's) is only covered inside the namespace, never
-   * touched; a host without one gets an inert regular file for the lab's lifetime (syslog()
-   * callers outside fail to connect to it exactly as they failed on the missing path). */
-  private devLogPlaceholder(): void {
-    let st;
-    try { st = lstatSync('/dev/log'); } catch { st = null; }
-    if (st && !(st.isFile() && readFileSync('/dev/log', 'utf8') === PLACEHOLDER)) return;
-    if (!st) writeFileSync('/dev/log', PLACEHOLDER, { mode: 0o444 });
-    this.placeholder = true; // ours (a crashed earlier run's one is reused, then removed)
   }
 
   /** argv of `cmd` run inside the namespace. */
@@ -107,21 +97,29 @@ export class SshLab {
     });
   }
 
-  /** A throwaway local user with a known password (removed by close()). */
-  addUser(name: string, password: string): LabUser {
-    spawnSync('userdel', [name]); // a crashed earlier run's leftover
-    execFileSync('useradd', ['-M', '-d', '/nonexistent', '-s', '/bin/sh', name]);
+  /** A throwaway user `vl-<id>-<role>` with a random password, expiring after tomorrow, by
+   * default with no login shell (sshd, su and sudo judge the password before any shell runs;
+   * dropbear refuses a shell not in /etc/shells first), listed in the run's folder before it
+   * exists so that a run killed hard has it swept; close() removes it. */
+  addUser(role: string, opts: { shell?: string } = {}): LabUser {
+    const name = `vl-${this.id}-${role}`;
+    registerLabItem('user', name);
     this.users.push(name);
+    const expire = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10); // >= 24 h left
+    execFileSync('useradd', ['-M', '-d', '/nonexistent', '-s', opts.shell ?? '/usr/sbin/nologin', '-e', expire, name]);
+    const password = randomBytes(18).toString('base64url');
     execFileSync('chpasswd', [], { input: `${name}:${password}\n` });
     return { name, password, uid: Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim()) };
   }
 
-  /** Lets a lab user run sudo (a drop-in under /etc/sudoers.d, removed by close()), so that
-   * wrong passwords end in sudo's own "N incorrect password attempts" line. */
+  /** Lets a lab user run exactly `/usr/bin/true` as root with sudo (this lab's drop-in under
+   * /etc/sudoers.d, registered like the users), so that wrong passwords end in sudo's own
+   * "N incorrect password attempts" line. */
   allowSudo(user: string): void {
-    const f = '/etc/sudoers.d/vigil-ssh-lab';
-    writeFileSync(f, `${user} ALL=(ALL:ALL) ALL\n`, { mode: 0o440 });
+    const f = `/etc/sudoers.d/vigil-ssh-lab-${this.id}`;
+    registerLabItem('sudoers', f);
     this.sudoers = f;
+    writeFileSync(f, `${user} ALL=(root) /usr/bin/true\n`, { mode: 0o440 });
   }
 
   /** Stops every process it started, removes the users, the placeholder and the temp dir. */
@@ -135,10 +133,14 @@ export class SshLab {
     if (this.rsyslog) { killGroup(this.rsyslog, 'SIGTERM'); await exited(this.rsyslog, 5_000); killGroup(this.rsyslog, 'SIGKILL'); }
     if (this.sudoers) rmSync(this.sudoers, { force: true });
     for (const u of this.users) spawnSync('userdel', [u]);
-    if (this.placeholder && existsSync('/dev/log') && statSync('/dev/log').isFile()) unlinkSync('/dev/log');
-    if (this.madeRunSshd) rmSync('/run/sshd', { recursive: true, force: true });
+    if (this.hostPaths) await releaseHostPaths();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** 6 characters of [a-z0-9]: what useradd's default NAME_REGEX takes. */
+function randomId(): string {
+  return [...randomBytes(6)].map((b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
 }
 
 function killGroup(c: ChildProcess, sig: NodeJS.Signals): void {

@@ -1,7 +1,7 @@
 /**
  * Real SSH servers inside an SshLab: Debian's OpenSSH sshd with its own config and host key
  * (Debian's defaults where they matter: UsePAM yes, SyslogFacility AUTH, LogLevel INFO,
- * KbdInteractiveAuthentication no) plus the access rules the scenarios hit, and dropbear.
+ * KbdInteractiveAuthentication no, but yes for KBDINT_SOURCE) plus the scenarios' rules; dropbear.
  * Both log through syslog (no -e / -E), so their lines reach the lab's auth.log.
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
@@ -11,6 +11,8 @@ import { waitFor } from './procs.js';
 import { SELF_SOURCED, type SshLab } from './ssh-lab.js';
 
 export const MAX_AUTH_TRIES = 6; // OpenSSH's default, written out so the scenarios can rely on it
+/** The one source whose clients may use keyboard-interactive (PAM), by a Match block. */
+export const KBDINT_SOURCE = '127.0.0.25';
 
 export interface SshServer { port: number; proc: ChildProcess; version: string }
 
@@ -40,6 +42,8 @@ export function sshdConfig(dir: string, port: number, opts: { allowUsers: string
     'KexAlgorithms -diffie-hellman-group14-sha256', // a kex the client can ask for and be refused
     'UseDNS no',
     'PrintMotd no',
+    `Match Address ${KBDINT_SOURCE}`, // last: a Match block runs to the end of the file
+    '  KbdInteractiveAuthentication yes',
     '',
   ].join('\n');
 }
