@@ -15,6 +15,7 @@ import { removeLabLeftovers } from './helpers/lab-leftovers.js';
 const LEGACY_ENGINE_AGE_S = 30 * 60; // an engine without a run mark (started before marks existed) older than this is stale
 const SETTLE_MS = 3_000; // a process may still be exiting when the last file ends
 const GRACE_MS = 5_000; // SIGTERM to SIGKILL
+const POOL_CMD = /\/proc\/cpuinfo/;
 
 const show = (p: Proc) => `  pid ${p.pid} ${p.cmd.slice(0, 200)}`;
 
@@ -81,7 +82,14 @@ export default async function setup(): Promise<() => Promise<void>> {
   return async function teardown(): Promise<void> {
     const mine = ancestors();
     // vitest's own workers (our children) may still be closing; what the tests spawned is below them
-    const ours = () => tagged(run).filter((p) => !mine.has(p.pid) && p.ppid !== process.pid);
+    // vitest's pool also runs a short shell pipeline of its own (tinypool counts CPUs through
+    // /proc/cpuinfo): not a test's process
+    const pool = (p: Proc, all: Map<number, Proc>) => POOL_CMD.test(p.cmd) || POOL_CMD.test(all.get(p.ppid)?.cmd ?? '');
+    const ours = () => {
+      const all = tagged(run);
+      const byPid = new Map<number, Proc>(all.map((p) => [p.pid, p]));
+      return all.filter((p) => !mine.has(p.pid) && p.ppid !== process.pid && !pool(p, byPid));
+    };
     const end = Date.now() + SETTLE_MS;
     while (ours().length && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
 
