@@ -7,11 +7,9 @@
 import type { EcsFields } from '../model.js';
 import { Generations } from './generations.js';
 import type { SshRole } from './ruleset.js';
+import { STALE_MS } from './ssh-state.js';
 
 interface Group { reported: number; counted: number; lastMs: number }
-
-/** A group silent this long starts afresh (pids get reused). */
-const STALE_MS = 10 * 60_000;
 
 export class FailureGroups {
   private readonly groups: Generations<string, Group>;
