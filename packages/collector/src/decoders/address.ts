@@ -1,7 +1,8 @@
 /**
  * Where a connection came from: sets `source.address` to the address as written and
- * `source.ip` when it is an IPv4 or IPv6 address (`::ffff:`-mapped IPv4 normalised to the
- * IPv4, brackets and `%zone` stripped). Host names stay in `source.address` only.
+ * `source.ip` when it is an IPv4 or IPv6 address (brackets and `%zone` stripped; a
+ * `::ffff:`-mapped IPv4 is normalised to the IPv4 in both fields). Host names stay in
+ * `source.address` only.
  */
 import type { EcsFields } from '../model.js';
 
@@ -51,7 +52,8 @@ export function normaliseIp(raw: string): string | undefined {
 /** Sets source.address (and source.ip for IPs) on `out` from an address token. */
 export function setSource(out: EcsFields, raw: string): void {
   if (!raw || raw === 'UNKNOWN' || raw === 'unknown') return;
-  out['source.address'] = raw;
   const ip = normaliseIp(raw);
+  // An IPv4 written as `::ffff:a.b.c.d` (or bracketed) is that IPv4 in both fields.
+  out['source.address'] = ip !== undefined && ip.length !== raw.length && ip.indexOf(':') < 0 ? ip : raw;
   if (ip) out['source.ip'] = ip;
 }

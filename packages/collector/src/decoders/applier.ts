@@ -42,7 +42,8 @@ export function compileWriter(
       lines.push(`${get} out[${q(k)}] = v;`);
     } else if (how === 2) { // setSource: the address as written, and the IP when it is one
       lines.push(`${get} if (v !== 'UNKNOWN' && v !== 'unknown') { out['source.address'] = v; s.address = v;`
-        + ` ip = nip(v); if (ip !== undefined) { out['source.ip'] = ip; s.ip = ip; } }`);
+        + ` ip = nip(v); if (ip !== undefined) { out['source.ip'] = ip; s.ip = ip;`
+        + ` if (ip.length !== v.length && ip.indexOf(':') < 0) { out['source.address'] = ip; s.address = ip; } } }`); // ::ffff:a.b.c.d
     } else if (how === 4) {
       const port = k === 'source.port' ? ' s.port = n;' : '';
       lines.push(`${get} { n = Number(v); if (Number.isFinite(n)) { out[${q(k)}] = n;${port} } }`);

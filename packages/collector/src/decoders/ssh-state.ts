@@ -4,7 +4,9 @@
  * attempt model of ruleset/decoders/README.md ("Counting attempts"): each `Failed <method>`
  * is one try; `Invalid user` and lines written before sshd's own report (echo) open one that
  * the connection's first Failed line completes; restating lines count only for a connection
- * that left no other trace.
+ * that left no other trace. Debian's sshd forks a PAM child whose copy carries the child's
+ * pid: a line on another pid from the same IP and user within seconds is the same try
+ * (Credits below), so each try counts once.
  */
 import type { EcsFields } from '../model.js';
 import type { SourceScratch } from './applier.js';
@@ -32,8 +34,14 @@ interface Conn {
   lastMs: number;
 }
 
-/** A pid seen again after this long is a new connection (pids get reused). */
-const STALE_MS = 10 * 60_000;
+/** A pid (or a local program's group) seen again after this long starts afresh (pids get reused). */
+export const STALE_MS = 10 * 60_000;
+/** How long an opened attempt can be echoed or reported on another pid (PAM's delay is ~2 s). */
+export const ECHO_WINDOW_MS = 10_000;
+const MAX_CREDITS_PER_IP = 8;
+
+/** An attempt counted on `conn` and still open: the same try may show on another pid. */
+interface Credit { conn: Conn; user: string | undefined; ms: number }
 
 export type ConnKey = string | number;
 
@@ -43,8 +51,13 @@ function fresh(tsMs: number): Conn {
 
 export class SshConnections {
   private readonly conns: Generations<ConnKey, Conn>;
+  /** Open attempts per source IP, oldest first (at most MAX_CREDITS_PER_IP each). */
+  private readonly credits: Generations<string, Credit[]>;
 
-  constructor(max = 4096) { this.conns = new Generations(max); }
+  constructor(max = 4096) {
+    this.conns = new Generations(max);
+    this.credits = new Generations(max >> 2);
+  }
 
   /**
    * Inherit or remember the source, and set vigil.attempts on lines with a role (and on a
@@ -54,6 +67,7 @@ export class SshConnections {
   apply(key: ConnKey, ev: EcsFields, src: SourceScratch, role: SshRole | undefined, tries: number, tsMs: number): void {
     let c = this.conns.get(key);
     if (c !== undefined && this.isNewConnection(c, src, role, tsMs)) c = undefined;
+    const created = c === undefined;
     if (c === undefined) {
       c = fresh(tsMs);
       this.conns.set(key, c);
@@ -79,6 +93,8 @@ export class SshConnections {
         // With only a host name known it waits for the IP the Failed line brings.
         if (!nothingYet) break;
         if (c.ip === undefined && c.address !== undefined) c.pending = true;
+        // A fresh pid echoing a try open on another pid (the PAM child's copy): 0.
+        else if (created && this.credit(c, ev, tsMs) !== undefined) break;
         else { n = 1; c.open = true; }
         break;
       case 'restate':
@@ -96,6 +112,7 @@ export class SshConnections {
         break;
     }
     if (role !== undefined && role !== 'close') c.auth = true;
+    if (n > 0 && c.ip !== undefined) n = this.settle(c, ev, role, n, tsMs);
     if (c.ip === undefined && c.address === undefined) {
       c.owed += n; n = 0; // no source to count it on yet
     } else if (c.owed > 0) {
@@ -103,6 +120,46 @@ export class SshConnections {
     }
     c.counted += n;
     if ((role !== undefined && role !== 'close') || n > 0) ev['vigil.attempts'] = n;
+  }
+
+  /**
+   * A try counted on this line: when another pid of the IP holds an open attempt of the same
+   * user and port, if known (the PAM child's copy, or a connection's own echo), this line reports that try, so it
+   * adds one less and that attempt is closed (its own Failed line then counts anew). An
+   * attempt this line opens becomes such a credit. Returns the count to emit.
+   */
+  private settle(c: Conn, ev: EcsFields, role: SshRole | undefined, n: number, tsMs: number): number {
+    if (role === 'attempt' || role === 'echo' || role === 'restate') {
+      const cr = this.credit(c, ev, tsMs);
+      if (cr !== undefined) {
+        cr.conn.open = false;
+        c.counted += 1;
+        return n - 1;
+      }
+    }
+    if (c.open && (role === 'announce' || role === 'echo')) {
+      const ip = c.ip!;
+      let list = this.credits.get(ip);
+      if (list === undefined) { list = []; this.credits.set(ip, list); }
+      list.push({ conn: c, user: userOf(ev), ms: tsMs });
+      if (list.length > MAX_CREDITS_PER_IP) list.shift();
+    }
+    return n;
+  }
+
+  /** The oldest live credit of `c`'s IP on another connection, same user, within the window; dead ones are dropped. */
+  private credit(c: Conn, ev: EcsFields, tsMs: number): Credit | undefined {
+    const list = this.credits.get(c.ip!);
+    if (list === undefined) return undefined;
+    const user = userOf(ev);
+    for (let i = 0; i < list.length; i++) {
+      const cr = list[i];
+      const late = Number.isFinite(tsMs) && Number.isFinite(cr.ms) && tsMs - cr.ms > ECHO_WINDOW_MS;
+      if (!cr.conn.open || late || cr.conn === c) { list.splice(i--, 1); continue; }
+      const port = cr.conn.port === undefined || c.port === undefined || cr.conn.port === c.port;
+      if (port && (cr.user === undefined || user === undefined || cr.user === user)) return cr;
+    }
+    return undefined;
   }
 
   /**
@@ -117,6 +174,11 @@ export class SshConnections {
     if (role === 'announce') return c.auth;
     return c.closed && (role === 'attempt' || role === 'probe' || role === 'echo');
   }
+}
+
+function userOf(ev: EcsFields): string | undefined {
+  const u = ev['user.name'];
+  return typeof u === 'string' ? u : undefined;
 }
 
 /** The line's own source updates the connection's; an address-less line inherits it. */

@@ -132,7 +132,9 @@ export class SyslogDecoder implements StreamDecoder {
       this.sshd.apply(key, out, src, role, repeat, tsMs);
     } else if (role !== undefined && failure) {
       const n = Number(out['vigil.failures'] ?? repeat);
-      this.local.apply(this.localKeys.key(host, base, pid, out['user.name']), out, role, n, tsMs);
+      this.local.apply(this.localKeys.key(host, base, pid, out['user.name']), out, role, n, tsMs, pid === pid);
+    } else if (hit !== null && out['event.outcome'] === 'success' && out['user.name'] !== undefined) {
+      this.local.close(this.localKeys.key(host, base, pid, out['user.name'])); // sudo's command, su's success
     }
     // Failures without connection accounting count their repeats.
     if (failure && role === undefined && (hit!.auth ?? isAuth(out['event.category']))) out['vigil.attempts'] = repeat;
