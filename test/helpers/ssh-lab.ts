@@ -93,6 +93,7 @@ export class SshLab {
       child.stderr!.on('data', (d) => { stderr += d; });
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), opts.timeoutMs ?? 120_000);
       child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+      child.stdin!.on('error', () => { /* the command may exit before reading its input (EPIPE) */ });
       child.stdin!.end(opts.input ?? '');
     });
   }
