@@ -130,7 +130,7 @@ export class SyslogDecoder implements StreamDecoder {
       if (this.mainHost === undefined) this.mainHost = host;
       const key: ConnKey = host === this.mainHost ? pid : `${host}\0${pid}`;
       this.sshd.apply(key, out, src, role, repeat, tsMs);
-    } else if (role !== undefined && failure) {
+    } else if (role !== undefined && (failure || hit!.trace)) {
       const n = Number(out['vigil.failures'] ?? repeat);
       this.local.apply(this.localKeys.key(host, base, pid, out['user.name']), out, role, n, tsMs, pid === pid);
     } else if (hit !== null && out['event.outcome'] === 'success' && out['user.name'] !== undefined) {
