@@ -1,11 +1,9 @@
-// Offline detection throughput: `vigil replay` (decode + rules, in-process API) over a
-// realistic 1M-line auth.log, median of 3 runs, in lines/s, plus the same file with the rules
-// alone on pre-decoded events, and fail2ban-regex on the same file in the same run (the
-// baseline, installed as root when missing; target: vigil >= 10x fail2ban-regex), and the
-// brute-force rules' precision and recall against the file's truth. The file comes from the
-// acceptance generator ../shared/tools/gen-authlog.py (--seed 42) where that exists
-// (VIGIL_SHARED_DIR overrides ../shared), else from bench/gen-auth.mjs.
-// Needs a build (packages/collector/dist). Prints figures; asserts nothing.
+// Offline detection throughput in lines/s (median of 3): `vigil replay` (decode + rules) on a
+// realistic 1M-line auth.log, the rules alone on pre-decoded events, and fail2ban-regex on the
+// same file in the same run (installed as root when missing; target: vigil >= 10x), plus the
+// brute-force rules' precision and recall against the file's truth. The file comes from
+// ../shared/tools/gen-authlog.py --seed 42 (VIGIL_SHARED_DIR overrides ../shared) where it
+// exists, else bench/gen-auth.mjs. Needs a build (packages/collector/dist); asserts nothing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

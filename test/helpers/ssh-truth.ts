@@ -7,7 +7,7 @@
  */
 import type { Truth } from './attacks.js';
 
-const SERVERS: Record<string, Truth['server']> = { sshd: 'sshd', 'sshd-session': 'sshd', 'sshd-auth': 'sshd', 'sshd(pam_unix)': 'sshd', dropbear: 'dropbear', sudo: 'sudo', su: 'su' };
+const SERVERS: Record<string, Truth['server']> = { sshd: 'sshd', 'sshd-session': 'sshd', 'sshd-auth': 'sshd', dropbear: 'dropbear', sudo: 'sudo', su: 'su' };
 export const ALERT_RULES = ['ssh-brute-force', 'ssh-brute-force-slow', 'ssh-user-enumeration', 'ssh-success-after-failures', 'ssh-root-login', 'sudo-incorrect-password'];
 
 const isAuth = (e: any) => ([] as string[]).concat(e['event.category'] ?? []).includes('authentication') && SERVERS[e['process.name']] !== undefined;

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DistinctBucket } from '../src/rules/buckets/distinct.js';
-import type { RuleEvent } from '../src/rules/types.js';
+import { AlertBook, MAX_VALUES } from '../src/rules/alerts.js';
+import type { CompiledRule, RuleEvent } from '../src/rules/types.js';
 
 const ev = (id: number, user: string): RuleEvent => ({ id, kind: 'log', fields: { 'user.name': user } });
 const MIN = 60_000;
@@ -45,5 +46,24 @@ describe('DistinctBucket', () => {
     const many = new DistinctBucket(2, MIN, 'user.name', 1000);
     for (let i = 0; i < 40; i++) many.add(`k${i}`, i, ev(i, 'a'));
     for (let i = 0; i < 40; i++) expect(many.add(`k${i}`, 100 + i, ev(100 + i, 'b'))?.evidence).toEqual([i, 100 + i]);
+  });
+});
+
+describe('distinct alert values', () => {
+  it('keeps hashes, not the strings, and past the cap never counts a repeated value again', () => {
+    const book = new AlertBook(10);
+    const rule = { spec: { id: 'r', cooldownMs: 0 } } as unknown as CompiledRule;
+    const big = 'x'.repeat(65_536);
+    book.fire(rule, 'k', { 'source.ip': '192.0.2.1' }, { count: 2, firstTs: 0, lastTs: 0, evidence: [1, 2], values: [big, 'b'] }, undefined);
+    const a = book.get('k')!;
+    expect(a.count).toBe(2);
+    for (const v of a.values!) expect(typeof v).toBe('number');
+    book.touch(a, 1, 3, 1, undefined, big);
+    expect(a.count).toBe(2);
+    for (let i = 0; i < MAX_VALUES + 50; i++) book.touch(a, 2, 4, 1, undefined, `u${i}`);
+    expect(a.count).toBe(MAX_VALUES);
+    for (let i = 0; i < 100; i++) book.touch(a, 3, 5, 1, undefined, `u${MAX_VALUES + 10}`); // a value past the cap, repeated
+    expect(a.count).toBe(MAX_VALUES);
+    expect(a.values!.size).toBe(MAX_VALUES);
   });
 });

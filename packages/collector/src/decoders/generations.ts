@@ -2,7 +2,8 @@
  * A bounded map in two generations of max/2 entries each: new and touched entries go to the
  * young one; when it is full it becomes the old one and the previous old one is dropped. So
  * every entry touched within the last max/2 new ones is kept, at O(1) per access (no LRU
- * reordering, no sweeps over a Map's deleted slots). Used for per-connection decoder state.
+ * reordering, no sweeps over a Map's deleted slots). Used for per-connection decoder state;
+ * callers cut attacker-chosen key parts (local-keys.ts MAX_KEY_PART).
  */
 export class Generations<K, V> {
   private young = new Map<K, V>();

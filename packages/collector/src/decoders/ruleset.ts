@@ -40,6 +40,11 @@ export interface CompiledPattern {
    */
   failure: boolean | null;
   auth: boolean | null;
+  /**
+   * `trace: true`: a line that is not a failure (PAM's copy of one) but may be its local
+   * group's only trace of it, so non-sshd accounting still counts it (1 when alone).
+   */
+  trace: boolean;
   /** Writes the constant fields and the coerced captures of a match into an event. */
   write: Writer;
   ssh?: SshRole;
@@ -55,7 +60,7 @@ export interface CompiledRuleset {
 
 interface PatternDoc {
   id?: string; starts?: string | string[]; contains?: string | string[]; regex?: string;
-  fields?: Record<string, unknown>; map?: Record<string, string>; ssh?: SshRole;
+  fields?: Record<string, unknown>; map?: Record<string, string>; ssh?: SshRole; trace?: boolean;
 }
 interface DecoderDoc {
   name?: string; types?: string[]; programs?: string[]; patterns?: PatternDoc[];
@@ -135,6 +140,7 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
   if (p.ssh !== undefined && !SSH_ROLES.includes(p.ssh)) {
     throw new RulesetError(`${file}: pattern ${id}: ssh must be one of ${SSH_ROLES.join(', ')}`);
   }
+  if (p.trace !== undefined && typeof p.trace !== 'boolean') throw new RulesetError(`${file}: pattern ${id}: trace must be true or false`);
   const fields = Object.entries(p.fields ?? {});
   const coerce = keys.map(coercionOf);
   const fieldKeys = fields.map((f) => f[0]), fieldValues = fields.map((f) => f[1]);
@@ -143,6 +149,7 @@ function compilePattern(file: string, name: string, p: PatternDoc, i: number, do
   return {
     failure: keys.includes('event.outcome') ? null : consts['event.outcome'] === 'failure',
     auth: keys.includes('event.category') ? null : cat === 'authentication' || (Array.isArray(cat) && cat.includes('authentication')),
+    trace: p.trace === true,
     id, regex, keys, ssh: p.ssh, coerce,
     starts: list(p.starts), contains: list(p.contains),
     fields, fieldKeys, fieldValues,

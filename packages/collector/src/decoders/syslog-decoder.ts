@@ -15,7 +15,7 @@ import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
 import { FailureGroups } from './failure-groups.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
 import { journalJsonFields } from './journal-json.js';
-import { LocalKeys } from './local-keys.js';
+import { LocalKeys, MAX_KEY_PART } from './local-keys.js';
 
 /** SSH servers whose lines are grouped per connection (host + pid): one process per connection. */
 const SSHD = new Set(['sshd', 'sshd-session', 'sshd-auth', 'dropbear']);
@@ -128,9 +128,9 @@ export class SyslogDecoder implements StreamDecoder {
     const failure = hit === null ? false : hit.failure ?? out['event.outcome'] === 'failure';
     if (info.sshd) {
       if (this.mainHost === undefined) this.mainHost = host;
-      const key: ConnKey = host === this.mainHost ? pid : `${host}\0${pid}`;
+      const key: ConnKey = host === this.mainHost ? pid : `${host.slice(0, MAX_KEY_PART)}\0${pid}`;
       this.sshd.apply(key, out, src, role, repeat, tsMs);
-    } else if (role !== undefined && failure) {
+    } else if (role !== undefined && (failure || hit!.trace)) {
       const n = Number(out['vigil.failures'] ?? repeat);
       this.local.apply(this.localKeys.key(host, base, pid, out['user.name']), out, role, n, tsMs, pid === pid);
     } else if (hit !== null && out['event.outcome'] === 'success' && out['user.name'] !== undefined) {

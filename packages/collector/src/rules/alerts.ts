@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { KeyedState } from './keyed.js';
+import { valueHash } from './key-index.js';
 import type { Firing } from './buckets/bucket.js';
 import type { AlertUpdate, CompiledRule, EvidenceId } from './types.js';
 
@@ -24,12 +25,15 @@ export interface AlertState {
   tail: EvidenceId[];
   agent?: string;
   status: 'open' | 'resolved';
-  /** distinct rules: the values counted (count = their number), bounded by MAX_VALUES. */
-  values?: Set<string>;
+  /** distinct rules: hashes of the values counted (count = their number), at most MAX_VALUES. */
+  values?: Set<number>;
 }
 
-/** Past this many distinct values an alert counts new ones without remembering them. */
-const MAX_VALUES = 1000;
+/**
+ * A distinct alert remembers (as hashes) and counts at most this many values: past it the
+ * count stays at 1,000 ("1,000 or more"), so a repeated value is never counted twice.
+ */
+export const MAX_VALUES = 1000;
 
 const EVIDENCE_HALF = 10;
 
@@ -64,7 +68,7 @@ export class AlertBook {
       id, key: akey, key0: key, rule, group, count: f.count, firstTs: f.firstTs, lastTs: f.lastTs,
       head: f.evidence.slice(0, EVIDENCE_HALF), tail: f.evidence.slice(EVIDENCE_HALF).slice(-EVIDENCE_HALF), agent, status: 'open',
     };
-    if (f.values) a.values = new Set(f.values);
+    if (f.values) { a.values = new Set(); a.count = 0; for (const v of f.values) countValue(a, v); }
     this.alerts.set(key, a);
     this.open.add(a);
     this.opened++;
@@ -125,11 +129,14 @@ export class AlertBook {
   }
 }
 
-/** A distinct rule's value: counted once per alert. */
+/** A distinct rule's value: counted once per alert, up to MAX_VALUES values. */
 function countValue(a: AlertState, v: string): void {
-  if (a.values!.has(v)) return;
-  a.count++;
-  if (a.values!.size < MAX_VALUES) a.values!.add(v);
+  const set = a.values!;
+  if (set.size >= MAX_VALUES) return;
+  const h = valueHash(v);
+  if (set.has(h)) return;
+  set.add(h);
+  a.count = set.size;
 }
 
 function addEvidence(a: AlertState, id: EvidenceId): void {

@@ -1,15 +1,14 @@
 /**
- * The detection engine: feeds each event, in event time, to the rules the index offers
- * it, folds firings into one alert per (rule, group), and advances a watermark (the
- * newest event time minus the allowed lateness) that drives expiry, absences and
- * auto-resolution. The caller may also advance it with the wall clock when input is idle
- * (live mode). Alert changes are drained as AlertUpdates after each batch. A rule with
- * `suppressed_by` opens its alerts only after every rule has seen the event, and none while a
- * named rule has an alert for the same group that is open or was active within its window.
+ * The detection engine: feeds each event, in event time, to the rules the index offers it,
+ * folds firings into one alert per (rule, group), and advances a watermark (newest event time
+ * minus the allowed lateness; or the wall clock when input is idle) that drives expiry,
+ * absences and auto-resolution. `suppressed_by` rules open alerts only after every rule has
+ * seen the event, and none while a named rule's alert for the group is open or recent.
  */
 import { AlertBook } from './alerts.js';
 import { EventClock } from './event-time.js';
 import { AbsenceBucket } from './buckets/absence.js';
+import { distinctValue } from './buckets/distinct.js';
 import { RuleIndex } from './rule-index.js';
 import { RuleRuntime } from './runtime.js';
 import type { SequenceBucket } from './buckets/sequence.js';
@@ -193,11 +192,6 @@ function suppressed(rt: RuleRuntime, f: RuleEvent['fields'], ts: number): boolea
     if (a && (a.status === 'open' || ts - a.lastTs <= rt.rule.spec.windowMs)) return true;
   }
   return false;
-}
-
-function distinctValue(f: RuleEvent['fields'], field: string): string | undefined {
-  const v = f[field];
-  return v === undefined || v === null || v === '' ? undefined : String(v);
 }
 
 function agentOf(f: RuleEvent['fields']): string | undefined {

@@ -14,6 +14,12 @@ import type { EvidenceId, RuleEvent } from '../types.js';
  */
 interface State { e: Array<number | string | EvidenceId>; counts: Map<string, number> | null; first: string }
 
+/** An event's distinct_field value as counted (absent, null and '' count nothing). */
+export function distinctValue(f: RuleEvent['fields'], field: string): string | undefined {
+  const v = f[field];
+  return v === undefined || v === null || v === '' ? undefined : String(v);
+}
+
 export class DistinctBucket implements Bucket {
   /** A key's State once it has two entries; until then its entry is inline, below. */
   private readonly keys: KeyedState<State>;
@@ -33,9 +39,8 @@ export class DistinctBucket implements Bucket {
   get evictions(): number { return this.keys.evictions; }
 
   add(key: string, ts: number, ev: RuleEvent): Firing | null {
-    const raw = ev.fields[this.field];
-    if (raw === undefined || raw === null || raw === '') return null;
-    const val = String(raw);
+    const val = distinctValue(ev.fields, this.field);
+    if (val === undefined) return null;
     const keys = this.keys;
     const slot = keys.find(key);
     let s = slot < 0 ? undefined : keys.at(slot);
