@@ -4,7 +4,7 @@
  * prints each try, sudo prints each prompt, su's prompt is read off its pty), per source
  * address and user, and which alerts that must raise. One distinct loopback source per scenario.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KBDINT_SOURCE, MAX_AUTH_TRIES } from './sshd.js';
 import type { LabUser, SshLab } from './ssh-lab.js';
@@ -44,10 +44,15 @@ function clientOpts(port: number, source: string): string[] {
     '-o', 'ConnectTimeout=20'];
 }
 
+/** The lab's askpass program, written once (clients run in parallel: rewriting it while
+ * another client runs it would hand that client an empty script). */
 function askpass(lab: SshLab): string {
   const p = join(lab.dir, 'askpass.sh');
-  writeFileSync(p, '#!/bin/sh\nprintf x >>"$VIGIL_TRIES"\nprintf \'%s\\n\' "$VIGIL_PW"\n');
-  chmodSync(p, 0o755);
+  if (existsSync(p)) return p;
+  const tmp = `${p}.${process.pid}.tmp`;
+  writeFileSync(tmp, '#!/bin/sh\nprintf x >>"$VIGIL_TRIES"\nprintf \'%s\\n\' "$VIGIL_PW"\n');
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, p);
   return p;
 }
 

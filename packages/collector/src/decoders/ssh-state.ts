@@ -31,6 +31,8 @@ interface Conn {
   owed: number;
   /** Attempts emitted in vigil.attempts so far. */
   counted: number;
+  /** Its only line so far is the echo that opened its try (a forked PAM child's copy). */
+  lone: boolean;
   lastMs: number;
 }
 
@@ -46,7 +48,7 @@ interface Credit { conn: Conn; user: string | undefined; ms: number }
 export type ConnKey = string | number;
 
 function fresh(tsMs: number): Conn {
-  return { ip: undefined, address: undefined, port: undefined, auth: false, open: false, pending: false, closed: false, quiet: false, owed: 0, counted: 0, lastMs: tsMs };
+  return { ip: undefined, address: undefined, port: undefined, auth: false, open: false, pending: false, closed: false, quiet: false, owed: 0, counted: 0, lone: false, lastMs: tsMs };
 }
 
 export class SshConnections {
@@ -73,10 +75,12 @@ export class SshConnections {
       this.conns.set(key, c);
     }
     if (Number.isFinite(tsMs)) c.lastMs = tsMs;
+    if (!created) c.lone = false;
     inherit(c, ev, src);
     if (role === undefined && c.owed === 0) return;
 
     let n = 0;
+    let cr: Credit | undefined;
     const nothingYet = c.counted === 0 && c.owed === 0;
     switch (role) {
       case 'attempt':
@@ -93,9 +97,14 @@ export class SshConnections {
         // With only a host name known it waits for the IP the Failed line brings.
         if (!nothingYet) break;
         if (c.ip === undefined && c.address !== undefined) c.pending = true;
-        // A fresh pid echoing a try open on another pid (the PAM child's copy): 0.
-        else if (created && this.credit(c, ev, tsMs) !== undefined) break;
-        else { n = 1; c.open = true; }
+        // A fresh pid echoing a try open on another pid: 0. When that other pid is a lone PAM
+        // child's copy and this is the connection's own `error: PAM` (Debian forks for PAM;
+        // a second PAM copy is rather a parallel connection of the same IP and user),
+        // the try moves here, open: the next child's copy counts anew, and this connection's
+        // Failed line (sshd may write none) completes it.
+        else if (created && (cr = this.credit(c, ev, tsMs)) !== undefined) {
+          if (cr.conn.lone && !isPamCopy(ev)) { cr.conn.open = false; c.open = true; }
+        } else { n = 1; c.open = true; c.lone = created; }
         break;
       case 'restate':
         if (nothingYet && !c.quiet) { n = 1; c.pending = false; }
@@ -174,6 +183,12 @@ export class SshConnections {
     if (role === 'announce') return c.auth;
     return c.closed && (role === 'attempt' || role === 'probe' || role === 'echo');
   }
+}
+
+/** A PAM module's own copy (pam_unix & co. under sshd), as opposed to sshd's `error: PAM` report. */
+function isPamCopy(ev: EcsFields): boolean {
+  const d = ev['vigil.decoder'];
+  return typeof d === 'string' && (d.startsWith('sshd/pam-auth-failure') || d.startsWith('pam/'));
 }
 
 function userOf(ev: EcsFields): string | undefined {
