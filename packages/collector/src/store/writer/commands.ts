@@ -1,0 +1,13 @@
+/**
+ * Every write command of the collector, in one table: the writer (worker thread or in-thread)
+ * prepares these on its connection, and the WriteQueue's types come from here. An owner adds
+ * its commands by spreading its own table in (its file exports `xxxCommands satisfies
+ * CommandTable`); names are `owner.verb` and unique.
+ */
+import type { CommandTable } from './types.js';
+
+export const COMMANDS = {
+} satisfies CommandTable;
+
+export type Commands = typeof COMMANDS;
+export type CommandName = keyof Commands & string;
