@@ -2,40 +2,18 @@
 // is committed and acked by the collector (agent and collector on the same machine), against
 // rsyslog's imfile -> omfwd TCP forwarding of the same file in the same run. Also the idle
 // agent's RSS and CPU with three tailed files. Prints figures; asserts nothing.
-import { mkdirSync, writeFileSync, rmSync, mkdtempSync, appendFileSync } from 'node:fs';
-import { tmpdir, hostname } from 'node:os';
+import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rsyslogForward } from './baselines/rsyslog.mjs';
 import { writeAuthLog } from './lib/authlog.mjs';
-import { start, stop, vigilSync, freePort, waitFor, cpuSeconds, rssBytes, sleep, median, fmt } from './lib/procs.mjs';
+import { start, stop, vigilSync, freePort, cpuSeconds, rssBytes, sleep, median, fmt } from './lib/procs.mjs';
+import { e2eRun } from './lib/e2e-run.mjs';
 
 const LINES = Number(process.env.VIGIL_BENCH_LINES || 1_000_000);
 const RUNS = Number(process.env.VIGIL_BENCH_RUNS || 3);
 
-async function vigilRun(work, file) {
-  const data = join(work, `data-${Math.random().toString(36).slice(2)}`);
-  const port = await freePort();
-  const api = vigilSync(['token', 'create', '--data', data, '--api', 'bench', '--role', 'viewer']);
-  const agentTok = vigilSync(['token', 'create', '--data', data, '--agent', 'bench']);
-  const collector = start(['collector', '--listen', `127.0.0.1:${port}`, '--data', data]);
-  const url = `http://127.0.0.1:${port}`;
-  const count = async () => {
-    const r = await fetch(`${url}/api/events/count`, { headers: { authorization: `Bearer ${api}` } }).catch(() => null);
-    return r?.ok ? (await r.json()).count : -1;
-  };
-  await waitFor(async () => (await count()) >= 0, 20_000, 'collector');
-  const cfg = join(data, 'agent.yaml');
-  writeFileSync(cfg, `files:\n  - path: ${file}\n    type: auth\n`);
-  const t0 = process.hrtime.bigint();
-  const agent = start(['agent', '--collector', `ws://127.0.0.1:${port}`, '--token', agentTok, '--state', join(data, 'state'), '--name', 'bench', '--config', cfg]);
-  await waitFor(async () => (await count()) >= LINES, 600_000, 'all lines stored', 20);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = { agent: cpuSeconds(agent.pid), collector: cpuSeconds(collector.pid) };
-  await stop(agent);
-  await stop(collector);
-  rmSync(data, { recursive: true, force: true });
-  return { seconds, linesPerSec: LINES / seconds, cpu };
-}
+const vigilRun = (work, file) => e2eRun(work, file, LINES);
 
 async function idleAgent(work) {
   const data = join(work, 'idle');

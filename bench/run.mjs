@@ -14,6 +14,7 @@ const SUITE = [
   ['telemetry', 'Agent and dockerd cost with 20 containers'],
   ['decode', 'Decoders alone'],
   ['ingest', 'Collector batch commit vs bare SQLite'],
+  ['paired', 'End to end and ingest, paired against the code before issue 14'],
   ['file-source', 'File source alone vs bare read/split'],
   ['agent-outbox', 'Agent outbox vs bare SQLite'],
   ['compliance', 'Compliance evaluation over 30 days'],

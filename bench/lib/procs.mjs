@@ -9,12 +9,13 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const VIGIL = join(ROOT, 'vigil');
 const TICKS = 100; // USER_HZ on Linux
 
-export function vigilSync(args) {
-  return execFileSync(VIGIL, args, { encoding: 'utf8' }).trim();
+/** Runs a ./vigil subcommand (of another tree's `bin` for paired runs) and returns its stdout. */
+export function vigilSync(args, bin = VIGIL) {
+  return execFileSync(bin, args, { encoding: 'utf8' }).trim();
 }
 
-export function start(args, env = {}) {
-  const child = spawn(VIGIL, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VIGIL_LOG: 'warn', ...env } });
+export function start(args, env = {}, bin = VIGIL) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VIGIL_LOG: 'warn', ...env } });
   let err = '';
   child.stderr.on('data', (d) => { err += d; if (err.length > 100_000) err = err.slice(-50_000); });
   child.stderrText = () => err;
