@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { createLogger, decodeCollectorFrame, encodeAgentFrame, type AgentFrame, type CollectorFrame } from '@vigil/proto';
 import { Bus, type CollectorContext } from '../src/context.js';
 import { openDatabase } from '../src/store/db.js';
+import { LocalWriteQueue } from '../src/store/writer/queue.js';
 import { createCore } from '../src/core.js';
 import { validateConfig } from '../src/config/load.js';
 import { startCollector, type RunningCollector } from '../src/server.js';
@@ -24,7 +25,7 @@ export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void 
 
 export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now) {
   const db = openDatabase(join(dir, DB_FILE));
-  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog };
+  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog, writer: new LocalWriteQueue(db) };
   const core = createCore(ctx, { file: join(dir, DB_FILE), throttle: { freeFailures: 1000 } });
   return { ctx, core, close: () => { core.close(); db.close(); } };
 }

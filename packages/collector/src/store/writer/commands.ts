@@ -5,8 +5,12 @@
  * CommandTable`); names are `owner.verb` and unique.
  */
 import type { CommandTable } from './types.js';
+import { alertCommands } from '../../alerts/commands.js';
+import { feedCommands } from '../../feed/log.js';
 
 export const COMMANDS = {
+  ...alertCommands,
+  ...feedCommands,
 } satisfies CommandTable;
 
 export type Commands = typeof COMMANDS;
