@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createLogger, decodeCollectorFrame, encodeAgentFrame, type AgentFrame, type CollectorFrame } from '@vigil/proto';
+import { createLogger, decodeCollectorFrame, encodeAgentFrame, type AgentFrame, type CollectorFrame, type Logger } from '@vigil/proto';
 import { Bus, type CollectorContext } from '../src/context.js';
 import { openDatabase } from '../src/store/db.js';
 import { LocalWriteQueue } from '../src/store/writer/queue.js';
@@ -17,6 +17,14 @@ import { startCollector, type RunningCollector } from '../src/server.js';
 import { DB_FILE } from '../src/store/schema.js';
 
 export const quietLog = createLogger('silent');
+
+/** A logger that keeps every line (all levels) for a test to look at. */
+export function captureLog(): Logger & { lines: Array<{ msg: string; extra?: Record<string, unknown> }> } {
+  const lines: Array<{ msg: string; extra?: Record<string, unknown> }> = [];
+  const put = (msg: string, extra?: Record<string, unknown>) => { lines.push({ msg, extra }); };
+  const log = { lines, debug: put, info: put, warn: put, error: put, child: () => log };
+  return log;
+}
 
 export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
