@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { DB } from './store/db.js';
 import type { Alert, CommittedEvent, StoredEvent } from './model.js';
 import type { Logger } from '@vigil/proto';
+import type { WriteQueue } from './store/writer/queue.js';
 
 export type AlertChange = 'opened' | 'updated' | 'acknowledged' | 'resolved';
 
@@ -39,6 +40,8 @@ export interface CollectorContext {
   /** Wall clock in ms; tests inject a controllable one. */
   now(): number;
   log: Logger;
+  /** The one ordered write queue: every write of the collector is a typed command on it (store/writer/). */
+  writer: WriteQueue;
   /**
    * Runs writes of ctx.db once no other connection (the ingest writer thread) is writing,
    * in order with the batches committed before; set by ingest, absent means run at once.

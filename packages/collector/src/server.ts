@@ -23,6 +23,7 @@ import type { CollectorConfig } from './config/load.js';
 import type { ThrottleOptions } from './api/throttle.js';
 import { ConnectionGuard, effectiveLimits } from './connections/guard.js';
 import { readFdLimit } from './connections/fd-limit.js';
+import { ExclusiveWriteQueue } from './writer-bridge.js'; // TEMP(W2 bridge)
 
 export interface StartOptions {
   host: string;
@@ -50,7 +51,11 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const file = join(o.dataDir, DB_FILE);
   privateHome(o.dataDir, [...databaseFiles(DB_FILE), 'reports'], log);   // 0700/0600 whatever the umask
   const db = openDatabase(file, { log });
-  const ctx: CollectorContext = { db, dataDir: o.dataDir, config: o.config, bus: new Bus(), now: o.now ?? Date.now, log };
+  const ctx: CollectorContext = {
+    db, dataDir: o.dataDir, config: o.config, bus: new Bus(), now: o.now ?? Date.now, log,
+    // TEMP(W2 bridge): commands run on ctx.db inside ctx.exclusive (set by ingest below) until the worker writer lands.
+    writer: new ExclusiveWriteQueue(db, (fn) => (ctx.exclusive ? ctx.exclusive(fn) : fn())),
+  };
   const core = createCore(ctx, { file, throttle: o.throttle });
   const { cert, key } = o.config.tls;
   const https = cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined;
@@ -101,6 +106,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
       try { await (stopOne ?? mod.stop?.bind(mod))?.(); } catch (err) { log.error('module stop failed', { module: mod.name, error: (err as Error).message }); }
     }
     await app.close();
+    await ctx.writer.close(); // the commands sent by modules and routes are stored
     while (retentionBusy) await new Promise((r) => setTimeout(r, 10));
     core.close();
     db.close();

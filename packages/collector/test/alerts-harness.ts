@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { createLogger } from '@vigil/proto';
 import { Bus, type CollectorContext } from '../src/context.js';
 import { openDatabase } from '../src/store/db.js';
+import { LocalWriteQueue } from '../src/store/writer/queue.js';
 import { createCore } from '../src/core.js';
 import { build } from '../src/api/app.js';
 import { validateConfig } from '../src/config/load.js';
@@ -29,7 +30,7 @@ export async function startHarness(o: HarnessOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-alerts-'));
   const file = join(dir, 'vigil.db');
   const db = openDatabase(file);
-  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(o.config ?? {}), bus: new Bus(), now: o.now ?? Date.now, log: createLogger('silent') };
+  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(o.config ?? {}), bus: new Bus(), now: o.now ?? Date.now, log: createLogger('silent'), writer: new LocalWriteQueue(db) };
   const core = createCore(ctx, { file });
   const app = build(ctx, core);
   const upgrades = new Map<string, UpgradeHandler>();
@@ -62,6 +63,7 @@ export async function startHarness(o: HarnessOptions = {}) {
     async stop() {
       for (const m of [...mods].reverse()) await m.stop?.();
       await app.close();
+      await ctx.writer.close();
       core.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });

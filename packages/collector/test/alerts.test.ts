@@ -17,10 +17,10 @@ const get = (url: string, token = h.viewer) => h.app.inject({ method: 'GET', url
 const post = (url: string, token = h.admin) => h.app.inject({ method: 'POST', url, headers: auth(token) });
 
 describe('alerts store', () => {
-  it('keeps one open alert per (rule, group) and bumps it', () => {
-    h.svc.apply(bruteForce('203.0.113.7'));
-    h.svc.apply(bruteForce('203.0.113.7', { change: 'updated', count: 9, last_seen: '2026-11-27T10:01:00.000Z', evidence: [5, 6, 7, 8, 9] }));
-    h.svc.apply(bruteForce('198.51.100.2'));
+  it('keeps one open alert per (rule, group) and bumps it', async () => {
+    await h.svc.apply(bruteForce('203.0.113.7'));
+    await h.svc.apply(bruteForce('203.0.113.7', { change: 'updated', count: 9, last_seen: '2026-11-27T10:01:00.000Z', evidence: [5, 6, 7, 8, 9] }));
+    await h.svc.apply(bruteForce('198.51.100.2'));
     const rows = h.ctx.db.prepare('SELECT id, count, last_seen, evidence, status FROM alerts ORDER BY id').all() as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ count: 9, last_seen: '2026-11-27T10:01:00.000Z', status: 'open' });
@@ -30,20 +30,20 @@ describe('alerts store', () => {
     expect(a).toMatchObject({ 'rule.id': 'ssh-brute-force', severity: 'P1', group: { 'source.ip': '203.0.113.7' }, 'agent.name': 'web1', 'threat.technique.id': 'T1110.001' });
   });
 
-  it('auto-resolves from the engine as system, and a later attack opens a new alert', () => {
-    h.svc.apply(bruteForce('203.0.113.7'));
-    h.svc.apply(bruteForce('203.0.113.7', { status: 'resolved', change: 'resolved' }));
-    h.svc.apply(bruteForce('203.0.113.7', { status: 'resolved', change: 'resolved' })); // nothing open: no change
-    h.svc.apply(bruteForce('203.0.113.7', { first_seen: '2026-11-27T12:00:00.000Z', last_seen: '2026-11-27T12:00:10.000Z' }));
+  it('auto-resolves from the engine as system, and a later attack opens a new alert', async () => {
+    await h.svc.apply(bruteForce('203.0.113.7'));
+    await h.svc.apply(bruteForce('203.0.113.7', { status: 'resolved', change: 'resolved' }));
+    await h.svc.apply(bruteForce('203.0.113.7', { status: 'resolved', change: 'resolved' })); // nothing open: no change
+    await h.svc.apply(bruteForce('203.0.113.7', { first_seen: '2026-11-27T12:00:00.000Z', last_seen: '2026-11-27T12:00:10.000Z' }));
     expect(changes).toEqual([['1', 'opened', 'open'], ['1', 'resolved', 'resolved'], ['2', 'opened', 'open']]);
     expect(h.svc.store.history(1).map((e) => [e.action, e.who])).toEqual([['opened', 'system'], ['resolved', 'system']]);
     expect(h.svc.store.get(1)!.resolved_by).toBe('system');
   });
 
-  it('bounds evidence to the first and last references', () => {
-    h.svc.apply(bruteForce('203.0.113.7', { evidence: [] }));
+  it('bounds evidence to the first and last references', async () => {
+    await h.svc.apply(bruteForce('203.0.113.7', { evidence: [] }));
     for (let i = 0; i < 10; i++) {
-      h.svc.apply(bruteForce('203.0.113.7', { change: 'updated', evidence: Array.from({ length: 20 }, (_, j) => i * 20 + j) }));
+      await h.svc.apply(bruteForce('203.0.113.7', { change: 'updated', evidence: Array.from({ length: 20 }, (_, j) => i * 20 + j) }));
     }
     const ev = h.svc.store.get(1)!.evidence;
     expect(ev).toHaveLength(MAX_EVIDENCE);
@@ -51,8 +51,8 @@ describe('alerts store', () => {
     expect(ev[ev.length - 1]).toBe(199);
   });
 
-  it('drops a malformed engine update without throwing or storing it', () => {
-    expect(() => h.svc.apply(bruteForce('203.0.113.7', { last_seen: 'yesterday' }))).not.toThrow();
+  it('drops a malformed engine update without throwing or storing it', async () => {
+    await expect(h.svc.apply(bruteForce('203.0.113.7', { last_seen: 'yesterday' }))).resolves.toBeUndefined();
     expect(h.ctx.db.prepare('SELECT COUNT(*) AS n FROM alerts').get()).toEqual({ n: 0 });
   });
 });
@@ -60,7 +60,7 @@ describe('alerts store', () => {
 describe('alerts API', () => {
   it('lists newest first with filters and a keyset cursor that loses nothing', async () => {
     for (let i = 0; i < 25; i++) {
-      h.svc.apply(bruteForce(`192.0.2.${i}`, {
+      await h.svc.apply(bruteForce(`192.0.2.${i}`, {
         rule: { id: i % 2 ? 'ssh-user-enumeration' : 'ssh-brute-force', name: 'x', severity: i % 5 === 0 ? 'P2' : 'P1' },
         agent: i < 20 ? 'web1' : 'db1', last_seen: `2026-11-27T10:${String(i).padStart(2, '0')}:00.000Z`,
       }));
@@ -96,7 +96,7 @@ describe('alerts API', () => {
   });
 
   it('needs a token; viewers may only read', async () => {
-    h.svc.apply(bruteForce('203.0.113.7'));
+    await h.svc.apply(bruteForce('203.0.113.7'));
     expect((await h.app.inject({ method: 'GET', url: '/api/alerts' })).statusCode).toBe(401);
     expect((await h.app.inject({ method: 'GET', url: '/api/alerts', headers: auth('nope') })).statusCode).toBe(401);
     expect((await post('/api/alerts/1/ack', h.viewer)).statusCode).toBe(403);
@@ -104,13 +104,13 @@ describe('alerts API', () => {
   });
 
   it('acknowledges and resolves idempotently, recording who and when', async () => {
-    h.svc.apply(bruteForce('203.0.113.7'));
+    await h.svc.apply(bruteForce('203.0.113.7'));
     const ack = await post('/api/alerts/1/ack');
     expect(ack.statusCode).toBe(200);
     expect(ack.json()).toMatchObject({ id: '1', status: 'acknowledged', acknowledged_by: 'alice' });
     expect((await post('/api/alerts/1/ack')).json().status).toBe('acknowledged');
     // an acknowledged alert keeps collecting the attack
-    h.svc.apply(bruteForce('203.0.113.7', { change: 'updated', count: 12 }));
+    await h.svc.apply(bruteForce('203.0.113.7', { change: 'updated', count: 12 }));
     expect(h.svc.store.get(1)).toMatchObject({ status: 'acknowledged', count: 12 });
     expect((await post('/api/alerts/1/resolve')).json()).toMatchObject({ status: 'resolved', resolved_by: 'alice' });
     expect((await post('/api/alerts/1/resolve')).statusCode).toBe(200);

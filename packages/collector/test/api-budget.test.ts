@@ -116,7 +116,7 @@ describe('alerts: the same budget', () => {
 
   it('a page of alerts ends at the budget and its cursor continues without loss or duplicates', async () => {
     const big = 'u'.repeat(10_000);
-    for (let i = 0; i < 30; i++) h.svc.apply(bruteForce(`198.51.100.${i}`, { group: { 'source.ip': `198.51.100.${i}`, 'user.name': big } }));
+    for (let i = 0; i < 30; i++) await h.svc.apply(bruteForce(`198.51.100.${i}`, { group: { 'source.ip': `198.51.100.${i}`, 'user.name': big } }));
     const pages = await walk(async (cursor) => {
       const r = await h.app.inject({ method: 'GET', url: `/api/alerts?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers: { authorization: `Bearer ${h.viewer}` } });
       expect(r.statusCode).toBe(200);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDecoder } from '../src/decoders/index.js';
 import { openDatabase, type DB } from '../src/store/db.js';
+import { LocalWriteQueue } from '../src/store/writer/queue.js';
 import { migrateCore } from '../src/store/schema.js';
 import { migrateCompliance } from '../src/compliance/schema.js';
 import { loadChecks } from '../src/compliance/loader.js';
@@ -71,10 +72,10 @@ describe('compliance from decoded log formats', () => {
   afterEach(() => { db.close(); rmSync(dir, { recursive: true, force: true }); });
   const byId = (rs: CheckResult[], id: string) => rs.find((r) => r.id === id)!;
 
-  it('judges the contract-format backup and deployment history as the issue says', () => {
+  it('judges the contract-format backup and deployment history as the issue says', async () => {
     const { backup, deployment } = logfmtHistory();
     insertLogEvents(db, [...decodeFile('backup', backup, () => NOW), ...decodeFile('deployment', deployment, () => NOW)], NOW);
-    const { results } = evaluateAll(checks, { db, now: NOW, dataDir: dir });
+    const { results } = await evaluateAll(checks, { db, now: NOW, dataDir: dir }, new LocalWriteQueue(db));
     expect(byId(results, 'backup-every-6h')).toMatchObject({ status: 'fail', value: 12 * 3600 });
     expect(byId(results, 'backup-success-rate').status).toBe('fail');
     expect(byId(results, 'backup-success-rate').evidence.find((e) => e.status === 'failed')).toMatchObject({ job: 'postgres', error: 'could not connect to server', time: '2026-11-24T14:00:00.000Z' });
@@ -83,10 +84,10 @@ describe('compliance from decoded log formats', () => {
 
     const fresh = NOW + 5 * M;
     insertLogEvents(db, decodeFile('backup', `time=${at(fresh - M)} job=postgres kind=database status=succeeded duration=6m\n`, () => fresh), fresh);
-    expect(byId(evaluateAll(checks, { db, now: fresh, dataDir: dir }).results, 'backup-every-6h')).toMatchObject({ status: 'pass', value: 60 });
+    expect(byId((await evaluateAll(checks, { db, now: fresh, dataDir: dir }, new LocalWriteQueue(db))).results, 'backup-every-6h')).toMatchObject({ status: 'pass', value: 60 });
   });
 
-  it('counts pgBackRest backups by their final line, not its housekeeping commands', () => {
+  it('counts pgBackRest backups by their final line, not its housekeeping commands', async () => {
     const text = readFileSync(join(FIXTURES, 'backup', 'mock-all-001.log'), 'utf8');
     // The mock log has no timestamps: lines are read one minute apart, ending an hour ago.
     const n = text.split('\n').filter((l) => l.length > 0).length;
@@ -95,7 +96,7 @@ describe('compliance from decoded log formats', () => {
     const ends = text.split('\n').filter((l) => /^P\d\d +INFO: backup command end: /.test(l));
     const ok = ends.filter((l) => l.includes('completed successfully')).length;
     expect([ok, ends.length]).toEqual([12, 14]);
-    const rate = byId(evaluateAll(checks, { db, now: NOW, dataDir: dir }).results, 'backup-success-rate');
+    const rate = byId((await evaluateAll(checks, { db, now: NOW, dataDir: dir }, new LocalWriteQueue(db))).results, 'backup-success-rate');
     expect(rate.status).toBe('fail');
     expect(rate.value).toBeCloseTo((ok / ends.length) * 100, 2);
     const failedIds = stored.filter((s) => String(s.fields.message).includes('backup command end: aborted')).map((s) => s.id);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createLogger } from '@vigil/proto';
 import { Bus, type CollectorContext } from '../src/context.js';
 import { openDatabase, type DB } from '../src/store/db.js';
+import { LocalWriteQueue } from '../src/store/writer/queue.js';
 import { migrateCore } from '../src/store/schema.js';
 import { migrateCompliance } from '../src/compliance/schema.js';
 import { loadChecks } from '../src/compliance/loader.js';
@@ -66,7 +67,7 @@ describe('compliance over 30 days of backups and deployments', () => {
     migrateCore(db);
     migrateCompliance(db);
     clock = NOW;
-    ctx = { db, dataDir: dir, config: {}, bus: new Bus(), now: () => clock, log: createLogger('silent') };
+    ctx = { db, dataDir: dir, config: {}, bus: new Bus(), now: () => clock, log: createLogger('silent'), writer: new LocalWriteQueue(db) };
     provideAlertService(ctx, new AlertService(ctx));
     alerts.length = 0;
     ctx.bus.on('alert', (alert, change) => alerts.push({ alert, change }));
@@ -74,14 +75,14 @@ describe('compliance over 30 days of backups and deployments', () => {
     const cfg = parseComplianceConfig(undefined);
     svc = new ComplianceService(ctx, loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg), cfg);
   });
-  afterEach(() => { untrack(); svc.stop(); db.close(); rmSync(dir, { recursive: true, force: true }); });
+  afterEach(async () => { untrack(); await svc.stop(); await ctx.writer.close(); db.close(); rmSync(dir, { recursive: true, force: true }); });
 
   const byId = (rs: CheckResult[], id: string): CheckResult => rs.find((r) => r.id === id)!;
 
-  it('judges the scenario, explains it by evidence, and follows a fresh backup', () => {
+  it('judges the scenario, explains it by evidence, and follows a fresh backup', async () => {
     const { records, failedBackupAt } = scenario();
     const stored = insertLogEvents(db, records, NOW);
-    const r1 = svc.evaluateNow();
+    const r1 = await svc.evaluateNow();
     expect(r1.map((r) => r.id).sort()).toHaveLength(12);
 
     const every6h = byId(r1, 'backup-every-6h');
@@ -124,14 +125,14 @@ describe('compliance over 30 days of backups and deployments', () => {
 
     // Re-evaluating without a change stores history but raises nothing.
     clock += M;
-    svc.evaluateNow();
+    await svc.evaluateNow();
     expect(alerts.filter((a) => a.alert['rule.id'].startsWith('compliance:'))).toHaveLength(3);
 
     // A fresh successful database backup turns backup-every-6h to pass at the next evaluation.
     clock += 4 * M;
     insertLogEvents(db, [backup(clock - M, 'postgres', 'database', 'succeeded')], clock);
     expect(byId(svc.latest(), 'backup-every-6h').status).toBe('fail');
-    const r3 = svc.evaluateNow();
+    const r3 = await svc.evaluateNow();
     expect(byId(r3, 'backup-every-6h')).toMatchObject({ status: 'pass', value: 60 });
     const resolved = alerts.filter((a) => a.change === 'resolved').map((a) => a.alert['rule.id']);
     expect(resolved).toEqual(['compliance:backup-every-6h']);
@@ -143,10 +144,10 @@ describe('compliance over 30 days of backups and deployments', () => {
     expect(history(db, check, clock, 100)).toHaveLength(1);
   });
 
-  it('evaluates in event time up to the collector clock, not the newest event', () => {
+  it('evaluates in event time up to the collector clock, not the newest event', async () => {
     insertLogEvents(db, [backup(NOW - 2 * H, 'postgres', 'database', 'succeeded')], NOW);
     clock = NOW + 10 * H; // nothing new arrived, but time passed
-    expect(byId(svc.evaluateNow(), 'backup-every-6h')).toMatchObject({ status: 'fail', value: 12 * 3600 });
+    expect(byId((await svc.evaluateNow()), 'backup-every-6h')).toMatchObject({ status: 'fail', value: 12 * 3600 });
   });
 });
 
@@ -158,42 +159,42 @@ describe('schedule and incident tracking', () => {
     migrateCore(db);
     migrateCompliance(db);
     clock = Date.parse('2026-11-27T05:59:00Z');
-    ctx = { db, dataDir: dir, config: {}, bus: new Bus(), now: () => clock, log: createLogger('silent') };
+    ctx = { db, dataDir: dir, config: {}, bus: new Bus(), now: () => clock, log: createLogger('silent'), writer: new LocalWriteQueue(db) };
     alertsSvc = new AlertService(ctx);
     provideAlertService(ctx, alertsSvc);
     untrack = trackBus(ctx);
     const cfg = parseComplianceConfig({ interval: '1m' });
     svc = new ComplianceService(ctx, loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg), cfg);
   });
-  afterEach(() => { untrack(); svc.stop(); db.close(); rmSync(dir, { recursive: true, force: true }); });
+  afterEach(async () => { untrack(); await svc.stop(); await ctx.writer.close(); db.close(); rmSync(dir, { recursive: true, force: true }); });
   const status = (rs: CheckResult[], id: string) => rs.find((r) => r.id === id)!.status;
 
-  it('writes the daily report at 06:00 UTC, and the report check follows it', () => {
+  it('writes the daily report at 06:00 UTC, and the report check follows it', async () => {
     const file = join(dir, 'reports', '2026-11-27.json');
-    expect(status(svc.evaluateNow(), 'security-report-daily')).toBe('unknown'); // 05:59: not due, no report yesterday
+    expect(status((await svc.evaluateNow()), 'security-report-daily')).toBe('unknown'); // 05:59: not due, no report yesterday
     expect(existsSync(file)).toBe(false);
     clock = Date.parse('2026-11-27T06:00:00Z');
-    expect(status(svc.evaluateNow(), 'security-report-daily')).toBe('pass');
+    expect(status((await svc.evaluateNow()), 'security-report-daily')).toBe('pass');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ date: '2026-11-27', partial: false, period: { to: '2026-11-27T06:00:00.000Z' } });
     expect(existsSync(join(dir, 'reports', '2026-11-27.md'))).toBe(true);
   });
 
-  it('measures P1 response and resolution times from the alerts service at the collector clock', () => {
+  it('measures P1 response and resolution times from the alerts service at the collector clock', async () => {
     const update = (id: string, change: 'opened' | 'resolved') => ({
       id, key: `ssh-brute-force|${id}`, rule: { id: 'ssh-brute-force', name: 'SSH brute force', severity: 'P1' as const },
       group: { 'source.ip': '203.0.113.7' }, count: 12, first_seen: new Date(clock).toISOString(), last_seen: new Date(clock).toISOString(),
       evidence: [1], status: change === 'opened' ? 'open' as const : 'resolved' as const, change,
     });
     clock = Date.parse('2026-11-27T10:00:00Z');
-    alertsSvc.apply(update('a-1', 'opened'));
+    await alertsSvc.apply(update('a-1', 'opened'));
     const stored = db.prepare("SELECT alert_id FROM compliance_alerts WHERE rule_id = 'ssh-brute-force'").get() as { alert_id: string };
     expect(stored).toBeDefined();
     const open = alerts(db);
     clock += 20 * M;
-    alertsSvc.acknowledge(Number(open[0].id), 'alice');
+    await alertsSvc.acknowledge(Number(open[0].id), 'alice');
     clock += 20 * M;
-    alertsSvc.resolve(Number(open[0].id), 'alice');
-    const r = svc.evaluateNow();
+    await alertsSvc.resolve(Number(open[0].id), 'alice');
+    const r = await svc.evaluateNow();
     expect(r.find((x) => x.id === 'incident-response-time')).toMatchObject({ status: 'fail', value: 1200 });
     expect(r.find((x) => x.id === 'mttr-p1')).toMatchObject({ status: 'fail', value: 2400 });
     expect(r.find((x) => x.id === 'mttr-p1')!.evidence[1]).toMatchObject({ alert_id: stored.alert_id, rule_id: 'ssh-brute-force' });

@@ -15,7 +15,7 @@ import { LogLimiter, type Logger } from '@vigil/proto';
 import { validateConfig } from '../src/config/load.js';
 import { startCollector, type RunningCollector } from '../src/server.js';
 import { addressKey } from '../src/connections/guard.js';
-import { quietLog, tempDir } from './core-helpers.js';
+import { captureLog, quietLog, tempDir } from './core-helpers.js';
 
 const running: Array<{ stop(): Promise<void> }> = [];
 const sockets: Socket[] = [];
@@ -33,13 +33,6 @@ const waitFor = async (cond: () => boolean | Promise<boolean>, ms = 10_000, why 
     await new Promise((r) => setTimeout(r, 20));
   }
 };
-
-function captureLog(): Logger & { lines: Array<{ msg: string; extra?: Record<string, unknown> }> } {
-  const lines: Array<{ msg: string; extra?: Record<string, unknown> }> = [];
-  const put = (msg: string, extra?: Record<string, unknown>) => { lines.push({ msg, extra }); };
-  const log = { lines, debug: put, info: put, warn: put, error: put, child: () => log };
-  return log;
-}
 
 async function collector(connections: Record<string, unknown>, opts: { log?: Logger; throttle?: object } = {}): Promise<RunningCollector> {
   const t = tempDir('vigil-conn-');

@@ -7,15 +7,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createLogger, decodeCollectorFrame, encodeAgentFrame, type AgentFrame, type CollectorFrame } from '@vigil/proto';
+import { createLogger, decodeCollectorFrame, encodeAgentFrame, type AgentFrame, type CollectorFrame, type Logger } from '@vigil/proto';
 import { Bus, type CollectorContext } from '../src/context.js';
 import { openDatabase } from '../src/store/db.js';
+import { LocalWriteQueue } from '../src/store/writer/queue.js';
 import { createCore } from '../src/core.js';
 import { validateConfig } from '../src/config/load.js';
 import { startCollector, type RunningCollector } from '../src/server.js';
 import { DB_FILE } from '../src/store/schema.js';
 
 export const quietLog = createLogger('silent');
+
+/** A logger that keeps every line (all levels) for a test to look at. */
+export function captureLog(): Logger & { lines: Array<{ msg: string; extra?: Record<string, unknown> }> } {
+  const lines: Array<{ msg: string; extra?: Record<string, unknown> }> = [];
+  const put = (msg: string, extra?: Record<string, unknown>) => { lines.push({ msg, extra }); };
+  const log = { lines, debug: put, info: put, warn: put, error: put, child: () => log };
+  return log;
+}
 
 export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -24,7 +33,7 @@ export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void 
 
 export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now) {
   const db = openDatabase(join(dir, DB_FILE));
-  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog };
+  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog, writer: new LocalWriteQueue(db) };
   const core = createCore(ctx, { file: join(dir, DB_FILE), throttle: { freeFailures: 1000 } });
   return { ctx, core, close: () => { core.close(); db.close(); } };
 }

@@ -16,17 +16,17 @@ describe('live feed over SSE', () => {
     const res = await a.response;
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-    for (let i = 1; i <= 3; i++) h.svc.apply(bruteForce(`192.0.2.${i}`));
+    for (let i = 1; i <= 3; i++) await h.svc.apply(bruteForce(`192.0.2.${i}`));
     await a.waitFor(3);
     a.close();
     const lastId = a.events[2].id!;
     // while disconnected: new alerts and changes
-    for (let i = 4; i <= 6; i++) h.svc.apply(bruteForce(`192.0.2.${i}`));
+    for (let i = 4; i <= 6; i++) await h.svc.apply(bruteForce(`192.0.2.${i}`));
     await h.app.inject({ method: 'POST', url: '/api/alerts/1/ack', headers: bearer(h.admin) });
 
     const b = openSse(h.base, '/api/feed', { ...bearer(h.viewer), 'last-event-id': lastId });
     await b.waitFor(4);
-    h.svc.apply(bruteForce('192.0.2.2', { change: 'updated', count: 40 }));
+    await h.svc.apply(bruteForce('192.0.2.2', { change: 'updated', count: 40 }));
     await b.waitFor(5);
     b.close();
     const all = [...a.events, ...b.events];
@@ -41,9 +41,9 @@ describe('live feed over SSE', () => {
     h = await startHarness({ listen: true });
     const s = openSse(h.base, '/api/feed?severity=P2,P3&agent=db1', bearer(h.viewer));
     await s.response;
-    h.svc.apply(bruteForce('192.0.2.1', { rule: { id: 'r', name: 'r', severity: 'P2' }, agent: 'web1' }));
-    h.svc.apply(bruteForce('192.0.2.2', { rule: { id: 'r', name: 'r', severity: 'P1' }, agent: 'db1' }));
-    h.svc.apply(bruteForce('192.0.2.3', { rule: { id: 'r', name: 'r', severity: 'P3' }, agent: 'db1' }));
+    await h.svc.apply(bruteForce('192.0.2.1', { rule: { id: 'r', name: 'r', severity: 'P2' }, agent: 'web1' }));
+    await h.svc.apply(bruteForce('192.0.2.2', { rule: { id: 'r', name: 'r', severity: 'P1' }, agent: 'db1' }));
+    await h.svc.apply(bruteForce('192.0.2.3', { rule: { id: 'r', name: 'r', severity: 'P3' }, agent: 'db1' }));
     await s.waitFor(1);
     await new Promise((r) => setTimeout(r, 100));
     s.close();
@@ -63,8 +63,8 @@ describe('live feed over SSE', () => {
     const s = openSse(h.base, '/api/feed', bearer(h.viewer));
     await s.response;
     const evil = 'root\n\nevent: alert\ndata: {"forged":true}\n\n<script>alert(1)</script>';
-    h.svc.apply(bruteForce('192.0.2.1', { group: { 'source.ip': '192.0.2.1', 'user.name': evil } }));
-    h.svc.apply(bruteForce('192.0.2.2'));
+    await h.svc.apply(bruteForce('192.0.2.1', { group: { 'source.ip': '192.0.2.1', 'user.name': evil } }));
+    await h.svc.apply(bruteForce('192.0.2.2'));
     await s.waitFor(2);
     s.close();
     expect(s.events).toHaveLength(2);
@@ -73,7 +73,7 @@ describe('live feed over SSE', () => {
 
   it('tells a client whose resume point was trimmed about the gap', async () => {
     h = await startHarness({ listen: true, config: { feed: { keep: 100 } } });
-    for (let i = 0; i < 300; i++) h.svc.apply(bruteForce(`10.0.${i >> 8}.${i & 255}`));
+    for (let i = 0; i < 300; i++) await h.svc.apply(bruteForce(`10.0.${i >> 8}.${i & 255}`));
     const s = openSse(h.base, '/api/feed', { ...bearer(h.viewer), 'last-event-id': '5' });
     const evs = await s.waitFor(1 + (300 - 156));
     s.close();
@@ -90,7 +90,7 @@ describe('live feed over SSE', () => {
     res.pause(); // stop reading: the kernel buffers, then the server's, fill up
     expect(gauge('vigil_feed_clients')).toBe(1);
     const big = 'x'.repeat(8000); // 6000 x 8 KB: more than localhost TCP buffers absorb
-    for (let i = 0; i < 6000; i++) h.svc.apply(bruteForce(`10.1.${i >> 8}.${i & 255}`, { group: { 'source.ip': `10.1.${i >> 8}.${i & 255}`, 'user.name': big } }));
+    for (let i = 0; i < 6000; i++) await h.svc.apply(bruteForce(`10.1.${i >> 8}.${i & 255}`, { group: { 'source.ip': `10.1.${i >> 8}.${i & 255}`, 'user.name': big } }));
     // ingest was never blocked: every change is logged
     expect(h.ctx.db.prepare('SELECT COUNT(*) AS n FROM feed_log').get()).toEqual({ n: 6000 });
     const end = Date.now() + 10_000;
@@ -101,7 +101,7 @@ describe('live feed over SSE', () => {
     // the dropped client resumes where it chooses and gets the rest, then live
     const r = openSse(h.base, '/api/feed', { ...bearer(h.viewer), 'last-event-id': '5990' });
     await r.waitFor(10);
-    h.svc.apply(bruteForce('10.9.9.9'));
+    await h.svc.apply(bruteForce('10.9.9.9'));
     await r.waitFor(11);
     r.close();
     expect(r.events.map((e) => Number(e.id))).toEqual(Array.from({ length: 11 }, (_, i) => 5991 + i));
@@ -111,15 +111,15 @@ describe('live feed over SSE', () => {
 describe('live feed over WebSocket', () => {
   it('replays from ?last_event_id= then goes live, as JSON messages', async () => {
     h = await startHarness({ listen: true });
-    h.svc.apply(bruteForce('192.0.2.1'));
-    h.svc.apply(bruteForce('192.0.2.2'));
+    await h.svc.apply(bruteForce('192.0.2.1'));
+    await h.svc.apply(bruteForce('192.0.2.2'));
     const ws = new WebSocket(`ws://${h.base}/api/feed?last_event_id=1&rule.id=ssh-brute-force`, { headers: bearer(h.viewer) });
     const msgs: Array<Record<string, unknown>> = [];
     ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
     await new Promise((r) => ws.once('open', r));
-    h.svc.apply(bruteForce('192.0.2.3'));
-    h.svc.apply(bruteForce('192.0.2.4', { rule: { id: 'other', name: 'o', severity: 'P4' } }));
-    h.svc.apply(bruteForce('192.0.2.5'));
+    await h.svc.apply(bruteForce('192.0.2.3'));
+    await h.svc.apply(bruteForce('192.0.2.4', { rule: { id: 'other', name: 'o', severity: 'P4' } }));
+    await h.svc.apply(bruteForce('192.0.2.5'));
     const end = Date.now() + 5000;
     while (msgs.length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     ws.close();

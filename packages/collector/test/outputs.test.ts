@@ -52,10 +52,10 @@ describe('webhook outputs', () => {
     ] } } });
     await h.app.inject({ method: 'POST', url: '/api/silences', headers: { authorization: `Bearer ${h.admin}` },
       payload: { matchers: { 'source.ip': '203.0.113.0/24' }, duration: '1h', reason: 'scanner we own' } });
-    h.svc.apply(bruteForce('198.51.100.1'));
-    h.svc.apply(bruteForce('203.0.113.9')); // silenced
-    h.svc.apply(bruteForce('198.51.100.2', { rule: { id: 'ssh-user-enumeration', name: 'enum', severity: 'P2' } }));
-    h.svc.apply(bruteForce('198.51.100.2', { rule: { id: 'ssh-user-enumeration', name: 'enum', severity: 'P2' }, status: 'resolved', change: 'resolved' }));
+    await h.svc.apply(bruteForce('198.51.100.1'));
+    await h.svc.apply(bruteForce('203.0.113.9')); // silenced
+    await h.svc.apply(bruteForce('198.51.100.2', { rule: { id: 'ssh-user-enumeration', name: 'enum', severity: 'P2' } }));
+    await h.svc.apply(bruteForce('198.51.100.2', { rule: { id: 'ssh-user-enumeration', name: 'enum', severity: 'P2' }, status: 'resolved', change: 'resolved' }));
     await until(() => (rx.got['/p1']?.length ?? 0) >= 1 && (rx.got['/enum'] ?? []).reduce((n, m) => n + (m as JsonMsg).count, 0) >= 2);
     await new Promise((r) => setTimeout(r, 200));
     const p1 = rx.got['/p1'] as JsonMsg[];
@@ -68,7 +68,7 @@ describe('webhook outputs', () => {
     h = await startHarness({ config: { outputs: { group_window: '10ms', retry, webhooks: [{ name: 'flaky', url: `${url}/flaky` }] } } });
     rx.fail['/flaky'] = 3;
     const t0 = Date.now();
-    h.svc.apply(bruteForce('198.51.100.1'));
+    await h.svc.apply(bruteForce('198.51.100.1'));
     await until(() => (rx.got['/flaky']?.length ?? 0) === 1);
     // three failures: waits of 50, 100 and 200 ms before the 4th attempt succeeds
     expect(Date.now() - t0).toBeGreaterThanOrEqual(340);
@@ -92,7 +92,7 @@ describe('webhook outputs', () => {
     h = await startHarness({ config: { outputs: { group_window: '400ms', max_alerts_per_message: 20, retry, webhooks: [
       { name: 'json', url: `${url}/json` }, { name: 'slack', url: `${url}/slack`, format: 'slack' },
     ] } } });
-    for (let i = 0; i < 300; i++) h.svc.apply(bruteForce(`10.0.${i >> 8}.${i & 255}`, { rule: { id: i % 3 ? 'ssh-brute-force' : 'ssh-brute-force-slow', name: 'bf', severity: 'P1' } }));
+    for (let i = 0; i < 300; i++) await h.svc.apply(bruteForce(`10.0.${i >> 8}.${i & 255}`, { rule: { id: i % 3 ? 'ssh-brute-force' : 'ssh-brute-force-slow', name: 'bf', severity: 'P1' } }));
     await until(() => (rx.got['/json'] ?? []).reduce((n, m) => n + (m as JsonMsg).count, 0) === 300);
     const msgs = rx.got['/json'] as JsonMsg[];
     expect(msgs.length).toBeLessThanOrEqual(2);
@@ -106,7 +106,7 @@ describe('webhook outputs', () => {
 
   it('escape Slack control characters in attacker text', async () => {
     h = await startHarness({ config: { outputs: { group_window: '10ms', retry, webhooks: [{ name: 's', url: `${url}/s`, format: 'slack' }] } } });
-    h.svc.apply(bruteForce('198.51.100.1', { group: { 'source.ip': '198.51.100.1', 'user.name': '<!channel> <http://evil|click> & co' } }));
+    await h.svc.apply(bruteForce('198.51.100.1', { group: { 'source.ip': '198.51.100.1', 'user.name': '<!channel> <http://evil|click> & co' } }));
     await until(() => (rx.got['/s']?.length ?? 0) === 1);
     const text = (rx.got['/s'][0] as { text: string }).text;
     expect(text).toContain('user.name=&lt;!channel&gt; &lt;http://evil|click&gt; &amp; co');
@@ -117,7 +117,7 @@ describe('webhook outputs', () => {
   it('show bidi controls and zero-width characters in Slack text instead of rendering them', async () => {
     h = await startHarness({ config: { outputs: { group_window: '10ms', retry, webhooks: [{ name: 's', url: `${url}/s`, format: 'slack' }] } } });
     const sneaky = 'admin\u202egnp.exe\u200b\u2066x\u2069\ufeff\u2060\u061c\u200e\u200f\u200c\u200d\u202a\u2028y';
-    h.svc.apply(bruteForce('198.51.100.1', { group: { 'source.ip': '198.51.100.1', 'user.name': sneaky } }));
+    await h.svc.apply(bruteForce('198.51.100.1', { group: { 'source.ip': '198.51.100.1', 'user.name': sneaky } }));
     await until(() => (rx.got['/s']?.length ?? 0) === 1);
     const text = (rx.got['/s'][0] as { text: string }).text;
     expect(text).toContain('user.name=admin[U+202E]gnp.exe[U+200B][U+2066]x[U+2069][U+FEFF][U+2060][U+061C][U+200E][U+200F][U+200C][U+200D][U+202A] y');
@@ -129,9 +129,9 @@ describe('webhook outputs', () => {
     h = await startHarness({ now: () => now, config: { outputs: { group_window: '10ms', retry,
       webhooks: [{ name: 'team', url: `${url}/team` }, { name: 'oncall', url: `${url}/oncall`, changes: [] }],
       escalation: { after: '15m', interval: '50ms', webhooks: ['oncall'] } } } });
-    h.svc.apply(bruteForce('198.51.100.1'));
-    h.svc.apply(bruteForce('198.51.100.2'));
-    h.svc.apply(bruteForce('198.51.100.3', { rule: { id: 'x', name: 'x', severity: 'P2' } }));
+    await h.svc.apply(bruteForce('198.51.100.1'));
+    await h.svc.apply(bruteForce('198.51.100.2'));
+    await h.svc.apply(bruteForce('198.51.100.3', { rule: { id: 'x', name: 'x', severity: 'P2' } }));
     await h.app.inject({ method: 'POST', url: '/api/alerts/2/ack', headers: { authorization: `Bearer ${h.admin}` } });
     await new Promise((r) => setTimeout(r, 200));
     expect(rx.got['/oncall']).toBeUndefined(); // not yet due

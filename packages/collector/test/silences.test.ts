@@ -18,9 +18,9 @@ describe('silences', () => {
     const list = (await send('GET', '/api/silences', h.viewer)).json();
     expect(list.silences).toHaveLength(1);
 
-    h.svc.apply(bruteForce('203.0.113.7'));
-    h.svc.apply(bruteForce('198.51.100.9'));
-    h.svc.apply(bruteForce('2001:db8::1'));
+    await h.svc.apply(bruteForce('203.0.113.7'));
+    await h.svc.apply(bruteForce('198.51.100.9'));
+    await h.svc.apply(bruteForce('2001:db8::1'));
     expect(h.svc.store.get(1)).toMatchObject({ silenced: true, silence_id: '1' });
     expect(h.svc.store.get(2)!.silenced).toBe(false);
     expect(h.svc.store.get(3)!.silenced).toBe(false);
@@ -29,9 +29,9 @@ describe('silences', () => {
   it('match IPv6 CIDRs, users, hosts and agents as plain strings', async () => {
     await send('POST', '/api/silences', h.admin, { matchers: { 'source.ip': '2001:db8::/32' }, duration: 600, reason: 'lab' });
     await send('POST', '/api/silences', h.admin, { matchers: { 'user.name': '<script>*' , agent: 'web1' }, duration: '10m', reason: 'x' });
-    h.svc.apply(bruteForce('2001:db8::1'));
-    h.svc.apply(bruteForce('192.0.2.1', { key: 'k2', group: { 'source.ip': '192.0.2.1', 'user.name': '<script>evil' } }));
-    h.svc.apply(bruteForce('192.0.2.1', { key: 'k3', group: { 'source.ip': '192.0.2.1', 'user.name': '<script>*' } }));
+    await h.svc.apply(bruteForce('2001:db8::1'));
+    await h.svc.apply(bruteForce('192.0.2.1', { key: 'k2', group: { 'source.ip': '192.0.2.1', 'user.name': '<script>evil' } }));
+    await h.svc.apply(bruteForce('192.0.2.1', { key: 'k3', group: { 'source.ip': '192.0.2.1', 'user.name': '<script>*' } }));
     expect([1, 2, 3].map((id) => h.svc.store.get(id)!.silenced)).toEqual([true, false, true]);
   });
 
@@ -42,7 +42,7 @@ describe('silences', () => {
     expect((await send('POST', '/api/silences/1/expire', h.admin)).json().status).toBe('expired');
     expect((await send('POST', '/api/silences/9/expire', h.admin)).statusCode).toBe(404);
     expect((await send('DELETE', '/api/silences/1', h.viewer)).statusCode).toBe(403);
-    h.svc.apply(bruteForce('203.0.113.7'));
+    await h.svc.apply(bruteForce('203.0.113.7'));
     expect(h.svc.store.get(1)!.silenced).toBe(false);
   });
 

@@ -18,7 +18,7 @@ const alertsModule: CollectorModule = {
     provideAlertService(ctx, svc);
     const auth = authenticatorFrom(hooks);
     registerAlertRoutes(hooks.app, ctx.db, svc, auth, (ctx.config as CollectorConfig).api.max_response_bytes);
-    registerSilenceRoutes(hooks.app, ctx, svc.silences, auth);
+    registerSilenceRoutes(hooks.app, ctx, svc, auth);
   },
 };
 

@@ -71,7 +71,7 @@ export function registerAlertRoutes(app: FastifyInstance, db: DB, svc: AlertServ
     if (rejectInvalid(req, reply)) return reply;
     const id = Number((req.params as { id: string }).id);
     const who = principalOf(req).name;
-    const alert = to === 'ack' ? svc.acknowledge(id, who) : svc.resolve(id, who);
+    const alert = await (to === 'ack' ? svc.acknowledge(id, who) : svc.resolve(id, who));
     if (!alert) return sendError(reply, 404, `alert ${id} not found`);
     return alert;
   };

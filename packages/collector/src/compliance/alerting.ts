@@ -2,7 +2,8 @@
  * Turns a check's pass/fail transition into an alert: through the alerts module's
  * AlertSink when it runs (rule.id 'compliance:<check id>', one alert per failing spell,
  * opened on pass→fail and resolved on fail→pass), else as a well-formed Alert emitted
- * on ctx.bus 'alert' so the feed and outputs still see it.
+ * on ctx.bus 'alert' so the feed and outputs still see it. Resolves once the sink has
+ * stored the change.
  */
 import type { CollectorContext } from '../context.js';
 import type { Alert } from '../model.js';
@@ -11,7 +12,7 @@ import type { AlertUpdate } from '../rules/types.js';
 import { iso } from './duration.js';
 import type { Transition } from './engine.js';
 
-export function raiseTransition(ctx: CollectorContext, t: Transition, now: number): void {
+export async function raiseTransition(ctx: CollectorContext, t: Transition, now: number): Promise<void> {
   if (!t.alertId) return; // fail→pass for a check whose failing spell predates tracking
   const opening = t.to === 'fail';
   const evidence: Array<number | string> = [];
@@ -30,7 +31,7 @@ export function raiseTransition(ctx: CollectorContext, t: Transition, now: numbe
       group, count: 1, first_seen: iso(now), last_seen: iso(now), evidence,
       status: opening ? 'open' : 'resolved', change: opening ? 'opened' : 'resolved',
     };
-    sink.apply(update);
+    await sink.apply(update);
     return;
   }
   const alert: Alert = {

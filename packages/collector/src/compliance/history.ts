@@ -1,7 +1,7 @@
 /**
  * Every evaluation's result, stored: append one row per check per evaluation, read the
- * latest per check, a check's history since a time (newest first), export it as CSV,
- * and prune rows older than the configured history.
+ * latest per check, a check's history since a time (newest first), export it as CSV.
+ * The append runs in the writer's commands (commands.ts), as does pruning.
  */
 import type { DB } from '../store/db.js';
 import { iso } from './duration.js';
@@ -10,12 +10,13 @@ import type { CheckDef, CheckResult, CheckStatus, Evidence } from './types.js';
 
 interface Row { check_id: string; evaluated_at: number; status: CheckStatus; value: number | null; threshold: number; evidence: string }
 
-export function appendResults(db: DB, results: Array<{ result: CheckResult; at: number }>): void {
+/** Prepares the append of results on the writer's connection (inside its 'compliance.record' command). */
+export function appendResults(db: DB): (results: Array<{ result: CheckResult; at: number }>) => void {
   const ins = db.prepare(`INSERT INTO compliance_results (check_id, evaluated_at, status, value, threshold, evidence)
      VALUES (?, ?, ?, ?, ?, ?)`);
-  db.transaction(() => {
+  return (results) => {
     for (const { result: r, at } of results) ins.run(r.id, at, r.status, r.value, r.threshold, JSON.stringify(r.evidence));
-  })();
+  };
 }
 
 function toResult(row: Row, check: CheckDef): CheckResult {
@@ -55,8 +56,4 @@ export function historyCsv(results: CheckResult[]): string {
     lines.push([r.id, r.evaluated_at, r.status, r.value, r.threshold, r.unit, ev].map(cell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
-}
-
-export function pruneHistory(db: DB, now: number, keepMs: number): void {
-  db.prepare('DELETE FROM compliance_results WHERE evaluated_at < ?').run(now - keepMs);
 }

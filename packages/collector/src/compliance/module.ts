@@ -41,9 +41,11 @@ const complianceModule: CollectorModule = {
     running.add({ svc, untrack });
     ctx.log.info('compliance checks loaded', { count: checks.length });
   },
-  stop() {
-    for (const r of running) { r.svc.stop(); r.untrack(); }
+  async stop() {
+    const all = [...running];
     running.clear();
+    for (const r of all) r.untrack();
+    await Promise.all(all.map((r) => r.svc.stop()));
   },
 };
 

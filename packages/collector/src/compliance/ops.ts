@@ -69,8 +69,3 @@ function toOp(db: DB, r: EventRowLite): OpRow | null {
     duration_ns: num('event.duration'), size: num('backup.size'), error: str('error.message'),
   };
 }
-
-/** Drops operation rows older than keepMs before now (event time). */
-export function pruneOps(db: DB, now: number, keepMs: number): void {
-  db.prepare('DELETE FROM compliance_ops WHERE ts < ?').run(now - keepMs);
-}

@@ -50,7 +50,3 @@ export const probeHandler: BodyHandler = {
   toFields: probeFields,
   afterInsert: (db, stored) => insertProbeResult(db, stored),
 };
-
-export function pruneProbes(db: DB, now: number, keepMs: number): void {
-  db.prepare('DELETE FROM probe_results WHERE ts < ?').run(now - keepMs);
-}

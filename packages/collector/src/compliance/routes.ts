@@ -12,7 +12,7 @@ import type { CheckDef, CheckResult } from './types.js';
 export interface ComplianceApi {
   checks(): CheckDef[];
   latest(): CheckResult[];
-  evaluateNow(): CheckResult[];
+  evaluateNow(): Promise<CheckResult[]>;
   db: import('../store/db.js').DB;
 }
 
@@ -27,7 +27,7 @@ export function registerComplianceRoutes(app: FastifyInstance, api: ComplianceAp
   app.post('/api/compliance/evaluate', {
     schema: { summary: 'Evaluate every compliance check now (admin)', tags: ['compliance'] },
     preHandler: requireRole(auth, 'admin'),
-  }, async () => ({ checks: api.evaluateNow() }));
+  }, async () => ({ checks: await api.evaluateNow() }));
 
   app.get('/api/compliance/:id/history', {
     schema: {

@@ -7,9 +7,7 @@
 import type { CollectorContext } from '../context.js';
 import type { DB } from '../store/db.js';
 import { evaluateAll } from './engine.js';
-import { latestResults, pruneHistory } from './history.js';
-import { pruneOps } from './ops.js';
-import { pruneProbes } from './probes.js';
+import { latestResults } from './history.js';
 import { raiseTransition } from './alerting.js';
 import type { ComplianceConfig } from './settings.js';
 import type { CheckDef, CheckResult } from './types.js';
@@ -22,9 +20,10 @@ export class ComplianceService {
   readonly reportEnv: ReportEnv;
   private cache: CheckResult[] | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly ctx: CollectorContext, private readonly checkList: CheckDef[], private readonly cfg: ComplianceConfig) {
-    this.reportEnv = { db: ctx.db, dataDir: ctx.dataDir, checks: () => this.checkList, now: () => ctx.now(), reportAtMs: cfg.reportAtMs };
+    this.reportEnv = { db: ctx.db, writer: ctx.writer, dataDir: ctx.dataDir, checks: () => this.checkList, now: () => ctx.now(), reportAtMs: cfg.reportAtMs };
   }
 
   get db(): DB { return this.ctx.db; }
@@ -35,27 +34,34 @@ export class ComplianceService {
     return this.cache;
   }
 
-  /** One scheduled pass: evaluation, due report, alerts, pruning. */
-  evaluateNow(): CheckResult[] {
+  /**
+   * One pass: evaluation, due report, alerts, pruning. Passes run one at a time: a call
+   * while one runs waits for it, then runs its own (so an on-demand evaluation is fresh).
+   */
+  evaluateNow(): Promise<CheckResult[]> {
+    const run = this.running.then(() => this.evaluate());
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async evaluate(): Promise<CheckResult[]> {
     const now = this.ctx.now();
     const env = { db: this.ctx.db, now, dataDir: this.ctx.dataDir };
-    const { results, transitions } = evaluateAll(this.checkList, env, (fresh) => this.writeDueReport(fresh));
+    const { results, transitions } = await evaluateAll(this.checkList, env, this.ctx.writer, (fresh) => this.writeDueReport(fresh));
     for (const t of transitions) {
-      try { raiseTransition(this.ctx, t, now); } catch (e) { this.ctx.log.warn('compliance alert not raised', { check: t.check.id, err: (e as Error).message }); }
+      try { await raiseTransition(this.ctx, t, now); } catch (e) { this.ctx.log.warn('compliance alert not raised', { check: t.check.id, err: (e as Error).message }); }
     }
-    pruneHistory(this.ctx.db, now, this.cfg.historyMs);
-    pruneOps(this.ctx.db, now, DERIVED_KEEP_MS);
-    pruneProbes(this.ctx.db, now, DERIVED_KEEP_MS);
+    await this.ctx.writer.run('compliance.prune', { now, historyMs: this.cfg.historyMs, derivedMs: DERIVED_KEEP_MS });
     this.cache = results;
     return results;
   }
 
   /** Writes today's report when its deadline has passed and it is not there yet. */
-  private writeDueReport(fresh: CheckResult[]): void {
+  private async writeDueReport(fresh: CheckResult[]): Promise<void> {
     const due = dueReportDate(this.reportEnv);
     if (!due) return;
     try {
-      generateReport(this.reportEnv, due, fresh);
+      await generateReport(this.reportEnv, due, fresh);
       this.ctx.log.info('daily report written', { date: due });
     } catch (e) {
       this.ctx.log.error('daily report failed', { date: due, err: (e as Error).message });
@@ -64,16 +70,19 @@ export class ComplianceService {
 
   start(): void {
     const run = () => {
-      if (!this.ctx.db.open) { this.stop(); return; }
-      try { this.evaluateNow(); } catch (e) { this.ctx.log.error('compliance evaluation failed', { err: (e as Error).message }); }
+      if (this.timer === undefined) return; // stopped
+      if (!this.ctx.db.open) { void this.stop(); return; }
+      this.evaluateNow().catch((e: Error) => this.ctx.log.error('compliance evaluation failed', { err: e.message }));
     };
     this.timer = setInterval(run, this.cfg.intervalMs);
     this.timer.unref();
     setImmediate(run);
   }
 
-  stop(): void {
+  /** Ends the schedule; resolves once a pass in progress has finished (its commands answered). */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.running;
   }
 }

@@ -2,7 +2,8 @@
  * Bus listeners that keep the compliance module's own view of incidents and agents:
  * every alert change (opened / acknowledged / resolved, at the collector's clock) into
  * compliance_alerts, for MTTR, response times and the daily report; every heartbeat and
- * committed batch into compliance_agents, for the agents-reporting check.
+ * committed batch into compliance_agents, for the agents-reporting check. The writes
+ * run in the writer's commands (commands.ts); the cases runner calls them on its own store.
  */
 import type { AlertChange, CollectorContext } from '../context.js';
 import type { Alert, CommittedEvent } from '../model.js';
@@ -47,21 +48,18 @@ export function recordHeard(db: DB, agent: string, atMs: number): void {
 const HEARD_EVERY_MS = 1000;
 
 /**
- * Subscribes to the bus; returns the unsubscribe function. Writes go through
- * ctx.exclusive, so they never wait on the ingest writer thread's lock.
+ * Subscribes to the bus; returns the unsubscribe function. Writes are commands on
+ * ctx.writer, sent in the order the bus tells and not awaited (a failure is logged).
  */
 export function trackBus(ctx: CollectorContext): () => void {
-  const write = (fn: () => void): void => (ctx.exclusive ? ctx.exclusive(fn) : fn());
+  const failed = (what: string) => (e: Error) => ctx.log.warn(`compliance: ${what} not tracked`, { err: e.message });
   const written = new Map<string, number>();
   const heard = (agent: string, now: number): void => {
     written.set(agent, now);
-    write(() => recordHeard(ctx.db, agent, now));
+    ctx.writer.run('compliance.heard', { agent, at: now }).catch(failed('agent'));
   };
   const onAlert = (alert: Alert, change: AlertChange): void => {
-    const now = ctx.now();
-    write(() => {
-      try { recordAlert(ctx.db, alert, change, now); } catch (e) { ctx.log.warn('compliance: alert not tracked', { err: String(e) }); }
-    });
+    ctx.writer.run('compliance.alert', { alert, change, at: ctx.now() }).catch(failed('alert'));
   };
   const onHeartbeat = (agent: string): void => heard(agent, ctx.now());
   const onCommitted = (events: CommittedEvent[]): void => {

@@ -1,9 +1,9 @@
 /**
- * The feed hub: turns every ctx.bus 'alert' change into a feed-log entry and hands it to
- * each connected subscriber, sends heartbeats to all and drops stalled ones. One hub per
+ * The feed hub: turns every ctx.bus 'alert' change into a feed-log entry (a write command)
+ * and hands it, once stored, to each connected subscriber, sends heartbeats to all and drops stalled ones. One hub per
  * collector; SSE and WebSocket clients register here alike.
  */
-import type { CollectorContext } from '../context.js';
+import type { AlertChange, CollectorContext } from '../context.js';
 import type { Alert } from '../model.js';
 import { FeedLog } from './log.js';
 import { FeedSubscriber, type FeedTransport } from './subscriber.js';
@@ -25,15 +25,14 @@ export class FeedHub {
   dropped = 0;
 
   constructor(private readonly ctx: CollectorContext, opts: FeedOptions = {}) {
-    this.log = new FeedLog(ctx.db, opts.keep ?? 10_000);
+    this.log = new FeedLog(ctx.db);
     this.stallMs = opts.stallMs ?? 30_000;
-    this.onAlert = (alert: Alert, change: Parameters<FeedLog['append']>[1]) => {
-      let entry;
-      try { entry = this.log.append(alert, change, ctx.now()); } catch (err) {
-        ctx.log.error('feed: alert change not logged', { alert: alert.id, error: (err as Error).message });
-        return;
-      }
-      for (const s of this.subs) s.publish(entry);
+    const keep = opts.keep ?? 10_000;
+    // Appends are write commands: their entries come back, and are published, in queue order.
+    this.onAlert = (alert: Alert, change: AlertChange) => {
+      ctx.writer.run('feed.append', { alert, change, now: ctx.now(), keep }).then((entry) => {
+        for (const s of this.subs) s.publish(entry);
+      }, (err: Error) => ctx.log.error('feed: alert change not logged', { alert: alert.id, error: err.message }));
     };
     ctx.bus.on('alert', this.onAlert);
     const hb = setInterval(() => this.heartbeat(), opts.heartbeatMs ?? 15_000);

@@ -2,9 +2,11 @@
  * The feed log: every alert change gets a monotonic sequence number (AUTOINCREMENT, so
  * never reused even after trimming) and its JSON payload, in SQLite table feed_log
  * (module 'feed'). It is the replay source for resuming clients (Last-Event-ID) and
- * keeps only the newest `keep` entries.
+ * keeps only the newest `keep` entries. Reads here; the append (with its trim) is the
+ * writer's 'feed.append' command (feedCommands).
  */
 import { migrate, type DB } from '../store/db.js';
+import type { CommandTable } from '../store/writer/types.js';
 import type { Alert } from '../model.js';
 import type { AlertChange } from '../context.js';
 
@@ -28,26 +30,40 @@ const STEPS = [
    )`,
 ];
 
+const LAST_SEQ = `SELECT seq FROM sqlite_sequence WHERE name = 'feed_log'`;
+
+/** Appends trim the log once every this many entries. */
+const TRIM_EVERY = 256;
+
+export const feedCommands = {
+  /** Logs one alert change; every TRIM_EVERY appends (per writer connection) drops entries beyond `keep`. */
+  'feed.append': (db: DB) => {
+    const insert = db.prepare('INSERT INTO feed_log (at, alert_id, change, payload) VALUES (?, ?, ?, ?)');
+    const last = db.prepare(LAST_SEQ);
+    const trim = db.prepare('DELETE FROM feed_log WHERE seq <= ?');
+    let sinceTrim = 0;
+    return ({ alert, change, now, keep }: { alert: Alert; change: AlertChange; now: number; keep: number }): FeedEntry => {
+      const json = JSON.stringify({ change, alert });
+      const seq = Number(insert.run(now, alert.id, change, json).lastInsertRowid);
+      if (++sinceTrim >= TRIM_EVERY) {
+        sinceTrim = 0;
+        trim.run(((last.get() as { seq: number } | undefined)?.seq ?? 0) - keep);
+      }
+      return { seq, change, alert, json };
+    };
+  },
+} satisfies CommandTable;
+
 export class FeedLog {
   private readonly q;
-  private sinceTrim = 0;
 
-  constructor(db: DB, private readonly keep = 10_000) {
+  constructor(db: DB) {
     migrate(db, 'feed', STEPS);
     this.q = {
-      insert: db.prepare('INSERT INTO feed_log (at, alert_id, change, payload) VALUES (?, ?, ?, ?)'),
       after: db.prepare('SELECT seq, change, payload FROM feed_log WHERE seq > ? ORDER BY seq LIMIT ?'),
       bounds: db.prepare('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM feed_log'),
-      last: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'feed_log'`),
-      trim: db.prepare('DELETE FROM feed_log WHERE seq <= ?'),
+      last: db.prepare(LAST_SEQ),
     };
-  }
-
-  append(alert: Alert, change: AlertChange, now: number): FeedEntry {
-    const json = JSON.stringify({ change, alert });
-    const seq = Number(this.q.insert.run(now, alert.id, change, json).lastInsertRowid);
-    if (++this.sinceTrim >= 256) this.trim();
-    return { seq, change, alert, json };
   }
 
   /** Up to `limit` entries after `seq`, oldest first. */
@@ -67,10 +83,5 @@ export class FeedLog {
   oldestSeq(): number {
     const b = this.q.bounds.get() as { lo: number | null };
     return b.lo ?? this.lastSeq() + 1;
-  }
-
-  trim(): void {
-    this.sinceTrim = 0;
-    this.q.trim.run(this.lastSeq() - this.keep);
   }
 }

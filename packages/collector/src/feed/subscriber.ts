@@ -49,7 +49,7 @@ export class FeedSubscriber {
 
   /** A new entry was appended to the log. */
   publish(e: FeedEntry): void {
-    if (this.closed) return;
+    if (this.closed || e.seq <= this.position) return; // already read from the log (stored before it was published)
     if (this.behind || this.blockedSince !== undefined) { this.behind = true; return; }
     this.position = e.seq;
     if (this.filter(e.alert) && !this.t.sendEntry(e)) this.blockedSince = this.now();

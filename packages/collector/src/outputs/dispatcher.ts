@@ -15,6 +15,7 @@ export class Dispatcher {
   silencedSkipped = 0;
   escalations = 0;
   private timer: NodeJS.Timeout | undefined;
+  private escalating = false;
   private readonly onAlert = (alert: Alert, change: AlertChange) => this.route(alert, change);
 
   constructor(private readonly ctx: CollectorContext, private readonly svc: AlertService, readonly cfg: OutputsConfig) {
@@ -24,7 +25,9 @@ export class Dispatcher {
   start(): void {
     this.ctx.bus.on('alert', this.onAlert);
     if (this.cfg.escalation.webhooks.length > 0) {
-      this.timer = setInterval(() => this.escalateDue(), this.cfg.escalation.interval);
+      this.timer = setInterval(() => {
+        this.escalateDue().catch((e: Error) => this.ctx.log.error('escalation failed', { error: e.message }));
+      }, this.cfg.escalation.interval);
       this.timer.unref();
     }
   }
@@ -46,20 +49,29 @@ export class Dispatcher {
     for (const w of routes) this.channels.get(w.name)!.push({ alert, kind: change });
   }
 
-  /** Sends due escalations now; also run by the timer. Returns how many alerts escalated. */
-  escalateDue(): number {
-    const now = this.ctx.now();
-    let n = 0;
-    for (const sev of this.cfg.escalation.severities) {
-      for (const alert of this.svc.store.dueForEscalation(sev, now - this.cfg.escalation.after)) {
-        if (this.silenced(alert)) continue;
-        this.svc.store.markEscalated(Number(alert.id), now);
-        for (const name of this.cfg.escalation.webhooks) this.channels.get(name)!.push({ alert, kind: 'escalated' });
-        n++;
+  /**
+   * Sends due escalations now; also run by the timer (a pass still running makes the next
+   * one a no-op, so no alert escalates twice). Resolves with how many alerts escalated.
+   */
+  async escalateDue(): Promise<number> {
+    if (this.escalating) return 0;
+    this.escalating = true;
+    try {
+      const now = this.ctx.now();
+      let n = 0;
+      for (const sev of this.cfg.escalation.severities) {
+        for (const alert of this.svc.store.dueForEscalation(sev, now - this.cfg.escalation.after)) {
+          if (this.silenced(alert)) continue;
+          if (!(await this.svc.markEscalated(Number(alert.id), now))) continue;
+          for (const name of this.cfg.escalation.webhooks) this.channels.get(name)!.push({ alert, kind: 'escalated' });
+          n++;
+        }
       }
+      this.escalations += n;
+      return n;
+    } finally {
+      this.escalating = false;
     }
-    this.escalations += n;
-    return n;
   }
 }
 

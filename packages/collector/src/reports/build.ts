@@ -2,12 +2,13 @@
  * Builds the daily security report from the store: alerts (compliance_alerts, opened in
  * the period), failed-authentication sources and sudo failures and user creations
  * (events in the period, through the ts index), backups and deployments (compliance_ops)
- * and the latest compliance results. Pure reading; writing is the scheduler's job.
+ * and the latest compliance results. Pure reading (generateReport catches compliance_ops
+ * up through the writer first); writing is the scheduler's job.
  */
 import type { DB } from '../store/db.js';
 import { useFieldsFunction } from '../store/event-row.js';
 import { hasTable } from '../compliance/schema.js';
-import { catchUpOps, type OpRow } from '../compliance/ops.js';
+import type { OpRow } from '../compliance/ops.js';
 import { finalDeployments } from '../compliance/evaluators/changes.js';
 import { latestResults } from '../compliance/history.js';
 import { DAY_MS, iso } from '../compliance/duration.js';
@@ -34,7 +35,6 @@ export function buildDailyReport(date: string, input: ReportInput): DailyReport 
   const { db, now } = input;
   const { from, to: end } = reportPeriod(date, input.reportAtMs);
   const to = Math.min(end, now);
-  catchUpOps(db);
   return {
     date, period: { from: iso(from), to: iso(to) }, generated_at: iso(now), partial: now < end,
     alerts: alertSummary(db, from, to),

@@ -4,6 +4,7 @@
  * scheduler whether today's is due (its deadline passed and no file yet).
  */
 import type { DB } from '../store/db.js';
+import type { WriteQueue } from '../store/writer/queue.js';
 import type { CheckDef, CheckResult } from '../compliance/types.js';
 import { utcDate, utcDayStart } from '../compliance/duration.js';
 import { buildDailyReport, reportPeriod } from './build.js';
@@ -11,10 +12,12 @@ import { renderMarkdown } from './markdown.js';
 import { readReportFile, reportPath, writeReportFile, type ReportFormat } from './files.js';
 import { existsSync } from 'node:fs';
 
-export interface ReportEnv { db: DB; dataDir: string; checks: () => CheckDef[]; now: () => number; reportAtMs: number }
+/** Reads on db; writer catches the derived operation rows up before a report is built. */
+export interface ReportEnv { db: DB; writer: WriteQueue; dataDir: string; checks: () => CheckDef[]; now: () => number; reportAtMs: number }
 
 /** Builds and (when complete) stores a date's report; returns both renderings. */
-export function generateReport(env: ReportEnv, date: string, compliance?: CheckResult[]): { json: string; md: string; stored: boolean } {
+export async function generateReport(env: ReportEnv, date: string, compliance?: CheckResult[]): Promise<{ json: string; md: string; stored: boolean }> {
+  await env.writer.run('compliance.catch-up', {});
   const report = buildDailyReport(date, { db: env.db, checks: env.checks(), now: env.now(), reportAtMs: env.reportAtMs, compliance });
   const json = JSON.stringify(report, null, 2) + '\n';
   const md = renderMarkdown(report);
@@ -26,10 +29,10 @@ export function generateReport(env: ReportEnv, date: string, compliance?: CheckR
 }
 
 /** A stored report, else a freshly generated one (stored if its period has ended). */
-export function getReport(env: ReportEnv, date: string, format: ReportFormat): string {
+export async function getReport(env: ReportEnv, date: string, format: ReportFormat): Promise<string> {
   const stored = readReportFile(env.dataDir, date, format);
   if (stored !== undefined) return stored;
-  return generateReport(env, date)[format];
+  return (await generateReport(env, date))[format];
 }
 
 /** Today's date when its deadline has passed and no report file exists yet. */

@@ -24,7 +24,7 @@ export function registerReportRoutes(app: FastifyInstance, env: ReportEnv, auth:
     const date = dateParam(q, 'date', today);
     const format = enumParam(q, 'format', ['json', 'md'] as const, 'json');
     if (date > today) throw new BadParameter('date', `${date} is in the future`);
-    const text = getReport(env, date, format);
+    const text = await getReport(env, date, format);
     return reply.type(format === 'md' ? 'text/markdown; charset=utf-8' : 'application/json; charset=utf-8').send(text);
   }));
 }

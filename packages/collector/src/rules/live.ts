@@ -1,9 +1,10 @@
 /**
  * The engine in the running collector: feeds accepted events (commit order, as decoded)
  * and agent heartbeats to the engine synchronously, and after each commit hands the alert
- * changes to the AlertSink through ctx.exclusive, which runs after the commits in flight,
- * so evidence is stored first (changes wait in a bounded queue until a sink exists). A 1 s
- * tick advances the watermark with the wall clock once input has been idle for `idle`.
+ * changes to the AlertSink as one write command per flush; the command takes its place on
+ * the write queue behind the batches of its evidence, so evidence is stored first (changes
+ * wait in a bounded queue until a sink exists). A 1 s tick advances the watermark with the
+ * wall clock once input has been idle for `idle`.
  */
 import { RuleEngine } from './engine.js';
 import { loadRuleset } from './loader.js';
@@ -22,8 +23,7 @@ export class LiveRules {
   reloads = 0;
   reloadErrors = 0;
 
-  constructor(private readonly cfg: RulesConfig, private readonly now: () => number, private readonly sink: () => AlertSink | undefined, private readonly log: Logger,
-    private readonly exclusive?: (fn: () => void) => void) {
+  constructor(private readonly cfg: RulesConfig, private readonly now: () => number, private readonly sink: () => AlertSink | undefined, private readonly log: Logger) {
     this.engine = new RuleEngine(loadRuleset(cfg.dir, cfg.allowlist), { latenessMs: cfg.lateness, now });
     this.lastInput = now();
   }
@@ -82,16 +82,18 @@ export class LiveRules {
     }
     const batch = this.queued;
     this.queued = [];
-    // Alert writes go through ctx.exclusive (writer idle or parked at a barrier): never on its lock.
-    const run = () => {
-      if (sink.applyAll) {
-        try { sink.applyAll(batch); } catch (e) { this.log.error('alert sink failed', { alerts: batch.length, error: (e as Error).message }); }
-        return;
-      }
-      for (const u of batch) {
-        try { sink.apply(u); } catch (e) { this.log.error('alert sink failed', { alert: u.id, error: (e as Error).message }); }
-      }
-    };
-    if (this.exclusive) this.exclusive(run); else run();
+    const failed = (what: Record<string, unknown>) => (e: Error) => this.log.error('alert sink failed', { ...what, error: e.message });
+    if (sink.applyAll) return void settle(() => sink.applyAll!(batch), failed({ alerts: batch.length }));
+    for (const u of batch) settle(() => sink.apply(u), failed({ alert: u.id }));
+  }
+}
+
+/** Runs a sink call that may throw or return a promise; any failure goes to `onError`. */
+function settle(call: () => void | Promise<void>, onError: (e: Error) => void): void {
+  try {
+    const p = call();
+    if (p) p.catch(onError);
+  } catch (e) {
+    onError(e as Error);
   }
 }

@@ -23,8 +23,7 @@ const rulesModule: CollectorModule = {
   start(ctx, server) {
     const cfg = readRulesConfig(ctx.config);
     const log = ctx.log.child({ module: 'rules' });
-    const l = new LiveRules(cfg, () => ctx.now(), () => alertSinkFor(ctx), log,
-      (fn) => (ctx.exclusive ? ctx.exclusive(fn) : fn()));
+    const l = new LiveRules(cfg, () => ctx.now(), () => alertSinkFor(ctx), log);
     running.set(ctx, l);
     log.info('rules loaded', { dir: cfg.dir, rules: l.engine.rules.length });
     const onAccepted = (events: StoredEvent[]) => l.accepted(events);

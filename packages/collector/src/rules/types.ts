@@ -89,11 +89,15 @@ export interface AlertUpdate {
   change: 'opened' | 'updated' | 'resolved';
 }
 
-/** Implemented by the alerts module; the rules module calls apply() synchronously. */
+/**
+ * Implemented by the alerts module. The rules module calls it synchronously and does not
+ * wait: the alerts service takes the updates' place on the write queue at the call (so
+ * after the batches of their evidence) and its promise settles once they are stored.
+ */
 export interface AlertSink {
-  apply(update: AlertUpdate): void;
-  /** Applies several updates at once (one store transaction), in order. */
-  applyAll?(updates: AlertUpdate[]): void;
+  apply(update: AlertUpdate): void | Promise<void>;
+  /** Applies several updates at once (one write command), in order. */
+  applyAll?(updates: AlertUpdate[]): void | Promise<void>;
 }
 
 /** Per-rule counters, for /metrics. */

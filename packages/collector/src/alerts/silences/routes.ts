@@ -11,7 +11,7 @@ import { rejectInvalid, sendError } from '../http.js';
 import { parseDuration } from '../duration.js';
 import { parseRfc3339 } from '../../api/rfc3339.js';
 import { MatcherError, parseMatchers } from './match.js';
-import type { SilenceStore } from './store.js';
+import type { AlertService } from '../service.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } }, required: ['id'] } as const;
 
@@ -43,7 +43,7 @@ function parseBody(body: unknown, now: number, reply: FastifyReply) {
   return { matchers, reason: b.reason.trim(), expiresAt };
 }
 
-export function registerSilenceRoutes(app: FastifyInstance, ctx: CollectorContext, silences: SilenceStore, auth: Authenticator): void {
+export function registerSilenceRoutes(app: FastifyInstance, ctx: CollectorContext, svc: AlertService, auth: Authenticator): void {
   const viewer = requireRole(auth, 'viewer');
   const admin = requireRole(auth, 'admin');
 
@@ -51,15 +51,16 @@ export function registerSilenceRoutes(app: FastifyInstance, ctx: CollectorContex
     const now = ctx.now();
     const input = parseBody(req.body, now, reply);
     if (!input) return reply;
-    return reply.code(201).send(silences.create(input.matchers, input.reason, input.expiresAt, principalOf(req).name, now));
+    const silence = await svc.createSilence({ matchers: input.matchers, reason: input.reason, expiresAt: input.expiresAt, who: principalOf(req).name, now });
+    return reply.code(201).send(silence);
   });
 
-  app.get('/api/silences', { preHandler: viewer }, async () => ({ silences: silences.list(ctx.now()) }));
+  app.get('/api/silences', { preHandler: viewer }, async () => ({ silences: svc.silences.list(ctx.now()) }));
 
   const expire = async (req: FastifyRequest, reply: FastifyReply) => {
     if (rejectInvalid(req, reply)) return reply;
     const id = Number((req.params as { id: string }).id);
-    const s = silences.expire(id, principalOf(req).name, ctx.now());
+    const s = await svc.expireSilence(id, principalOf(req).name);
     return s ?? sendError(reply, 404, `silence ${id} not found`);
   };
   const opts = { schema: { params: idParams }, attachValidation: true, preHandler: admin };

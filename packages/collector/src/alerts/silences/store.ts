@@ -1,11 +1,11 @@
 /**
- * Silences: created and expired through the API by named tokens, kept in the alerts
- * module's `silences` table. A silenced alert is still stored (marked) but not sent to
- * outputs. Active silences are compiled once and cached; the cache is rebuilt on every
- * create or expire and skips silences whose time has passed.
+ * Silences as read on a connection: the list the API serves and the matching of alerts
+ * (engine updates in the writer's alerts.apply, alerts in outputs). A silenced alert is
+ * still stored (marked) but not sent to outputs. Active silences are compiled once per
+ * connection and cached; the cache is dropped on every create or expire (writes.ts, and
+ * the service for the main thread's copy) and skips silences whose time has passed.
  */
 import type { DB } from '../../store/db.js';
-import type { Actor } from '../types.js';
 import { compileMatchers, type AlertSubject, type Matchers } from './match.js';
 
 export interface Silence {
@@ -19,7 +19,7 @@ export interface Silence {
   expired_by?: string;
 }
 
-interface SilenceRow { id: number; matchers: string; reason: string; created_by: string; created_at: number; expires_at: number; expired_by: string | null }
+export interface SilenceRow { id: number; matchers: string; reason: string; created_by: string; created_at: number; expires_at: number; expired_by: string | null }
 
 export class SilenceStore {
   private active?: Array<{ id: number; expiresAt: number; test: (a: AlertSubject) => boolean }>;
@@ -28,29 +28,13 @@ export class SilenceStore {
   /** The alerts module's migrations must have run on db (AlertStore does that). */
   constructor(db: DB) {
     this.q = {
-      insert: db.prepare('INSERT INTO silences (matchers, reason, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)'),
-      byId: db.prepare('SELECT * FROM silences WHERE id = ?'),
       list: db.prepare('SELECT * FROM silences ORDER BY id DESC LIMIT 1000'),
       unexpired: db.prepare('SELECT * FROM silences WHERE expires_at > ? ORDER BY id'),
-      expire: db.prepare('UPDATE silences SET expires_at = ?, expired_by = ? WHERE id = ? AND expires_at > ?'),
     };
   }
 
-  create(matchers: Matchers, reason: string, expiresAt: number, who: Actor, now: number): Silence {
-    const id = Number(this.q.insert.run(JSON.stringify(matchers), reason, who, now, expiresAt).lastInsertRowid);
-    this.active = undefined;
-    return this.toSilence(this.q.byId.get(id) as SilenceRow, now);
-  }
-
   list(now: number): Silence[] {
-    return (this.q.list.all() as SilenceRow[]).map((r) => this.toSilence(r, now));
-  }
-
-  /** Ends a silence now; idempotent. Undefined for an unknown id. */
-  expire(id: number, who: Actor, now: number): Silence | undefined {
-    if (!this.q.byId.get(id)) return undefined;
-    if (this.q.expire.run(now, who, id, now).changes > 0) this.active = undefined;
-    return this.toSilence(this.q.byId.get(id) as SilenceRow, now);
+    return (this.q.list.all() as SilenceRow[]).map((r) => toSilence(r, now));
   }
 
   /** The id of the first active silence covering the alert, or null. */
@@ -64,13 +48,27 @@ export class SilenceStore {
     return null;
   }
 
-  private toSilence(r: SilenceRow, now: number): Silence {
-    const s: Silence = {
-      id: String(r.id), matchers: JSON.parse(r.matchers) as Matchers, reason: r.reason,
-      created_by: r.created_by, created_at: new Date(r.created_at).toISOString(),
-      expires_at: new Date(r.expires_at).toISOString(), status: r.expires_at > now ? 'active' : 'expired',
-    };
-    if (r.expired_by) s.expired_by = r.expired_by;
-    return s;
+  /** Silences were created or expired: compile them again at the next match. */
+  invalidate(): void {
+    this.active = undefined;
   }
+}
+
+const perConnection = new WeakMap<DB, SilenceStore>();
+
+/** The silences of a connection (one cache per connection, shared by its readers and writes). */
+export function silencesOf(db: DB): SilenceStore {
+  let s = perConnection.get(db);
+  if (!s) { s = new SilenceStore(db); perConnection.set(db, s); }
+  return s;
+}
+
+export function toSilence(r: SilenceRow, now: number): Silence {
+  const s: Silence = {
+    id: String(r.id), matchers: JSON.parse(r.matchers) as Matchers, reason: r.reason,
+    created_by: r.created_by, created_at: new Date(r.created_at).toISOString(),
+    expires_at: new Date(r.expires_at).toISOString(), status: r.expires_at > now ? 'active' : 'expired',
+  };
+  if (r.expired_by) s.expired_by = r.expired_by;
+  return s;
 }

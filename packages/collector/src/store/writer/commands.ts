@@ -5,8 +5,14 @@
  * CommandTable`); names are `owner.verb` and unique.
  */
 import type { CommandTable } from './types.js';
+import { alertCommands } from '../../alerts/commands.js';
+import { feedCommands } from '../../feed/log.js';
+import { complianceCommands } from '../../compliance/commands.js';
 
 export const COMMANDS = {
+  ...alertCommands,
+  ...feedCommands,
+  ...complianceCommands,
 } satisfies CommandTable;
 
 export type Commands = typeof COMMANDS;
