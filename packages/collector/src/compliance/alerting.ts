@@ -1,17 +1,17 @@
 /**
  * Turns a check's pass/fail transition into an alert: through the alerts module's
- * AlertSink when it runs (rule.id 'compliance:<check id>', one alert per failing spell,
+ * AlertSink when the caller has one (rule.id 'compliance:<check id>', one alert per failing spell,
  * opened on pass→fail and resolved on fail→pass), else as a well-formed Alert emitted
  * on ctx.bus 'alert' so the feed and outputs still see it.
  */
 import type { CollectorContext } from '../context.js';
 import type { Alert } from '../model.js';
-import { alertSinkFor } from '../alerts/registry.js';
+import type { AlertSink } from '../alerts/types.js';
 import type { AlertUpdate } from '../rules/types.js';
 import { iso } from './duration.js';
 import type { Transition } from './engine.js';
 
-export function raiseTransition(ctx: CollectorContext, t: Transition, now: number): void {
+export function raiseTransition(ctx: CollectorContext, t: Transition, now: number, sink?: AlertSink): void {
   if (!t.alertId) return; // fail→pass for a check whose failing spell predates tracking
   const opening = t.to === 'fail';
   const evidence: Array<number | string> = [];
@@ -22,7 +22,6 @@ export function raiseTransition(ctx: CollectorContext, t: Transition, now: numbe
   evidence.splice(20);
   const ruleName = `Compliance: ${t.check.title}`;
   const group = { 'compliance.check': t.check.id };
-  const sink = alertSinkFor(ctx);
   if (sink) {
     const update: AlertUpdate = {
       id: t.alertId, key: `compliance:${t.check.id}`,

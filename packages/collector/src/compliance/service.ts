@@ -12,6 +12,7 @@ import { pruneOps } from './ops.js';
 import { pruneProbes } from './probes.js';
 import { raiseTransition } from './alerting.js';
 import type { ComplianceConfig } from './settings.js';
+import type { AlertSink } from '../alerts/types.js';
 import type { CheckDef, CheckResult } from './types.js';
 import { dueReportDate, generateReport, type ReportEnv } from '../reports/daily.js';
 
@@ -23,7 +24,8 @@ export class ComplianceService {
   private cache: CheckResult[] | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: CollectorContext, private readonly checkList: CheckDef[], private readonly cfg: ComplianceConfig) {
+  /** `sink`: where check transitions become alerts (the alerts service); without one they go on ctx.bus only. */
+  constructor(private readonly ctx: CollectorContext, private readonly checkList: CheckDef[], private readonly cfg: ComplianceConfig, private readonly sink?: AlertSink) {
     this.reportEnv = { db: ctx.db, dataDir: ctx.dataDir, checks: () => this.checkList, now: () => ctx.now(), reportAtMs: cfg.reportAtMs };
   }
 
@@ -41,7 +43,7 @@ export class ComplianceService {
     const env = { db: this.ctx.db, now, dataDir: this.ctx.dataDir };
     const { results, transitions } = evaluateAll(this.checkList, env, (fresh) => this.writeDueReport(fresh));
     for (const t of transitions) {
-      try { raiseTransition(this.ctx, t, now); } catch (e) { this.ctx.log.warn('compliance alert not raised', { check: t.check.id, err: (e as Error).message }); }
+      try { raiseTransition(this.ctx, t, now, this.sink); } catch (e) { this.ctx.log.warn('compliance alert not raised', { check: t.check.id, err: (e as Error).message }); }
     }
     pruneHistory(this.ctx.db, now, this.cfg.historyMs);
     pruneOps(this.ctx.db, now, DERIVED_KEEP_MS);

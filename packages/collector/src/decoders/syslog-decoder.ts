@@ -6,12 +6,12 @@
  * own fields when the line is a `journalctl -o json` object.
  */
 import type { EcsFields } from '../model.js';
-import type { DecodeMeta, StreamDecoder } from './index.js';
-import type { SourceScratch } from './applier.js';
+import type { DecodeMeta, StreamDecoder } from './types.js';
+import type { SourceScratch } from './types.js';
 import { isoTime, newEvent, stripEol, unparsed } from './event.js';
 import { PrefixParser, type SyslogPrefix } from './prefix.js';
 import { PatternTable } from './pattern-table.js';
-import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
+import type { CompiledPattern, CompiledRuleset } from './types.js';
 import { FailureGroups } from './failure-groups.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
 import { journalJsonFields } from './journal-json.js';
