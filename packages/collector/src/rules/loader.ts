@@ -11,6 +11,7 @@ import { compileWhere, FilterError, type Predicate } from './filter.js';
 import type { EcsFields } from '../model.js';
 import { compileAllowlist, type Allowlist, type AllowlistSpec } from './allowlist.js';
 import { RuleError, validateRule } from './schema.js';
+import { ruleType } from './rule-types.js';
 import type { CompiledRule, RuleSpec } from './types.js';
 
 export function isRuleFile(name: string): boolean {
@@ -89,8 +90,7 @@ export function compileRule(spec: RuleSpec, global: AllowlistSpec): CompiledRule
     return {
       spec,
       where: compileShared(spec.where, 'where'),
-      steps: spec.steps?.map((s, i) => compileShared(s.where, `steps[${i}].where`)),
-      condition: spec.condition ? compileWhere(spec.condition, 'condition') : undefined,
+      ...ruleType(spec.type).compile?.(spec, compileShared),
       allow: ruleAllowlist(spec, global),
       group: spec.groupBy.map((g) => g.split('|').map((s) => s.trim())),
     };
