@@ -3,7 +3,8 @@
  * them once per folder: each pattern's regex, literal pre-checks, constant fields and the
  * capture-group → ECS key map, indexed by program name for one `--type`. Named groups use
  * `_` for `.` and `__` for `_` (`user_name` → `user.name`, `process_exit__code` →
- * `process.exit_code`) unless the pattern's `map` says otherwise.
+ * `process.exit_code`) unless the pattern's `map` says otherwise. The compiled rulesets
+ * are a process-wide cache of pure data (regexes, key maps) keyed by folder and type.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,6 +3,8 @@
  * against the schema and compiled (filters, allowlist) once. Any error - YAML syntax,
  * schema, filter, duplicate id, file name not matching the id - fails the whole load with
  * a message naming the file and key, so a reload can keep the previous ruleset.
+ * Process-wide caches of pure data (shared by every collector in the process): compiled
+ * global allowlists per spec and shared `where` predicates (their memo is per event object).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -27,6 +27,8 @@ export interface SpecReader {
   int(key: string, dflt?: number): number;
   /** A map ({} when absent). */
   map(key: string, v: unknown): Record<string, unknown>;
+  /** A list of at least `min` items (undefined when absent and min is 0), else `msg`. */
+  list(key: string, min: number, msg: string): unknown[] | undefined;
 }
 
 export interface RuleTypeDescriptor {
@@ -89,9 +91,7 @@ export const RULE_TYPES: Readonly<Record<string, RuleTypeDescriptor>> = {
     keys: ['window', 'steps'], suppressible: true, resolves: 'quiet',
     parse(spec, read) {
       spec.windowMs = read.dur('window');
-      const steps = read.doc.steps;
-      if (!Array.isArray(steps) || steps.length < 2) throw read.err('steps', 'expected a list of at least 2 steps');
-      spec.steps = steps.map((s, i) => {
+      spec.steps = read.list('steps', 2, 'expected a list of at least 2 steps')!.map((s, i) => {
         const k = `steps[${i}]`;
         const m = read.map(k, s);
         for (const key of Object.keys(m)) if (!['where', 'count', 'sum_field'].includes(key)) throw read.err(`${k}.${key}`, 'unknown key (use where, count, sum_field)');
@@ -110,15 +110,11 @@ export const RULE_TYPES: Readonly<Record<string, RuleTypeDescriptor>> = {
     keys: ['for', 'keys'], suppressible: false, resolves: 'event',
     parse(spec, read) {
       spec.forMs = read.dur('for');
-      const keys = read.doc.keys;
-      if (keys !== undefined) {
-        if (!Array.isArray(keys)) throw read.err('keys', 'expected a list of maps (group field: value)');
-        spec.keys = keys.map((k, i) => {
-          const m = read.map(`keys[${i}]`, k);
-          for (const g of spec.groupBy) if (typeof m[g] !== 'string') throw read.err(`keys[${i}].${g}`, 'each declared key needs every group_by field as a string');
-          return m as Record<string, string>;
-        });
-      }
+      spec.keys = read.list('keys', 0, 'expected a list of maps (group field: value)')?.map((k, i) => {
+        const m = read.map(`keys[${i}]`, k);
+        for (const g of spec.groupBy) if (typeof m[g] !== 'string') throw read.err(`keys[${i}].${g}`, 'each declared key needs every group_by field as a string');
+        return m as Record<string, string>;
+      });
       if (spec.groupBy.some((g) => g.includes('|'))) throw read.err('group_by', 'absence keys cannot use alternatives (a|b)');
     },
     bucket({ spec: s }, groupOf) {

@@ -89,7 +89,13 @@ export function validateRule(doc: unknown, file: string): RuleSpec {
     maxKeys: int('max_keys', 10_000),
     file, digest: '',
   };
-  RULE_TYPES[type].parse(spec, { doc: d, err, str: (k) => str(k), dur, int, map } satisfies SpecReader);
+  const list = (k: string, min: number, msg: string): unknown[] | undefined => {
+    const v = d[k];
+    if (v === undefined && min === 0) return undefined;
+    if (!Array.isArray(v) || v.length < min) throw err(k, msg);
+    return v;
+  };
+  RULE_TYPES[type].parse(spec, { doc: d, err, str: (k) => str(k), dur, int, map, list } satisfies SpecReader);
   if (spec.suppressedBy.includes(id)) throw err('suppressed_by', 'a rule cannot suppress itself');
   const { file: _f, digest: _d, ...rest } = spec;
   spec.digest = createHash('sha1').update(JSON.stringify(rest)).digest('hex');
