@@ -10,7 +10,8 @@ import type { Alert, CommittedEvent, StoredEvent } from './model.js';
 import type { Logger } from '@vigil/proto';
 import type { WriteQueue } from './store/writer/queue.js';
 
-export type AlertChange = 'opened' | 'updated' | 'acknowledged' | 'resolved';
+export type { AlertChange } from './model.js';
+import type { AlertChange } from './model.js';
 
 export interface BusEvents {
   /**

@@ -20,6 +20,20 @@ export interface StoredEvent {
  * listeners before the commit, and are not kept for it.
  */
 export type CommittedEvent = Pick<StoredEvent, 'id' | 'agent' | 'seq' | 'kind'>;
+
+/** An event on its way into the store: decoded fields, before it has a row id. */
+export interface NewEvent {
+  agent: string;
+  seq: number;
+  kind: EventKind;
+  /** ms; when the collector committed it. */
+  ingested: number;
+  /** Fallback @timestamp (ms) when the fields carry none that parses. */
+  timeMs: number;
+  type?: string;
+  fields: EcsFields;
+}
+
 export type EventKind = 'log' | 'metric' | 'container' | 'probe' | 'loss' | 'audit';
 
 export type Severity = 'P1' | 'P2' | 'P3' | 'P4';
@@ -41,3 +55,6 @@ export interface Alert {
   evidence: Array<number | string>;
   [extra: string]: unknown;
 }
+
+/** How an alert changed (the bus 'alert' event's second argument). */
+export type AlertChange = 'opened' | 'updated' | 'acknowledged' | 'resolved';

@@ -1,6 +1,7 @@
 /**
  * Starts a collector: opens the database (a writer and a read-only reader), builds the
- * core services, the API and ingest, starts the feature MODULES in order, routes
+ * core services, the API and ingest, starts the feature MODULES (in the order their
+ * declarations give, module-order.ts), routes
  * WebSocket upgrades by path, runs retention periodically and listens (http or https)
  * behind the connection guard (caps per address and in total, header and idle timeouts).
  * stop() refuses new work, closes agent sessions (a batch is acked only once committed),
@@ -18,7 +19,9 @@ import { createCore, type CoreServices } from './core.js';
 import { build } from './api/app.js';
 import { refuseUpgrade } from './api/auth.js';
 import { createIngest } from './ingest/server.js';
-import { MODULES, type CollectorModule, type ModuleStop, type UpgradeHandler } from './modules.js';
+import { loadModules } from './modules.js';
+import type { UpgradeHandler } from './module-contract.js';
+import { startModules, type RunningModules } from './module-runner.js';
 import type { CollectorConfig } from './config/load.js';
 import type { ThrottleOptions } from './api/throttle.js';
 import { ConnectionGuard, effectiveLimits } from './connections/guard.js';
@@ -40,6 +43,8 @@ export interface RunningCollector {
   port: number;
   ctx: CollectorContext;
   core: CoreServices;
+  /** The started feature modules and the services they provide (this instance's only). */
+  modules: RunningModules;
   stop(): Promise<void>;
 }
 
@@ -74,7 +79,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   if (l.maxTotal < o.config.connections.max_total) log.warn('connections.max_total lowered to fit the open-files limit', { configured: o.config.connections.max_total, used: l.maxTotal, open_files: fd?.soft });
 
   const upgrades = new Map<string, UpgradeHandler>([['/ingest', ingest.handleUpgrade]]);
-  const started: Array<{ mod: CollectorModule; stop?: ModuleStop }> = [];
+  let modules: RunningModules | undefined;
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     core.auth.tag(req);
@@ -102,9 +107,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
     guard.close();
     if (app.server.listening) app.server.close(); // no new connections
     await ingest.close();           // sessions closed; nothing uncommitted was acked
-    for (const { mod, stop: stopOne } of started.reverse()) {
-      try { await (stopOne ?? mod.stop?.bind(mod))?.(); } catch (err) { log.error('module stop failed', { module: mod.name, error: (err as Error).message }); }
-    }
+    await modules?.stop();
     await app.close();
     await ctx.writer.close(); // the commands sent by modules and routes are stored
     while (retentionBusy) await new Promise((r) => setTimeout(r, 10));
@@ -113,18 +116,13 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
     log.info('collector stopped');
   })());
   try {
-    for (const load of MODULES) {
-      const mod = (await load()).default;
-      const stopOne = await mod.start(ctx, {
-        app,
-        onUpgrade: (path, handler) => { upgrades.set(path, handler); },
-        authenticate: (req, role) => core.auth.api(req, role),
-        watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
-        metrics: core.metrics,
-      });
-      started.push({ mod, stop: stopOne || undefined });
-      log.info('module started', { module: mod.name });
-    }
+    modules = await startModules(await loadModules(), ctx, {
+      app,
+      onUpgrade: (path, handler) => { upgrades.set(path, handler); },
+      authenticate: (req, role) => core.auth.api(req, role),
+      watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
+      metrics: core.metrics,
+    });
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {
     await stop();
@@ -135,5 +133,5 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const url = `${https ? 'https' : 'http'}://${shownHost}:${port}`;
   log.info('collector listening', { url, ingest: `${https ? 'wss' : 'ws'}://${shownHost}:${port}/ingest`, data: o.dataDir });
 
-  return { url, port, ctx, core, stop };
+  return { url, port, ctx, core, modules, stop };
 }

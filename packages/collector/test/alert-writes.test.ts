@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../src/server.js';
 import { startCollector } from '../src/server.js';
 import { validateConfig } from '../src/config/load.js';
-import { alertServiceFor } from '../src/alerts/registry.js';
+import { ALERTS } from '../src/alerts/key.js';
 import type { CheckResult } from '../src/compliance/types.js';
 import type { Alert } from '../src/model.js';
 import { AgentClient, captureLog, line, tempDir } from './core-helpers.js';
@@ -79,7 +79,7 @@ describe('alert writes on the write queue', () => {
   });
 
   it('drops a malformed update of a flush alone: the others are stored and announced, the bad one logged', async () => {
-    const svc = alertServiceFor(c.ctx)!;
+    const svc = c.modules.services.find(ALERTS)!;
     const heard: Array<[Alert, string]> = [];
     const onAlert = (a: Alert, change: string) => heard.push([a, change]);
     c.ctx.bus.on('alert', onAlert);

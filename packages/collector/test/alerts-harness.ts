@@ -17,11 +17,12 @@ import { LocalWriteQueue } from '../src/store/writer/queue.js';
 import { createCore } from '../src/core.js';
 import { build } from '../src/api/app.js';
 import { validateConfig } from '../src/config/load.js';
-import type { CollectorModule, UpgradeHandler } from '../src/modules.js';
+import type { ServerHooks, UpgradeHandler } from '../src/module-contract.js';
+import { startModules } from '../src/module-runner.js';
 import alertsModule from '../src/alerts/module.js';
 import feedModule from '../src/feed/module.js';
 import outputsModule from '../src/outputs/module.js';
-import { alertServiceFor } from '../src/alerts/registry.js';
+import { ALERTS } from '../src/alerts/key.js';
 import type { AlertUpdate } from '../src/alerts/types.js';
 
 export interface HarnessOptions { config?: Record<string, unknown>; listen?: boolean; now?: () => number }
@@ -34,15 +35,13 @@ export async function startHarness(o: HarnessOptions = {}) {
   const core = createCore(ctx, { file });
   const app = build(ctx, core);
   const upgrades = new Map<string, UpgradeHandler>();
-  const mods: CollectorModule[] = [alertsModule, feedModule, outputsModule];
-  for (const m of mods) {
-    await m.start(ctx, {
-      app, onUpgrade: (p, h) => { upgrades.set(p, h); },
-      authenticate: (req, role) => core.auth.api(req, role),
-      watchToken: (id, cb) => core.watch.watch(id, cb),
-      metrics: core.metrics,
-    });
-  }
+  const hooks: Omit<ServerHooks, 'services'> = {
+    app, onUpgrade: (p, h) => { upgrades.set(p, h); },
+    authenticate: (req, role) => core.auth.api(req, role),
+    watchToken: (id, cb) => core.watch.watch(id, cb),
+    metrics: core.metrics,
+  };
+  const modules = await startModules([alertsModule, feedModule, outputsModule], ctx, hooks);
   let base = '';
   if (o.listen) {
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -58,10 +57,10 @@ export async function startHarness(o: HarnessOptions = {}) {
   const admin = core.tokens.create('api', 'alice', 'admin');
   const viewer = core.tokens.create('api', 'victor', 'viewer');
   return {
-    ctx, core, app, base, admin, viewer, dir,
-    svc: alertServiceFor(ctx)!,
+    ctx, core, app, base, admin, viewer, dir, hooks, modules,
+    svc: modules.services.find(ALERTS)!,
     async stop() {
-      for (const m of [...mods].reverse()) await m.stop?.();
+      await modules.stop();
       await app.close();
       await ctx.writer.close();
       core.close();

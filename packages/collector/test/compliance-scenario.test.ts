@@ -24,7 +24,6 @@ import { insertLogEvents, opFields, type LogRecord } from '../src/compliance/see
 import { trackBus } from '../src/compliance/tracking.js';
 import { RULESET_DIR } from '../src/paths.js';
 import { AlertService } from '../src/alerts/service.js';
-import { provideAlertService } from '../src/alerts/registry.js';
 import type { Alert } from '../src/model.js';
 import type { CheckResult } from '../src/compliance/types.js';
 
@@ -68,12 +67,12 @@ describe('compliance over 30 days of backups and deployments', () => {
     migrateCompliance(db);
     clock = NOW;
     ctx = { db, dataDir: dir, config: {}, bus: new Bus(), now: () => clock, log: createLogger('silent'), writer: new LocalWriteQueue(db) };
-    provideAlertService(ctx, new AlertService(ctx));
+    const alertsSvc = new AlertService(ctx);
     alerts.length = 0;
     ctx.bus.on('alert', (alert, change) => alerts.push({ alert, change }));
     untrack = trackBus(ctx);
     const cfg = parseComplianceConfig(undefined);
-    svc = new ComplianceService(ctx, loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg), cfg);
+    svc = new ComplianceService(ctx, loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg), cfg, alertsSvc);
   });
   afterEach(async () => { untrack(); await svc.stop(); await ctx.writer.close(); db.close(); rmSync(dir, { recursive: true, force: true }); });
 
@@ -161,10 +160,9 @@ describe('schedule and incident tracking', () => {
     clock = Date.parse('2026-11-27T05:59:00Z');
     ctx = { db, dataDir: dir, config: {}, bus: new Bus(), now: () => clock, log: createLogger('silent'), writer: new LocalWriteQueue(db) };
     alertsSvc = new AlertService(ctx);
-    provideAlertService(ctx, alertsSvc);
     untrack = trackBus(ctx);
     const cfg = parseComplianceConfig({ interval: '1m' });
-    svc = new ComplianceService(ctx, loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg), cfg);
+    svc = new ComplianceService(ctx, loadChecks(join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg), cfg, alertsSvc);
   });
   afterEach(async () => { untrack(); await svc.stop(); await ctx.writer.close(); db.close(); rmSync(dir, { recursive: true, force: true }); });
   const status = (rs: CheckResult[], id: string) => rs.find((r) => r.id === id)!.status;

@@ -8,11 +8,14 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, type Harness } from './alerts-harness.js';
-import rulesModule, { liveRulesFor } from '../src/rules/module.js';
+import rulesModule from '../src/rules/module.js';
+import { RULES } from '../src/rules/key.js';
+import { startModules, type RunningModules } from '../src/module-runner.js';
 import { RULESET_DIR } from '../src/paths.js';
 import type { StoredEvent } from '../src/model.js';
 
 let h: Harness;
+let rules: RunningModules;
 let clock = Date.parse('2026-11-27T10:00:00Z');
 let seq = 0;
 const rulesDir = mkdtempSync(join(tmpdir(), 'vigil-live-rules-'));
@@ -41,14 +44,10 @@ const until = async (cond: () => boolean, ms = 5000) => {
 
 beforeAll(async () => {
   h = await startHarness({ config: { rules: { dir: rulesDir, idle: '2s' } }, now: () => clock });
-  await rulesModule.start(h.ctx, {
-    app: h.app, onUpgrade: () => undefined,
-    authenticate: (req, role) => h.core.auth.api(req, role), watchToken: (id, cb) => h.core.watch.watch(id, cb),
-    metrics: h.core.metrics,
-  });
+  rules = await startModules([rulesModule], h.ctx, h.hooks, { services: h.modules.services });
 });
 afterAll(async () => {
-  await rulesModule.stop?.();
+  await rules?.stop();
   await h.stop();
   rmSync(rulesDir, { recursive: true, force: true });
 });
@@ -68,7 +67,7 @@ describe('rules module', () => {
 
   it('fires agent-silent from the idle wall clock and resolves it on the next heartbeat', async () => {
     h.ctx.bus.emit('heartbeat', 'db-1', clock);
-    const live = liveRulesFor(h.ctx)!;
+    const live = h.modules.services.find(RULES)!;
     clock += 3 * 60_000;          // three minutes pass with no input at all
     live.tick();
     let list = await alerts('?rule.id=agent-silent');
@@ -87,7 +86,7 @@ describe('rules module', () => {
   });
 
   it('reloads on folder change and SIGHUP, keeping the old rules on error and unchanged windows', async () => {
-    const live = liveRulesFor(h.ctx)!;
+    const live = h.modules.services.find(RULES)!;
     commit(Array.from({ length: 4 }, (_, i) => failure('198.51.100.4', clock + i * 1000)));
     writeFileSync(join(rulesDir, 'broken.yaml'), 'id: broken\nname: B\n');
     await until(() => live.reloadErrors >= 1);

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerHooks } from '../modules.js';
+import type { ServerHooks } from '../module-contract.js';
 import { sendError } from './http.js';
 
 export type Role = 'viewer' | 'admin';

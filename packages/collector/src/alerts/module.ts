@@ -1,11 +1,11 @@
 /**
- * The alerts collector module: opens the alerts store and silences, makes the service
- * available to the rules engine, compliance, feed and outputs (registry.ts), and serves
- * the alerts and silences routes. Must start before the feed and outputs modules.
+ * The alerts collector module: opens the alerts store and silences, provides the service
+ * (ALERTS) to the modules that need it (rules engine, compliance, outputs) and serves the
+ * alerts and silences routes. Its state is the AlertService this start() made.
  */
-import type { CollectorModule } from '../modules.js';
+import type { CollectorModule } from '../module-contract.js';
 import { authenticatorFrom } from './auth.js';
-import { provideAlertService } from './registry.js';
+import { ALERTS } from './key.js';
 import { registerAlertRoutes } from './routes.js';
 import type { CollectorConfig } from '../config/load.js';
 import { AlertService } from './service.js';
@@ -13,12 +13,14 @@ import { registerSilenceRoutes } from './silences/routes.js';
 
 const alertsModule: CollectorModule = {
   name: 'alerts',
+  provides: [ALERTS.name],
   start(ctx, hooks) {
     const svc = new AlertService(ctx);
-    provideAlertService(ctx, svc);
+    hooks.services.provide(ALERTS, svc);
     const auth = authenticatorFrom(hooks);
     registerAlertRoutes(hooks.app, ctx.db, svc, auth, (ctx.config as CollectorConfig).api.max_response_bytes);
     registerSilenceRoutes(hooks.app, ctx, svc, auth);
+    return () => undefined;   // routes end with the app; the service holds no timer
   },
 };
 

@@ -6,7 +6,7 @@
  */
 import type { DB } from '../store/db.js';
 import type { Alert } from '../model.js';
-import type { AlertChange } from '../context.js';
+import type { AlertChange } from '../model.js';
 import type { Actor, AlertUpdate } from './types.js';
 import { rowToAlert, type AlertRow } from './row.js';
 import { mergeEvidence } from './store.js';

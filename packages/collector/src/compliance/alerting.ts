@@ -1,18 +1,18 @@
 /**
  * Turns a check's pass/fail transition into an alert: through the alerts module's
- * AlertSink when it runs (rule.id 'compliance:<check id>', one alert per failing spell,
+ * AlertSink when the caller has one (rule.id 'compliance:<check id>', one alert per failing spell,
  * opened on pass→fail and resolved on fail→pass), else as a well-formed Alert emitted
  * on ctx.bus 'alert' so the feed and outputs still see it. Resolves once the sink has
  * stored the change.
  */
 import type { CollectorContext } from '../context.js';
 import type { Alert } from '../model.js';
-import { alertSinkFor } from '../alerts/registry.js';
+import type { AlertSink } from '../alerts/types.js';
 import type { AlertUpdate } from '../rules/types.js';
 import { iso } from './duration.js';
 import type { Transition } from './engine.js';
 
-export async function raiseTransition(ctx: CollectorContext, t: Transition, now: number): Promise<void> {
+export async function raiseTransition(ctx: CollectorContext, t: Transition, now: number, sink?: AlertSink): Promise<void> {
   if (!t.alertId) return; // fail→pass for a check whose failing spell predates tracking
   const opening = t.to === 'fail';
   const evidence: Array<number | string> = [];
@@ -23,7 +23,6 @@ export async function raiseTransition(ctx: CollectorContext, t: Transition, now:
   evidence.splice(20);
   const ruleName = `Compliance: ${t.check.title}`;
   const group = { 'compliance.check': t.check.id };
-  const sink = alertSinkFor(ctx);
   if (sink) {
     const update: AlertUpdate = {
       id: t.alertId, key: `compliance:${t.check.id}`,

@@ -17,7 +17,7 @@ import { EVALUATOR_NAMES } from './evaluators/index.js';
 import { catchUpOps } from './ops.js';
 import { evaluateCheck } from './engine.js';
 import { insertLogEvents, insertProbes, opFields } from './seed.js';
-import { recordAlert, recordHeard } from './tracking.js';
+import { recordAlert, recordHeard } from './writes.js';
 import { parseDuration, utcDate, DAY_MS } from './duration.js';
 import type { CheckDef } from './types.js';
 

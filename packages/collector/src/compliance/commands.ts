@@ -6,11 +6,10 @@
  */
 import type { DB } from '../store/db.js';
 import type { CommandTable } from '../store/writer/types.js';
-import type { AlertChange } from '../context.js';
+import type { AlertChange } from '../model.js';
 import type { Alert } from '../model.js';
 import { catchUpOps } from './ops.js';
-import { recordResults } from './engine.js';
-import { recordAlert, recordHeard } from './tracking.js';
+import { recordAlert, recordHeard, recordResults } from './writes.js';
 
 export interface PruneArgs { now: number; historyMs: number; derivedMs: number }
 

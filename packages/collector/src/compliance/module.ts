@@ -2,10 +2,12 @@
  * The compliance collector module: migrates its tables, loads the checks (ruleset/
  * compliance or config `compliance.dir`), registers the probe body handler, tracks
  * alerts and agents from the bus, serves the compliance and daily-report routes,
- * registers its Prometheus gauges and runs the schedule. Start it after 'alerts'.
+ * registers its Prometheus gauges and runs the schedule. Needs the alerts service (check
+ * transitions become alerts); the service and bus tracking belong to this start().
  */
 import { join } from 'node:path';
-import type { CollectorModule } from '../modules.js';
+import type { CollectorModule } from '../module-contract.js';
+import { ALERTS } from '../alerts/key.js';
 import { RULESET_DIR } from '../paths.js';
 import { registerBodyHandler } from '../ingest/handlers.js';
 import { migrateCompliance } from './schema.js';
@@ -19,33 +21,24 @@ import { registerComplianceRoutes } from './routes.js';
 import { registerReportRoutes } from '../reports/routes.js';
 import { registerComplianceGauges } from './metrics.js';
 
-/**
- * CollectorModule.stop() gets no context, so stop() ends every instance this process
- * started; an instance whose database has closed also ends itself at its next tick.
- */
-const running = new Set<{ svc: ComplianceService; untrack: () => void }>();
-
 const complianceModule: CollectorModule = {
   name: 'compliance',
-  start(ctx, { app, metrics, authenticate }) {
+  needs: [ALERTS.name],
+  // its first evaluation's alert changes reach the feed and the outputs only once they listen
+  after: ['feed', 'outputs'],
+  start(ctx, { app, metrics, authenticate, services }) {
     migrateCompliance(ctx.db);
     const cfg = parseComplianceConfig(ctx.config.compliance);
     const checks = loadChecks(cfg.dir ?? join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg);
     registerBodyHandler('probe', probeHandler);
     const untrack = trackBus(ctx);
-    const svc = new ComplianceService(ctx, checks, cfg);
+    const svc = new ComplianceService(ctx, checks, cfg, services.get(ALERTS));
     registerComplianceRoutes(app, svc, authenticate);
     registerReportRoutes(app, svc.reportEnv, authenticate);
     registerComplianceGauges(metrics, () => svc.latest());
     svc.start();
-    running.add({ svc, untrack });
     ctx.log.info('compliance checks loaded', { count: checks.length });
-  },
-  async stop() {
-    const all = [...running];
-    running.clear();
-    for (const r of all) r.untrack();
-    await Promise.all(all.map((r) => r.svc.stop()));
+    return async () => { untrack(); await svc.stop(); };
   },
 };
 

@@ -10,6 +10,7 @@ import { evaluateAll } from './engine.js';
 import { latestResults } from './history.js';
 import { raiseTransition } from './alerting.js';
 import type { ComplianceConfig } from './settings.js';
+import type { AlertSink } from '../alerts/types.js';
 import type { CheckDef, CheckResult } from './types.js';
 import { dueReportDate, generateReport, type ReportEnv } from '../reports/daily.js';
 
@@ -22,7 +23,8 @@ export class ComplianceService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly ctx: CollectorContext, private readonly checkList: CheckDef[], private readonly cfg: ComplianceConfig) {
+  /** `sink`: where check transitions become alerts (the alerts service); without one they go on ctx.bus only. */
+  constructor(private readonly ctx: CollectorContext, private readonly checkList: CheckDef[], private readonly cfg: ComplianceConfig, private readonly sink?: AlertSink) {
     this.reportEnv = { db: ctx.db, writer: ctx.writer, dataDir: ctx.dataDir, checks: () => this.checkList, now: () => ctx.now(), reportAtMs: cfg.reportAtMs };
   }
 
@@ -49,7 +51,7 @@ export class ComplianceService {
     const env = { db: this.ctx.db, now, dataDir: this.ctx.dataDir };
     const { results, transitions } = await evaluateAll(this.checkList, env, this.ctx.writer, (fresh) => this.writeDueReport(fresh));
     for (const t of transitions) {
-      try { await raiseTransition(this.ctx, t, now); } catch (e) { this.ctx.log.warn('compliance alert not raised', { check: t.check.id, err: (e as Error).message }); }
+      try { await raiseTransition(this.ctx, t, now, this.sink); } catch (e) { this.ctx.log.warn('compliance alert not raised', { check: t.check.id, err: (e as Error).message }); }
     }
     await this.ctx.writer.run('compliance.prune', { now, historyMs: this.cfg.historyMs, derivedMs: DERIVED_KEEP_MS });
     this.cache = results;

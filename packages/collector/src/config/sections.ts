@@ -6,7 +6,7 @@
 import { boolean, bytes, ConfigError, duration, object, optional, string, type Validator } from './validate.js';
 import { complianceSection } from '../compliance/settings.js';
 import { validateOutputs } from '../outputs/config.js';
-import { feedSection } from '../feed/module.js';
+import { feedSection } from '../feed/config.js';
 import { rulesSection } from '../rules/config.js';
 import { connectionsSection, type ConnectionsConfig } from '../connections/config.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../ingest/line-cap.js';

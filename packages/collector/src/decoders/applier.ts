@@ -8,12 +8,7 @@
  */
 import type { EcsFields } from '../model.js';
 import { normaliseIp } from './address.js';
-import type { Coercion } from './fields.js';
-
-/** Where the last writer put the connection source (read by sshd connection accounting). */
-export interface SourceScratch { ip: string | undefined; address: string | undefined; port: number | undefined }
-
-export type Writer = (out: EcsFields, m: RegExpExecArray, src: SourceScratch) => void;
+import type { Coercion, SourceScratch, Writer } from './types.js';
 
 type Generic = (out: EcsFields, key: string, how: Coercion, value: string) => void;
 

@@ -5,7 +5,7 @@
  * Actions with a suffix (`health_status: healthy`, `exec_start: bash`) keep it apart.
  */
 import type { EcsFields } from '../model.js';
-import type { DecodeMeta, StreamDecoder } from './index.js';
+import type { DecodeMeta, StreamDecoder } from './types.js';
 import { isoTime, stripEol, unparsed } from './event.js';
 import { parseJsonObject, timeValue } from './kv.js';
 import { parseIso } from './time.js';

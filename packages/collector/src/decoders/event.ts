@@ -2,6 +2,7 @@
  * Small shared helpers for every decoder: the RFC 3339 stamp of an event (the text up to
  * the minute cached, seconds and milliseconds from tables, the whole string reused for a
  * repeated millisecond), the unparsed-line event, and trimming the line ending off raw text.
+ * The stamp cache is process-wide pure data (time -> text), no collector state.
  */
 import type { EcsFields } from '../model.js';
 

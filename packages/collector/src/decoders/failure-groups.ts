@@ -7,7 +7,7 @@
  */
 import type { EcsFields } from '../model.js';
 import { Generations } from './generations.js';
-import type { SshRole } from './ruleset.js';
+import type { SshRole } from './types.js';
 import { STALE_MS } from './ssh-state.js';
 
 interface Group { reported: number; counted: number; lastMs: number; closed: boolean }

@@ -7,15 +7,11 @@
  */
 import type { EcsFields } from '../model.js';
 import { setSource } from './address.js';
-import type { SourceScratch } from './applier.js';
-import type { CompiledPattern } from './ruleset.js';
+import type { Coercion, CompiledPattern, SourceScratch } from './types.js';
 import { parseIso } from './time.js';
 import { parseDuration, parseSize } from './units.js';
 
 const NUMERIC = new Set(['vigil.failures', 'vigil.pam.failures', 'source.port', 'process.pid', 'vigil.repeat', 'vigil.attempts', 'process.exit_code']);
-
-/** How a capture is written: 0 ignored, 1 text, 2 address, 3 time, 4 number, 5 size, 6 duration. */
-export type Coercion = 0 | 1 | 2 | 3 | 4 | 5 | 6;
 
 export function coercionOf(key: string): Coercion {
   if (key === '') return 0;

@@ -4,7 +4,6 @@
  * address can inherit it from their sshd connection's earlier lines. The patterns are
  * data (ruleset/decoders/*.yaml, compiled once per folder); this module picks the decoder.
  */
-import type { EcsFields } from '../model.js';
 import { join } from 'node:path';
 import { RULESET_DIR } from '../paths.js';
 import { DockerEventsDecoder } from './docker-events.js';
@@ -12,25 +11,9 @@ import { JsonDecoder } from './json-decoder.js';
 import { loadRuleset } from './ruleset.js';
 import { StatusDecoder } from './status-decoder.js';
 import { SyslogDecoder } from './syslog-decoder.js';
+import type { StreamDecoder } from './types.js';
 
-export interface DecodeMeta {
-  /** When the agent read the line (ms): the reference for year-less syslog timestamps. */
-  readTimeMs: number;
-  agent?: string;
-  path?: string;
-  offset?: number;
-  /** Source fields, e.g. journal fields (_HOSTNAME, _PID, SYSLOG_IDENTIFIER). */
-  fields?: Record<string, string>;
-}
-
-export interface StreamDecoder {
-  /**
-   * Always returns fields, never throws: at least '@timestamp' (RFC 3339), 'message' and
-   * 'event.kind'. A line nothing understands gets 'event.kind': 'event' and
-   * 'vigil.unparsed': true.
-   */
-  decode(text: string, meta: DecodeMeta): EcsFields;
-}
+export type { DecodeMeta, StreamDecoder } from './types.js';
 
 export const LOG_TYPES = ['auth', 'syslog', 'backup', 'deployment', 'docker-events', 'json'] as const;
 export type LogType = (typeof LOG_TYPES)[number];

@@ -5,7 +5,7 @@
  * range (1e400) is stored as null, with the line kept whole in `event.original`.
  */
 import type { EcsFields } from '../model.js';
-import type { DecodeMeta, StreamDecoder } from './index.js';
+import type { DecodeMeta, StreamDecoder } from './types.js';
 import { isoTime, stripEol, unparsed } from './event.js';
 import { flatten, parseJsonObject, recordTime } from './kv.js';
 

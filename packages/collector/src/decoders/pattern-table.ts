@@ -4,7 +4,7 @@
  * with it (first-chars.ts), built on first use. A line meets only those patterns, each
  * behind its literal `starts`/`contains` checks; no allocation per line.
  */
-import type { CompiledPattern } from './ruleset.js';
+import type { CompiledPattern } from './types.js';
 import { literalsMatch } from './ruleset.js';
 
 export class PatternTable {

@@ -3,60 +3,21 @@
  * them once per folder: each pattern's regex, literal pre-checks, constant fields and the
  * capture-group → ECS key map, indexed by program name for one `--type`. Named groups use
  * `_` for `.` and `__` for `_` (`user_name` → `user.name`, `process_exit__code` →
- * `process.exit_code`) unless the pattern's `map` says otherwise.
+ * `process.exit_code`) unless the pattern's `map` says otherwise. The compiled rulesets
+ * are a process-wide cache of pure data (regexes, key maps) keyed by folder and type.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compileWriter, type Writer } from './applier.js';
-import { coercionOf, write, type Coercion } from './fields.js';
+import { compileWriter } from './applier.js';
+import { coercionOf, write } from './fields.js';
+import type { CompiledPattern, CompiledRuleset, SshRole } from './types.js';
 import { firstChars } from './first-chars.js';
 import { captureNames, withoutGroupNames } from './regex-groups.js';
 
-/** How a line counts for sshd connection accounting (see ruleset/decoders/README.md). */
-export type SshRole = 'attempt' | 'probe' | 'announce' | 'echo' | 'restate' | 'close';
+export type { CompiledPattern, CompiledRuleset, SshRole } from './types.js';
+
 const SSH_ROLES = ['attempt', 'probe', 'announce', 'echo', 'restate', 'close'];
-
-export interface CompiledPattern {
-  /** `<file name>/<pattern id>`, written to vigil.decoder. */
-  id: string;
-  starts: string[];
-  contains: string[];
-  regex: RegExp;
-  /** ECS key for capture group k+1, or '' to ignore it. */
-  keys: string[];
-  /** How each capture is written (parallel to keys; 0 = ignored). */
-  coerce: Coercion[];
-  fields: Array<[string, unknown]>;
-  /** The constant fields again, as parallel arrays (the hot path's form). */
-  fieldKeys: string[];
-  fieldValues: unknown[];
-  /** Char codes a matching text can start with, or null when any. */
-  first: Set<number> | null;
-  /**
-   * event.outcome is the constant 'failure' (true), another constant or absent (false),
-   * or captured (null: read the event); likewise `auth` for event.category holding
-   * 'authentication'. Lets the decoder skip reading these back from the event.
-   */
-  failure: boolean | null;
-  auth: boolean | null;
-  /**
-   * `trace: true`: a line that is not a failure (PAM's copy of one) but may be its local
-   * group's only trace of it, so non-sshd accounting still counts it (1 when alone).
-   */
-  trace: boolean;
-  /** Writes the constant fields and the coerced captures of a match into an event. */
-  write: Writer;
-  ssh?: SshRole;
-}
-
-export interface CompiledRuleset {
-  byProgram: Map<string, CompiledPattern[]>;
-  /** Patterns tried after the program's own, for every program. */
-  anyProgram: CompiledPattern[];
-  /** Patterns for lines with no program tag (or no syslog prefix at all). */
-  noProgram: CompiledPattern[];
-}
 
 interface PatternDoc {
   id?: string; starts?: string | string[]; contains?: string | string[]; regex?: string;

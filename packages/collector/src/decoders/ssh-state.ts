@@ -9,9 +9,9 @@
  * (Credits below), so each try counts once.
  */
 import type { EcsFields } from '../model.js';
-import type { SourceScratch } from './applier.js';
+import type { SourceScratch } from './types.js';
 import { Generations } from './generations.js';
-import type { SshRole } from './ruleset.js';
+import type { SshRole } from './types.js';
 
 interface Conn {
   ip: string | undefined;

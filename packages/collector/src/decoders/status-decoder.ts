@@ -5,12 +5,13 @@
  * A run's end inherits backup.job/kind from its begin line (pgBackRest logs them once).
  */
 import type { EcsFields } from '../model.js';
-import type { DecodeMeta, StreamDecoder } from './index.js';
+import type { DecodeMeta, StreamDecoder } from './types.js';
 import { applyPattern } from './fields.js';
 import { isoTime, stripEol, unparsed } from './event.js';
 import { parseJsonObject, parseLogfmt, recordTime } from './kv.js';
 import { PrefixParser, type SyslogPrefix } from './prefix.js';
-import { firstMatch, type CompiledRuleset } from './ruleset.js';
+import { firstMatch } from './ruleset.js';
+import type { CompiledRuleset } from './types.js';
 import { backupRecord, deploymentRecord } from './status.js';
 import { programBase } from './syslog-decoder.js';
 

@@ -3,15 +3,16 @@
  * hand, dispatches on the program name to that program's data patterns (then the patterns
  * for any program), unwraps `message repeated N times: [ ... ]`, and runs sshd connection
  * accounting (source inheritance, vigil.attempts). Journal entries use meta.fields, or their
- * own fields when the line is a `journalctl -o json` object.
+ * own fields when the line is a `journalctl -o json` object. Pattern tables are a process-wide
+ * cache of pure data per compiled pattern list; connection state is per decoder instance.
  */
 import type { EcsFields } from '../model.js';
-import type { DecodeMeta, StreamDecoder } from './index.js';
-import type { SourceScratch } from './applier.js';
+import type { DecodeMeta, StreamDecoder } from './types.js';
+import type { SourceScratch } from './types.js';
 import { isoTime, newEvent, stripEol, unparsed } from './event.js';
 import { PrefixParser, type SyslogPrefix } from './prefix.js';
 import { PatternTable } from './pattern-table.js';
-import type { CompiledPattern, CompiledRuleset } from './ruleset.js';
+import type { CompiledPattern, CompiledRuleset } from './types.js';
 import { FailureGroups } from './failure-groups.js';
 import { SshConnections, type ConnKey } from './ssh-state.js';
 import { journalJsonFields } from './journal-json.js';

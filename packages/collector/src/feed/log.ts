@@ -8,7 +8,7 @@
 import { migrate, type DB } from '../store/db.js';
 import type { CommandTable } from '../store/writer/types.js';
 import type { Alert } from '../model.js';
-import type { AlertChange } from '../context.js';
+import type { AlertChange } from '../model.js';
 
 export interface FeedEntry {
   seq: number;

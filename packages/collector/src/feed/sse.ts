@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { principalOf, requireRole, type Authenticator } from '../alerts/auth.js';
-import type { ServerHooks } from '../modules.js';
+import type { ServerHooks } from '../module-contract.js';
 import { sendError } from '../alerts/http.js';
 import { parseFeedRequest } from './filter.js';
 import type { FeedHub } from './hub.js';

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../alerts/auth.js';
-import type { ServerHooks, UpgradeHandler } from '../modules.js';
+import type { ServerHooks, UpgradeHandler } from '../module-contract.js';
 import { parseFeedRequest } from './filter.js';
 import type { FeedHub } from './hub.js';
 import type { FeedTransport } from './subscriber.js';

@@ -1,26 +1,22 @@
 /**
  * The outputs collector module: validates the config's `outputs` section and runs the
- * webhook dispatcher (routing, grouping, retries, escalation) on alert changes. Needs
- * the alerts module started first (for silences and escalation state). Delivery counts per
- * webhook are exported on /metrics.
+ * webhook dispatcher (routing, grouping, retries, escalation) on alert changes. Needs the
+ * alerts service (for silences and escalation state). Delivery counts per webhook are
+ * exported on /metrics. The dispatcher belongs to the start() that made it.
  */
-import type { CollectorModule } from '../modules.js';
-import { alertServiceFor } from '../alerts/registry.js';
+import type { CollectorModule } from '../module-contract.js';
+import { ALERTS } from '../alerts/key.js';
 import { validateOutputs } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import type { Channel } from './channel.js';
 
-let running: Dispatcher | undefined;
-
 const outputsModule: CollectorModule = {
   name: 'outputs',
+  needs: [ALERTS.name],
   start(ctx, server) {
     const cfg = validateOutputs(ctx.config.outputs ?? {});
-    const svc = alertServiceFor(ctx);
-    if (!svc) throw new Error('outputs: the alerts module must start before the outputs module');
-    running = new Dispatcher(ctx, svc, cfg);
-    running.start();
-    const d = running;
+    const d = new Dispatcher(ctx, server.services.get(ALERTS), cfg);
+    d.start();
     const per = (pick: (s: Channel['stats']) => number) => () =>
       [...d.channels].map(([name, c]) => ({ labels: { webhook: name }, value: pick(c.stats) }));
     server.metrics.counterFrom('vigil_webhook_messages_sent_total', 'Webhook messages delivered (2xx), per webhook', per((s) => s.sent_messages));
@@ -29,10 +25,7 @@ const outputsModule: CollectorModule = {
     server.metrics.counterFrom('vigil_webhook_retries_total', 'Webhook delivery retries, per webhook', per((s) => s.retries));
     server.metrics.counterFrom('vigil_webhook_notices_dropped_total', 'Alert notices dropped because the webhook queue was full (max_pending), per webhook', per((s) => s.dropped));
     if (cfg.webhooks.length) ctx.log.info('outputs: webhooks ready', { webhooks: cfg.webhooks.map((w) => w.name) });
-  },
-  stop() {
-    running?.stop();
-    running = undefined;
+    return () => d.stop();
   },
 };
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { KeyedState } from './keyed.js';
 import { valueHash } from './key-index.js';
+import { ruleType } from './rule-types.js';
 import type { Firing } from './buckets/bucket.js';
 import type { AlertUpdate, CompiledRule, EvidenceId } from './types.js';
 
@@ -96,7 +97,7 @@ export class AlertBook {
 
   /** Resolves alerts quiet for resolve_after at watermark `wm`; forgets old resolved ones. */
   advance(wm: number): void {
-    for (const a of this.open) if (a.rule.spec.type !== 'absence' && wm - a.lastTs >= a.rule.spec.resolveAfterMs) this.resolve(a);
+    for (const a of this.open) if (wm - a.lastTs >= a.rule.spec.resolveAfterMs && ruleType(a.rule.spec.type).resolves === 'quiet') this.resolve(a);
     // Alerts are kept in order of last activity: stop at the first recent resolved one.
     this.alerts.sweep((_k, a) => (a.status === 'open' ? 'keep' : wm - a.lastTs >= a.rule.spec.cooldownMs ? 'drop' : 'stop'));
   }

@@ -2,7 +2,8 @@
  * IP addresses and CIDR ranges for filters and allowlists: parses IPv4 and IPv6 (IPv4 as
  * ::ffff:a.b.c.d, so '10.0.0.0/8' also matches '::ffff:10.1.2.3') into 16 bytes and tests
  * membership by prefix; IPv4 event addresses are tested as 32-bit numbers without parsing to
- * bytes. Other parsed event addresses are cached (bounded) since attackers repeat.
+ * bytes. Other parsed event addresses are cached (bounded) since attackers repeat: a
+ * process-wide cache of pure data (text -> bytes), no collector state.
  */
 import { isIP } from 'node:net';
 

@@ -4,16 +4,13 @@
  * minus the allowed lateness; or the wall clock when input is idle) that drives expiry,
  * absences and auto-resolution. `suppressed_by` rules open alerts only after every rule has
  * seen the event, and none while a named rule's alert for the group is open or recent.
+ * What differs by rule type comes from its descriptor (rule-types.ts) and bucket hooks.
  */
 import { AlertBook } from './alerts.js';
 import { EventClock } from './event-time.js';
-import { AbsenceBucket } from './buckets/absence.js';
-import { distinctValue } from './buckets/distinct.js';
 import { RuleIndex } from './rule-index.js';
 import { RuleRuntime } from './runtime.js';
-import type { SequenceBucket } from './buckets/sequence.js';
 import type { Firing } from './buckets/bucket.js';
-import type { SustainedBucket } from './buckets/sustained.js';
 import type { AlertUpdate, CompiledRule, RuleEvent, RuleStats } from './types.js';
 
 export interface EngineOptions {
@@ -67,7 +64,7 @@ export class RuleEngine {
       const prev = old.get(rule.spec.id);
       if (prev && prev.rt.rule.spec.digest === rule.spec.digest) return prev;
       const rt = new RuleRuntime(rule);
-      if (this.started && rt.bucket instanceof AbsenceBucket) rt.bucket.start(this.watermark);
+      if (this.started) rt.bucket.start?.(this.watermark);
       const book = prev?.book ?? new AlertBook(rule.spec.maxKeys);
       if (prev) for (const [, a] of prev.book.alerts.entries()) a.rule = rule;
       rt.book = book;
@@ -126,7 +123,7 @@ export class RuleEngine {
 
   private start(): void {
     this.started = true;
-    for (const s of this.slots) if (s.rt.bucket instanceof AbsenceBucket) s.rt.bucket.start(this.watermark);
+    for (const s of this.slots) s.rt.bucket.start?.(this.watermark);
   }
 
   private advance(): void {
@@ -137,7 +134,7 @@ export class RuleEngine {
       slot.nextCheck = wm + slot.step;
       if (slot.nextCheck < next) next = slot.nextCheck;
       const { rt, book } = slot;
-      if (rt.bucket instanceof AbsenceBucket) {
+      if (rt.bucket.due !== undefined) {
         for (const d of rt.bucket.due(wm)) book.fire(rt.rule, d.key, d.group, d.firing, d.group['agent.name']);
       }
       rt.bucket.expire(wm);
@@ -151,8 +148,8 @@ export class RuleEngine {
     const f = ev.fields;
     if (rt.kinds && !rt.kinds.has(ev.kind ?? 'log')) return;
     if (!r.where(f)) return;
-    const type = r.spec.type;
-    if (type === 'sequence' && !(rt.bucket as SequenceBucket).selects(ev)) return;
+    const bucket = rt.bucket;
+    if (bucket.selects !== undefined && !bucket.selects(ev)) return;
     // Cheapest first: restating lines (vigil.attempts 0) stop here.
     const w = rt.weight(f);
     if (w <= 0) return;
@@ -162,19 +159,19 @@ export class RuleEngine {
     rt.events++;
     const book = rt.book;
     const alert = book.get(key);
-    if (type === 'absence') {
-      rt.bucket.add(key, ts, ev, w);
+    if (rt.type.resolves === 'event') {
+      bucket.add(key, ts, ev, w);
       if (alert && alert.status === 'open') book.resolve(alert, ts);
       return;
     }
-    if (type === 'sustained' && !r.condition!(f)) { (rt.bucket as SustainedBucket).reset(key); return; }
+    if (bucket.rejects !== undefined && bucket.rejects(key, ev)) return;
     const open = alert !== undefined && alert.status === 'open';
     if (open) {
       // distinct: counts values (users), not events; sequence: the build-up, not the trigger
-      const tw = type === 'sequence' ? (rt.bucket as SequenceBucket).buildUp(ev) : w;
-      book.touch(alert, ts, ev.id, tw, agentOf(f), type === 'distinct' ? distinctValue(f, r.spec.distinctField!) : undefined);
+      const tw = bucket.touchWeight !== undefined ? bucket.touchWeight(ev, w) : w;
+      book.touch(alert, ts, ev.id, tw, agentOf(f), bucket.touchValue?.(ev));
     }
-    const firing = rt.bucket.add(key, ts, ev, w);
+    const firing = bucket.add(key, ts, ev, w);
     if (firing && !open) {
       if (rt.suppressors.length) this.deferred.push({ rt, key, firing });
       else book.fire(r, key, rt.group(f), firing, agentOf(f));

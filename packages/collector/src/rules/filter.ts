@@ -3,7 +3,8 @@
  * Per field: a scalar (equality), a list (membership), null (absent) or an operator map
  * { eq, in, exists, cidr, regex, prefix, gt, gte, lt, lte, not }; `$any: [...]`, `$all`
  * and `$not` combine maps. An array-valued field (event.category) matches when any element
- * does. Rule text is never evaluated as code; errors name the key at fault.
+ * does. Rule text is never evaluated as code; errors name the key at fault. The compiled
+ * terms are a process-wide cache of pure predicates (no collector state).
  */
 import { matchesAny, parseCidr, type Cidr } from './cidr.js';
 import type { EcsFields } from '../model.js';

@@ -3,6 +3,8 @@
  * against the schema and compiled (filters, allowlist) once. Any error - YAML syntax,
  * schema, filter, duplicate id, file name not matching the id - fails the whole load with
  * a message naming the file and key, so a reload can keep the previous ruleset.
+ * Process-wide caches of pure data (shared by every collector in the process): compiled
+ * global allowlists per spec and shared `where` predicates (their memo is per event object).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { compileWhere, FilterError, type Predicate } from './filter.js';
 import type { EcsFields } from '../model.js';
 import { compileAllowlist, type Allowlist, type AllowlistSpec } from './allowlist.js';
 import { RuleError, validateRule } from './schema.js';
+import { ruleType } from './rule-types.js';
 import type { CompiledRule, RuleSpec } from './types.js';
 
 export function isRuleFile(name: string): boolean {
@@ -89,8 +92,7 @@ export function compileRule(spec: RuleSpec, global: AllowlistSpec): CompiledRule
     return {
       spec,
       where: compileShared(spec.where, 'where'),
-      steps: spec.steps?.map((s, i) => compileShared(s.where, `steps[${i}].where`)),
-      condition: spec.condition ? compileWhere(spec.condition, 'condition') : undefined,
+      ...ruleType(spec.type).compile?.(spec, compileShared),
       allow: ruleAllowlist(spec, global),
       group: spec.groupBy.map((g) => g.split('|').map((s) => s.trim())),
     };

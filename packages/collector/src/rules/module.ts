@@ -3,28 +3,28 @@
  * ruleset/detections), runs the engine on ctx.bus 'accepted' (alerts go out on
  * 'committed') and 'heartbeat', ticks the watermark, reloads on SIGHUP or folder change,
  * and publishes per-rule gauges (keys held, evictions, events, open alerts) on /metrics.
+ * Needs the alerts service (its alert sink); provides the running engine (RULES).
  */
-import { alertSinkFor } from '../alerts/registry.js';
+import { ALERTS } from '../alerts/key.js';
 import { readRulesConfig } from './config.js';
+import { RULES } from './key.js';
 import { LiveRules } from './live.js';
 import { watchReloads, type Reloader } from './reload.js';
-import type { CollectorModule } from '../modules.js';
+import type { CollectorModule } from '../module-contract.js';
 import type { StoredEvent } from '../model.js';
-import type { CollectorContext } from '../context.js';
-
-const running = new WeakMap<CollectorContext, LiveRules>();
-const stoppers = new Set<() => void>();
-
-/** The engine running for a collector context (tests, other modules); undefined when none. */
-export function liveRulesFor(ctx: CollectorContext): LiveRules | undefined { return running.get(ctx); }
 
 const rulesModule: CollectorModule = {
   name: 'rules',
+  needs: [ALERTS.name],
+  provides: [RULES.name],
+  // its alert changes reach the feed and the outputs only once they listen
+  after: ['feed', 'outputs'],
   start(ctx, server) {
     const cfg = readRulesConfig(ctx.config);
     const log = ctx.log.child({ module: 'rules' });
-    const l = new LiveRules(cfg, () => ctx.now(), () => alertSinkFor(ctx), log);
-    running.set(ctx, l);
+    const sink = server.services.get(ALERTS);
+    const l = new LiveRules(cfg, () => ctx.now(), () => sink, log);
+    server.services.provide(RULES, l);
     log.info('rules loaded', { dir: cfg.dir, rules: l.engine.rules.length });
     const onAccepted = (events: StoredEvent[]) => l.accepted(events);
     const onCommitted = () => l.committed();
@@ -41,19 +41,13 @@ const rulesModule: CollectorModule = {
     server.metrics.gauge('vigil_rule_events', 'Events that reached each detection rule since start', per((s) => s.events));
     server.metrics.gauge('vigil_rule_alerts_open', 'Open alerts per detection rule', per((s) => s.alerts_open));
     server.metrics.gauge('vigil_rules_reload_errors', 'Ruleset reloads rejected by validation', () => l.reloadErrors);
-    const stop = () => {
+    return () => {
       ctx.bus.off('accepted', onAccepted);
       ctx.bus.off('committed', onCommitted);
       ctx.bus.off('heartbeat', onHeartbeat);
       clearInterval(tick);
       reloader.stop();
-      running.delete(ctx);
-      stoppers.delete(stop);
     };
-    stoppers.add(stop);
-  },
-  stop() {
-    for (const stop of [...stoppers]) stop();
   },
 };
 

@@ -63,10 +63,11 @@ function add(list: RuleRuntime[] | undefined, stamp: number, out: RuleRuntime[],
 
 function chooseHint(rr: RuleRuntime): IndexHint | null {
   const s = rr.rule.spec;
+  const selectors = rr.type.selectors?.(s);
   let hints: IndexHint[];
-  if (s.type === 'sequence') {
-    // Only a field every step constrains can index the rule (the union of their values).
-    const per = s.steps!.map((st) => indexHints({ ...s.where, ...st.where }));
+  if (selectors) {
+    // Only a field every selector constrains can index the rule (the union of their values).
+    const per = selectors.map((w) => indexHints(w));
     hints = per[0].filter((h) => per.every((p) => p.some((x) => x.field === h.field)))
       .map((h) => {
         const all = per.map((p) => p.find((x) => x.field === h.field)!);

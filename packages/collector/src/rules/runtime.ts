@@ -1,19 +1,15 @@
 /**
- * One rule at run time: its compiled form, its bucket (chosen by type), its group-key
+ * One rule at run time: its compiled form, its type's descriptor and bucket, its group-key
  * extraction (with 'a|b' alternatives), its event weight (sum_field) and its counters.
  */
-import { AbsenceBucket } from './buckets/absence.js';
-import { DistinctBucket } from './buckets/distinct.js';
-import { MatchBucket } from './buckets/match.js';
-import { SequenceBucket } from './buckets/sequence.js';
-import { SustainedBucket } from './buckets/sustained.js';
-import { ThresholdBucket } from './buckets/threshold.js';
+import { ruleType, type RuleTypeDescriptor } from './rule-types.js';
 import type { Bucket } from './buckets/bucket.js';
 import type { AlertBook } from './alerts.js';
 import type { EcsFields } from '../model.js';
 import type { CompiledRule } from './types.js';
 
 export class RuleRuntime {
+  readonly type: RuleTypeDescriptor;
   readonly bucket: Bucket;
   readonly kinds: Set<string> | null;
   events = 0;
@@ -27,24 +23,8 @@ export class RuleRuntime {
   constructor(readonly rule: CompiledRule) {
     const s = rule.spec;
     this.kinds = s.kind ? new Set(s.kind) : null;
-    switch (s.type) {
-      case 'match': this.bucket = new MatchBucket(); break;
-      case 'threshold': this.bucket = new ThresholdBucket(s.threshold, s.windowMs, s.maxKeys); break;
-      case 'distinct': this.bucket = new DistinctBucket(s.threshold, s.windowMs, s.distinctField!, s.maxKeys); break;
-      case 'sustained': this.bucket = new SustainedBucket(s.forMs, s.maxKeys); break;
-      case 'sequence':
-        this.bucket = new SequenceBucket(s.steps!.map((st, i) => ({ match: rule.steps![i], count: st.count, sumField: st.sumField })), s.windowMs, s.maxKeys);
-        break;
-      case 'absence': {
-        const declared = (s.keys ?? []).map((g) => {
-          const group: Record<string, string> = {};
-          for (const f of s.groupBy) group[f] = g[f];
-          return { key: s.groupBy.map((f) => g[f]).join('\u0001'), group };
-        });
-        this.bucket = new AbsenceBucket(s.forMs, s.maxKeys, declared, (f) => this.group(f));
-        break;
-      }
-    }
+    this.type = ruleType(s.type);
+    this.bucket = this.type.bucket(rule, (f) => this.group(f));
   }
 
   /** The key's string ('' for an ungrouped rule), or null when a group field is missing. */

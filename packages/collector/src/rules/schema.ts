@@ -7,33 +7,36 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from './duration.js';
 import { parseAllowlist } from './allowlist.js';
-import type { RuleCategory, RuleSpec, RuleType } from './types.js';
+import { RULE_TYPES, type SpecReader } from './rule-types.js';
+import type { RuleCategory, RuleSpec } from './types.js';
 import type { Severity } from '../model.js';
 
 export class RuleError extends Error {}
 
-const TYPES: RuleType[] = ['match', 'threshold', 'distinct', 'sequence', 'absence', 'sustained'];
 const CATEGORY_SEVERITY: Record<RuleCategory, Severity> = {
   security: 'P1', outage: 'P1', performance: 'P2', container: 'P2', backup: 'P3', monitoring: 'P3',
 };
-const KEYS: Record<string, RuleType[] | 'all'> = {
-  id: 'all', name: 'all', description: 'all', severity: 'all', category: 'all', technique: 'all', type: 'all',
-  kind: 'all', where: 'all', group_by: 'all', cooldown: 'all', resolve_after: 'all', allowlist: 'all', max_keys: 'all',
-  threshold: ['threshold', 'distinct'], window: ['threshold', 'distinct', 'sequence'], sum_field: ['threshold'],
-  distinct_field: ['distinct'], steps: ['sequence'], condition: ['sustained'], for: ['absence', 'sustained'],
-  keys: ['absence'], suppressed_by: ['match', 'threshold', 'distinct', 'sequence', 'sustained'],
-};
+/** Keys every type accepts; the others come from the types' descriptors (rule-types.ts). */
+const COMMON = new Set([
+  'id', 'name', 'description', 'severity', 'category', 'technique', 'type',
+  'kind', 'where', 'group_by', 'cooldown', 'resolve_after', 'allowlist', 'max_keys',
+]);
+/** The types (RULE_TYPES) that accept a key other than the common ones. */
+function typesAccepting(key: string): string[] {
+  return Object.entries(RULE_TYPES).filter(([, t]) => t.keys.includes(key) || (key === 'suppressed_by' && t.suppressible)).map(([name]) => name);
+}
 
 export function validateRule(doc: unknown, file: string): RuleSpec {
   const err = (key: string, msg: string) => new RuleError(`${file}: ${key}: ${msg}`);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new RuleError(`${file}: expected a YAML map`);
   const d = doc as Record<string, unknown>;
-  const type = d.type as RuleType;
-  if (!TYPES.includes(type)) throw err('type', `expected one of ${TYPES.join(', ')}`);
+  const type = d.type;
+  if (typeof type !== 'string' || !Object.hasOwn(RULE_TYPES, type)) throw err('type', `expected one of ${Object.keys(RULE_TYPES).join(', ')}`);
   for (const k of Object.keys(d)) {
-    const allowed = KEYS[k];
-    if (!allowed) throw err(k, 'unknown key');
-    if (allowed !== 'all' && !allowed.includes(type)) throw err(k, `not valid for type ${type}`);
+    if (COMMON.has(k)) continue;
+    const allowed = typesAccepting(k);
+    if (!allowed.length) throw err(k, 'unknown key');
+    if (!allowed.includes(type)) throw err(k, `not valid for type ${type}`);
   }
   const str = (k: string, required = true): string => {
     const v = d[k];
@@ -86,37 +89,14 @@ export function validateRule(doc: unknown, file: string): RuleSpec {
     maxKeys: int('max_keys', 10_000),
     file, digest: '',
   };
-  if (type === 'threshold' || type === 'distinct') {
-    spec.threshold = int('threshold');
-    spec.windowMs = dur('window');
-  }
-  if (type === 'threshold' && d.sum_field !== undefined) spec.sumField = str('sum_field');
-  if (type === 'distinct') spec.distinctField = str('distinct_field');
-  if (type === 'sequence') {
-    spec.windowMs = dur('window');
-    if (!Array.isArray(d.steps) || d.steps.length < 2) throw err('steps', 'expected a list of at least 2 steps');
-    spec.steps = d.steps.map((s, i) => {
-      const k = `steps[${i}]`;
-      const m = map(k, s);
-      for (const key of Object.keys(m)) if (!['where', 'count', 'sum_field'].includes(key)) throw err(`${k}.${key}`, 'unknown key (use where, count, sum_field)');
-      const count = m.count ?? 1;
-      if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw err(`${k}.count`, 'expected a positive integer');
-      if (m.sum_field !== undefined && typeof m.sum_field !== 'string') throw err(`${k}.sum_field`, 'expected a field name');
-      return { where: map(`${k}.where`, m.where), count, sumField: m.sum_field as string | undefined };
-    });
-  }
+  const list = (k: string, min: number, msg: string): unknown[] | undefined => {
+    const v = d[k];
+    if (v === undefined && min === 0) return undefined;
+    if (!Array.isArray(v) || v.length < min) throw err(k, msg);
+    return v;
+  };
+  RULE_TYPES[type].parse(spec, { doc: d, err, str: (k) => str(k), dur, int, map, list } satisfies SpecReader);
   if (spec.suppressedBy.includes(id)) throw err('suppressed_by', 'a rule cannot suppress itself');
-  if (type === 'absence' || type === 'sustained') spec.forMs = dur('for');
-  if (type === 'sustained') spec.condition = map('condition', d.condition ?? (() => { throw err('condition', 'required'); })());
-  if (type === 'absence' && d.keys !== undefined) {
-    if (!Array.isArray(d.keys)) throw err('keys', 'expected a list of maps (group field: value)');
-    spec.keys = d.keys.map((k, i) => {
-      const m = map(`keys[${i}]`, k);
-      for (const g of spec.groupBy) if (typeof m[g] !== 'string') throw err(`keys[${i}].${g}`, 'each declared key needs every group_by field as a string');
-      return m as Record<string, string>;
-    });
-  }
-  if (type === 'absence' && spec.groupBy.some((g) => g.includes('|'))) throw err('group_by', 'absence keys cannot use alternatives (a|b)');
   const { file: _f, digest: _d, ...rest } = spec;
   spec.digest = createHash('sha1').update(JSON.stringify(rest)).digest('hex');
   return spec;

@@ -18,7 +18,6 @@ export interface RuleEvent {
   fields: EcsFields;
 }
 
-export type RuleType = 'match' | 'threshold' | 'distinct' | 'sequence' | 'absence' | 'sustained';
 export type RuleCategory = 'security' | 'outage' | 'performance' | 'container' | 'backup' | 'monitoring';
 
 /** A rule as written in YAML, after validation (durations in ms). */
@@ -29,7 +28,8 @@ export interface RuleSpec {
   severity: Severity;
   category: RuleCategory;
   technique: string[];
-  type: RuleType;
+  /** A rule type: a key of RULE_TYPES (rule-types.ts), checked by the schema. */
+  type: string;
   kind?: string[];
   where: Record<string, unknown>;
   groupBy: string[];

@@ -5,7 +5,7 @@
  * through indexes) and fetches one by id. Reads go through a separate connection.
  */
 import type { DB } from './db.js';
-import type { EcsFields, EventKind, StoredEvent } from '../model.js';
+import type { EcsFields, EventKind, NewEvent, StoredEvent } from '../model.js';
 import { isBucketed, isKindOnly, whereClause, type EventFilter } from './event-filter.js';
 import { BUCKET_EXPR, bucketRange, collectBuckets } from './buckets.js';
 import { unpackFields } from './event-row.js';
@@ -14,17 +14,7 @@ import { PUT_TEMPLATE_SQL } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import type Database from 'better-sqlite3';
 
-export interface NewEvent {
-  agent: string;
-  seq: number;
-  kind: EventKind;
-  /** ms; when the collector committed it. */
-  ingested: number;
-  /** Fallback @timestamp (ms) when the fields carry none that parses. */
-  timeMs: number;
-  type?: string;
-  fields: EcsFields;
-}
+export type { NewEvent } from '../model.js';
 
 export interface EventRow {
   id: number; agent: string; seq: number; kind: string; ts: number; ingested: number;

@@ -4,8 +4,7 @@
  * JSON), its shape and the templates the rows use. One INSERT text serves the main
  * connection (id NULL: SQLite assigns it) and the writer thread (ids pre-assigned).
  */
-import type { EventKind } from '../model.js';
-import type { NewEvent } from './events.js';
+import type { EventKind, NewEvent } from '../model.js';
 import { member, packFields, SHAPE_TEMPLATE, type RowMembers } from './event-row.js';
 import { templateEncoder, type ColumnValues } from './field-templates.js';
 

@@ -4,7 +4,7 @@
  * gauges, and prunes expired samples and events every 5 minutes in small chunks. Its
  * timer and enum guard belong to the instance start() made (its returned stop ends them).
  */
-import type { CollectorModule } from '../modules.js';
+import type { CollectorModule } from '../module-contract.js';
 import { registerTelemetryGauges } from './gauges.js';
 import { registerTelemetryHandlers } from './handlers.js';
 import { EnumGuard } from './enums.js';

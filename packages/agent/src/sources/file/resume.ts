@@ -6,7 +6,14 @@
  */
 import { fstatSync, readSync } from 'node:fs';
 import { fingerprintOf, FP_MAX, hashBytes, readHead, readRange, TAIL_MAX, type Checkpoint, type Fingerprint } from './identity.js';
-import type { TailState } from './tailer.js';
+
+/**
+ * The last bytes read (up to TAIL_MAX), which the file must still hold at
+ * [end - bytes.length, end), and the size this content was last seen with (bytes beyond
+ * the checkpoint offset up to `seen` are lost if the content goes without a copy). `mark`:
+ * only the hash is known (a checkpoint whose file was replaced while the agent was away).
+ */
+export interface TailState { bytes: Buffer; end: number; seen: number; mark?: { len: number; hash: string } }
 
 export interface Resume { fp: Fingerprint; offset: number; replaced: boolean; tail: TailState }
 

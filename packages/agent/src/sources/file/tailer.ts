@@ -13,7 +13,7 @@ import type { SourceContext } from '../source.js';
 import {
   encodeCheckpoint, fdMatches, FP_MAX, hashBytes, readRange, TAIL_MAX, type Checkpoint, type FileId, type Fingerprint, type TailMark,
 } from './identity.js';
-import { resumeState } from './resume.js';
+import { resumeState, type TailState } from './resume.js';
 import { openPlain } from './safe-open.js';
 import { findCopy } from './siblings.js';
 import { LineSplitter, type LineSink } from './splitter.js';
@@ -46,14 +46,6 @@ export interface TailerDeps {
 }
 
 export type PumpResult = 'eof' | 'more' | 'stopped';
-
-/**
- * The last bytes read (up to TAIL_MAX), which the file must still hold at
- * [end - bytes.length, end), and the size this content was last seen with (bytes beyond
- * the checkpoint offset up to `seen` are lost if the content goes without a copy). `mark`:
- * only the hash is known (a checkpoint whose file was replaced while the agent was away).
- */
-export interface TailState { bytes: Buffer; end: number; seen: number; mark?: { len: number; hash: string } }
 
 const EMPTY_FP: Fingerprint = { len: 0, hash: hashBytes(Buffer.alloc(0)), bytes: Buffer.alloc(0) };
 

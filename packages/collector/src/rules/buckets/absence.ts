@@ -5,7 +5,7 @@
  * ends the silence (the engine resolves the alert).
  */
 import { KeyedState } from '../keyed.js';
-import type { DueBucket, Firing } from './bucket.js';
+import type { DueBucket, DueFiring } from './bucket.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
 interface Seen { last: number; id: EvidenceId | null; group: Record<string, string>; fired: boolean }
@@ -34,8 +34,8 @@ export class AbsenceBucket implements DueBucket {
     return null;
   }
 
-  due(wm: number): Array<{ key: string; group: Record<string, string>; firing: Firing }> {
-    const out: Array<{ key: string; group: Record<string, string>; firing: Firing }> = [];
+  due(wm: number): DueFiring[] {
+    const out: DueFiring[] = [];
     this.keys.sweep((key, s) => {
       if (!s.fired && wm - s.last >= this.forMs) {
         s.fired = true;

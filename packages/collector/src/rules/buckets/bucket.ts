@@ -23,11 +23,27 @@ export interface Bucket {
   expire(wm: number): void;
   readonly size: number;
   readonly evictions: number;
+  // Optional hooks, for the types whose events do more than count (the engine calls them when present):
+  /** Whether a selected event takes part at all (sequence: it matches a step). */
+  selects?(ev: RuleEvent): boolean;
+  /** True when the key's condition rejects the event, which ends the key's run there (sustained). */
+  rejects?(key: string, ev: RuleEvent): boolean;
+  /** What the event adds to its key's open alert (default its weight; sequence: its build-up). */
+  touchWeight?(ev: RuleEvent, weight: number): number;
+  /** The value the event counts into its key's open alert (distinct). */
+  touchValue?(ev: RuleEvent): string | undefined;
+  /** Starts the clocks of keys known before any event (absence's declared keys). */
+  start?(wm: number): void;
+  /** Keys whose condition came due at watermark `wm` without an event (absence). */
+  due?(wm: number): DueFiring[];
 }
+
+export interface DueFiring { key: string; group: Record<string, string>; firing: Firing }
 
 /** Absence buckets also report keys whose silence reached the limit. */
 export interface DueBucket extends Bucket {
-  due(wm: number): Array<{ key: string; group: Record<string, string>; firing: Firing }>;
+  start(wm: number): void;
+  due(wm: number): DueFiring[];
 }
 
 /**

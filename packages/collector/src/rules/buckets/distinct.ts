@@ -38,6 +38,9 @@ export class DistinctBucket implements Bucket {
   get size(): number { return this.keys.size; }
   get evictions(): number { return this.keys.evictions; }
 
+  /** An open alert counts values (users), not events. */
+  touchValue(ev: RuleEvent): string | undefined { return distinctValue(ev.fields, this.field); }
+
   add(key: string, ts: number, ev: RuleEvent): Firing | null {
     const val = distinctValue(ev.fields, this.field);
     if (val === undefined) return null;

@@ -39,6 +39,9 @@ export class SequenceBucket implements Bucket {
     return 0;
   }
 
+  /** An open alert counts the build-up, not the trigger. */
+  touchWeight(ev: RuleEvent): number { return this.buildUp(ev); }
+
   /** True when the event matches any step (the engine's selection). */
   selects(ev: RuleEvent): boolean {
     for (const s of this.steps) if (s.match(ev.fields)) return true;

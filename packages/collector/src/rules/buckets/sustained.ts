@@ -5,6 +5,7 @@
  */
 import { KeyedState } from '../keyed.js';
 import type { Bucket, Firing } from './bucket.js';
+import type { Predicate } from '../filter.js';
 import type { EvidenceId, RuleEvent } from '../types.js';
 
 interface Run { start: number; last: number; count: number; ids: EvidenceId[]; fired: boolean }
@@ -12,7 +13,8 @@ interface Run { start: number; last: number; count: number; ids: EvidenceId[]; f
 export class SustainedBucket implements Bucket {
   private readonly keys: KeyedState<Run>;
 
-  constructor(private readonly forMs: number, maxKeys: number) {
+  /** `condition`: what every sample of a run must meet (the rule's `condition`). */
+  constructor(private readonly forMs: number, maxKeys: number, private readonly condition: Predicate = () => true) {
     this.keys = new KeyedState(maxKeys);
   }
 
@@ -20,7 +22,11 @@ export class SustainedBucket implements Bucket {
   get evictions(): number { return this.keys.evictions; }
 
   /** A selected sample that does not meet the condition ends the key's run. */
-  reset(key: string): void { this.keys.delete(key); }
+  rejects(key: string, ev: RuleEvent): boolean {
+    if (this.condition(ev.fields)) return false;
+    this.keys.delete(key);
+    return true;
+  }
 
   add(key: string, ts: number, ev: RuleEvent, weight: number): Firing | null {
     let run = this.keys.use(key);
