@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/config/args.js';
 import { parseConfigText } from '../src/config/load.js';
-import { parseDuration, parseSize } from '../src/config/units.js';
+import { parseDuration, parseSize } from '@vigil/proto';
 import { UsageError } from '../src/config/types.js';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -109,6 +109,32 @@ describe('config parsing', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration(2)).toBe(2000);
     expect(parseDuration('-1s')).toBeUndefined();
+  });
+  it('reads the one grammar of durations and sizes in every key (1h30m, 2w; k = 1000, KiB = 1024)', () => {
+    const cfg = parseConfigText(`
+files:
+  - { path: /a, type: auth, max_line_bytes: 4k }
+outbox: { max_bytes: 1536KiB }
+metrics:
+  host: { interval: 1h30m }
+  docker: { interval: 2w }
+probes:
+  - { name: a, url: http://x/, interval: 1h30m, timeout: 1m30s }
+`);
+    expect(cfg.files[0].max_line_bytes).toBe(4000);
+    expect(cfg.outbox.max_bytes).toBe(1536 * 1024);
+    expect(cfg.metrics).toEqual({ host: { interval: 5_400_000 }, docker: { socket: '/var/run/docker.sock', interval: 1_209_600_000 } });
+    expect(cfg.probes[0]).toMatchObject({ interval: 5_400_000, timeout: 90_000 });
+  });
+  it.each([
+    ['metrics: { host: { interval: 1h30x } }\n', 'metrics.host.interval'],
+    ['probes:\n  - { name: a, url: http://x/, interval: 2 weeks }\n', 'probes[0].interval'],
+    ['files:\n  - { path: /a, type: auth, max_line_bytes: 4 kilo }\n', 'files[0].max_line_bytes'],
+  ])('the built CLI exits 2 for a bad duration or size naming the key (%s)', (yaml, key) => {
+    const r = withConfig(yaml);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${key}: must be`);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
   it('parses flags in both forms and defaults the name to the hostname', () => {
     const a = parseArgs(['--collector=wss://c:7070/', '--token', 'x', '--state', '/s', '--ca', '/ca.pem']);

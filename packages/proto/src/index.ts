@@ -13,3 +13,5 @@ export * from './private-fs.js';
 export * from './log-limit.js';
 // Journal field values (string, number or byte array) as text.
 export * from './journal-field.js';
+// The one grammar of durations (1h30m, 2w) and sizes (k = 1000, KiB = 1024), README "Durations and sizes".
+export * from './units.js';

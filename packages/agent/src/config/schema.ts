@@ -3,7 +3,7 @@
  * defaults. Every problem is a UsageError naming the key path (`files[1].type`) and the
  * bad value, so `./vigil agent` can exit 2 with a one-line message.
  */
-import { parseDuration, parseSize } from './units.js';
+import { parseDuration, parseSize } from '@vigil/proto';
 import { LOG_TYPES, UsageError } from './types.js';
 import type { AgentConfig, FileEntry, JournalEntry, ProbeConfig } from './types.js';
 import type { LogType } from '@vigil/proto';

@@ -4,7 +4,8 @@
  * here; a bad key throws an Error naming its path (compliance.checks.<id>.window).
  */
 import { ConfigError } from '../config/validate.js';
-import { parseDuration, parseTimeOfDay } from './duration.js';
+import { requireDuration } from '@vigil/proto';
+import { parseTimeOfDay } from './duration.js';
 
 export interface CheckOverride { threshold?: number; windowMs?: number; graceMs?: number }
 
@@ -31,7 +32,7 @@ export function parseComplianceConfig(raw: unknown): ComplianceConfig {
   if (typeof raw !== 'object' || Array.isArray(raw)) bad('', 'expected a mapping');
   const r = raw as Record<string, unknown>;
   const dur = (path: string, v: unknown): number => {
-    try { return parseDuration(v); } catch (e) { return bad(path, (e as Error).message); }
+    try { return requireDuration(v); } catch (e) { return bad(path, (e as Error).message); }
   };
   for (const [k, v] of Object.entries(r)) {
     if (!TOP.has(k)) bad(k, 'unknown key');

@@ -3,6 +3,8 @@
  * returns it normalised (durations in ms, sizes in bytes) or throws ConfigError naming
  * the key path, e.g. `retention.max_age: expected a duration like 30d or 12h`.
  */
+import { DURATION_HINT, parseDuration, parseSize, SIZE_HINT } from '@vigil/proto';
+
 export class ConfigError extends Error {
   constructor(readonly path: string, message: string) {
     super(`${path || '(top level)'}: ${message}`);
@@ -57,21 +59,16 @@ export const integer = (min: number, max: number): Validator<number> => (v, path
   return v;
 };
 
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 };
-/** `30d`, `12h`, `90s`, `500ms` or a number of seconds. */
+/** A duration in the one grammar (README "Durations and sizes"): `30d`, `1h30m`, `2w`, `500ms` or seconds. */
 export const duration: Validator<number> = (v, path) => {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v * 1000;
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(v.trim()) : null;
-  if (!m) throw new ConfigError(path, 'expected a duration like 30d, 12h, 90s or 500ms');
-  return Number(m[1]) * UNITS_MS[m[2]];
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new ConfigError(path, `expected a duration like 30d, 12h, 1h30m, 90s or 500ms (${DURATION_HINT})`);
+  return ms;
 };
 
-const UNITS_B: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
-/** `500MB`, `1GiB`, `2gb` or a number of bytes. */
+/** A positive size in the one grammar: `500MB` (10^6), `1GiB` (2^30), `64k` or a number of bytes. */
 export const bytes: Validator<number> = (v, path) => {
-  if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*([a-zA-Z]+)$/.exec(v.trim()) : null;
-  const unit = m ? UNITS_B[m[2].toLowerCase()] : undefined;
-  if (!m || !unit) throw new ConfigError(path, 'expected a size like 500MB or 1GiB');
-  return Math.round(Number(m[1]) * unit);
+  const n = parseSize(v);
+  if (n === undefined || n === 0) throw new ConfigError(path, `expected a size like 500MB or 1GiB (${SIZE_HINT})`);
+  return n;
 };

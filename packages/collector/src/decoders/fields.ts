@@ -10,7 +10,7 @@ import { setSource } from './address.js';
 import type { SourceScratch } from './applier.js';
 import type { CompiledPattern } from './ruleset.js';
 import { parseIso } from './time.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseLoggedDuration as parseDuration, parseSize } from '@vigil/proto';
 
 const NUMERIC = new Set(['vigil.failures', 'vigil.pam.failures', 'source.port', 'process.pid', 'vigil.repeat', 'vigil.attempts', 'process.exit_code']);
 

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorContext } from '../../context.js';
 import { principalOf, requireRole, type Authenticator } from '../auth.js';
 import { rejectInvalid, sendError } from '../http.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '@vigil/proto';
 import { parseRfc3339 } from '../../api/rfc3339.js';
 import { MatcherError, parseMatchers } from './match.js';
 import type { SilenceStore } from './store.js';
@@ -32,7 +32,7 @@ function parseBody(body: unknown, now: number, reply: FastifyReply) {
   let expiresAt: number;
   if (b.duration !== undefined) {
     const ms = parseDuration(b.duration);
-    if (ms === undefined) return void sendError(reply, 400, 'duration must be like 30m, 2h, 1d or seconds', 'duration');
+    if (ms === undefined || ms === 0) return void sendError(reply, 400, 'duration must be like 30m, 2h, 1d or seconds', 'duration');
     expiresAt = now + ms;
   } else {
     const t = typeof b.expires_at === 'string' ? parseRfc3339(b.expires_at) : undefined;
