@@ -133,7 +133,7 @@ probes:
   ])('the built CLI exits 2 for a bad duration or size naming the key (%s)', (yaml, key) => {
     const r = withConfig(yaml);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${key}: must be`);
+    expect(r.stderr).toContain(`${key}: expected`);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
   it('parses flags in both forms and defaults the name to the hostname', () => {

@@ -15,3 +15,5 @@ export * from './log-limit.js';
 export * from './journal-field.js';
 // The one grammar of durations (1h30m, 2w) and sizes (k = 1000, KiB = 1024), README "Durations and sizes".
 export * from './units.js';
+// The one config validator kit (ConfigError naming the key path; the CLIs exit 2 on it).
+export * from './config-validate.js';

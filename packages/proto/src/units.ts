@@ -63,7 +63,7 @@ export function parseDuration(v: unknown): number | undefined {
 }
 
 /** The text a bad duration gets, after the key or value it names. */
-export const DURATION_HINT = 'use e.g. 500ms, 30s, 5m, 1h30m, 2d, 2w or a number of seconds';
+export const DURATION_HINT = 'e.g. 500ms, 30s, 5m, 1h30m, 2d, 2w or a number of seconds';
 
 /** parseDuration, throwing an Error `not a duration: "x" (use e.g. ...)` instead of undefined. */
 export function requireDuration(v: unknown): number {
@@ -86,7 +86,7 @@ export function parseSize(v: unknown): number | undefined {
 }
 
 /** The text a bad size gets, after the key or value it names. */
-export const SIZE_HINT = 'use e.g. 64KiB, 512MB, 1GiB or a number of bytes (k, MB: powers of 1000; KiB, MiB: of 1024)';
+export const SIZE_HINT = 'e.g. 64KiB, 512MB, 1GiB or a number of bytes; k, MB: powers of 1000, KiB, MiB: of 1024';
 
 /**
  * Nanoseconds in a duration as a tool printed it: everything parseDuration reads, plus

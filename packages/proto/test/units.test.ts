@@ -30,7 +30,7 @@ describe('parseDuration (ms)', () => {
   });
   it('requireDuration names the bad value and the grammar', () => {
     expect(requireDuration('1h30m')).toBe(5_400_000);
-    expect(() => requireDuration('1 hour')).toThrow(/not a duration: "1 hour" \(use e\.g\. 500ms, 30s, 5m, 1h30m, 2d, 2w/);
+    expect(() => requireDuration('1 hour')).toThrow(/not a duration: "1 hour" \(e\.g\. 500ms, 30s, 5m, 1h30m, 2d, 2w/);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import type { CollectorModule } from '../modules.js';
 import { authenticatorFrom } from '../alerts/auth.js';
-import { ConfigError, duration, object, optional } from '../config/validate.js';
+import { ConfigError, duration, object, optional } from '@vigil/proto';
 import { FeedHub } from './hub.js';
 import { registerSseRoute } from './sse.js';
 import { feedUpgradeHandler } from './ws.js';
