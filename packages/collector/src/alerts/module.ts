@@ -4,7 +4,6 @@
  * the alerts and silences routes. Must start before the feed and outputs modules.
  */
 import type { CollectorModule } from '../modules.js';
-import { authenticatorFrom } from './auth.js';
 import { provideAlertService } from './registry.js';
 import { registerAlertRoutes } from './routes.js';
 import type { CollectorConfig } from '../config/load.js';
@@ -16,7 +15,7 @@ const alertsModule: CollectorModule = {
   start(ctx, hooks) {
     const svc = new AlertService(ctx);
     provideAlertService(ctx, svc);
-    const auth = authenticatorFrom(hooks);
+    const auth = hooks.authenticate;
     registerAlertRoutes(hooks.app, ctx.db, svc, auth, (ctx.config as CollectorConfig).api.max_response_bytes);
     registerSilenceRoutes(hooks.app, ctx, svc.silences, auth);
   },

@@ -5,7 +5,6 @@
  * on the feed, marked `silenced: true` (filter with ?silenced=false).
  */
 import type { CollectorModule } from '../modules.js';
-import { authenticatorFrom } from '../alerts/auth.js';
 import { ConfigError, duration, object, optional } from '@vigil/proto';
 import { FeedHub } from './hub.js';
 import { registerSseRoute } from './sse.js';
@@ -28,7 +27,7 @@ const feedModule: CollectorModule = {
   start(ctx, hooks) {
     const feed = feedSection(ctx.config.feed ?? {}, 'feed');
     const hub = new FeedHub(ctx, { keep: feed.keep, heartbeatMs: feed.heartbeat, stallMs: feed.stall });
-    const auth = authenticatorFrom(hooks);
+    const auth = hooks.authenticate;
     registerSseRoute(hooks.app, hub, auth, hooks.watchToken);
     const ws = feedUpgradeHandler(hub, auth, hooks.watchToken);
     hooks.onUpgrade('/api/feed', ws.handler);

@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorContext } from '../../context.js';
-import { principalOf, requireRole, type Authenticator } from '../auth.js';
-import { rejectInvalid, sendError } from '../http.js';
+import { principalOf, requireRole, type Authenticate } from '../../api/require-role.js';
+import { rejectInvalid, sendError } from '../../api/errors.js';
 import { parseDuration } from '@vigil/proto';
 import { parseRfc3339 } from '../../api/rfc3339.js';
 import { MatcherError, parseMatchers } from './match.js';
@@ -43,7 +43,7 @@ function parseBody(body: unknown, now: number, reply: FastifyReply) {
   return { matchers, reason: b.reason.trim(), expiresAt };
 }
 
-export function registerSilenceRoutes(app: FastifyInstance, ctx: CollectorContext, silences: SilenceStore, auth: Authenticator): void {
+export function registerSilenceRoutes(app: FastifyInstance, ctx: CollectorContext, silences: SilenceStore, auth: Authenticate): void {
   const viewer = requireRole(auth, 'viewer');
   const admin = requireRole(auth, 'admin');
 
