@@ -5,7 +5,7 @@
  * and KiB as 1024; a bad value is an error naming the key (the CLI exits 2).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,38 +13,30 @@ import { loadRuleset } from '../src/rules/loader.js';
 import { DEFAULT_GLOBAL_ALLOWLIST } from '../src/rules/allowlist.js';
 import { validateConfig } from '../src/config/load.js';
 import { parseComplianceConfig } from '../src/compliance/settings.js';
+import { RULESET_DIR } from '../src/paths.js';
 import { tempDir } from './core-helpers.js';
 
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const t = tempDir('vigil-units-');
 afterAll(() => t.cleanup());
 
-const rule = (window: string, cooldown: string) => `id: x
-name: X
-description: test
-category: security
-technique: [T1110]
-type: threshold
-where: { event.outcome: failure }
-group_by: [source.ip]
-threshold: 5
-window: ${window}
-cooldown: ${cooldown}
-`;
+/** The built-in ssh-brute-force rule with its window and cooldown rewritten. */
+const BUILTIN = readFileSync(join(RULESET_DIR, 'detections', 'ssh-brute-force.yaml'), 'utf8');
+const rule = (window: string, cooldown: string) => BUILTIN.replace(/^window: .*$/m, `window: ${window}`).replace(/^cooldown: .*$/m, `cooldown: ${cooldown}`);
 
 describe('one duration grammar for every key', () => {
   it('a rule file takes 1h30m and 2w', () => {
     const d = join(t.dir, 'rules-ok');
     mkdirSync(d);
-    writeFileSync(join(d, 'x.yaml'), rule('1h30m', '2w'));
+    writeFileSync(join(d, 'ssh-brute-force.yaml'), rule('1h30m', '2w'));
     const [r] = loadRuleset(d, DEFAULT_GLOBAL_ALLOWLIST);
     expect(r.spec).toMatchObject({ windowMs: 5_400_000, cooldownMs: 1_209_600_000 });
   });
   it('a rule file with a bad duration names the file and key', () => {
     const d = join(t.dir, 'rules-bad');
     mkdirSync(d);
-    writeFileSync(join(d, 'x.yaml'), rule('1h30x', '2w'));
-    expect(() => loadRuleset(d, DEFAULT_GLOBAL_ALLOWLIST)).toThrow(/x\.yaml: window: '1h30x' is not a duration/);
+    writeFileSync(join(d, 'ssh-brute-force.yaml'), rule('1h30x', '2w'));
+    expect(() => loadRuleset(d, DEFAULT_GLOBAL_ALLOWLIST)).toThrow(/ssh-brute-force\.yaml: window: '1h30x' is not a duration/);
   });
   it('the collector config takes 1h30m and 2w, and k = 1000, KiB = 1024', () => {
     const c = validateConfig({
