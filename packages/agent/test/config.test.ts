@@ -79,6 +79,7 @@ describe('agent CLI usage errors (built dist/main.js)', () => {
     ['metrics: { host: { interval: 1h30x } }\n', 'metrics.host.interval: expected a duration'],
     ['probes:\n  - { name: a, url: http://x/, interval: 2 weeks }\n', 'probes[0].interval: expected a duration'],
     ['files:\n  - { path: /a, type: auth, max_line_bytes: 4 kilo }\n', 'files[0].max_line_bytes: expected a size'],
+    ['metrics: { host: { interval: 30d } }\n', 'metrics.host.interval: expected a duration from 1s to 24d, got "30d"'],
   ])('exits 2 for a broken config naming %s', (yaml, key) => {
     const r = withConfig(yaml);
     expect(r.code).toBe(2);

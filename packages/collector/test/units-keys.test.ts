@@ -60,6 +60,7 @@ describe('one duration grammar for every key', () => {
     ['ingest:\n  max_frame_bytes: 1kilo\n', 'ingest.max_frame_bytes', 'expected a size'],
     ['compliance:\n  history: 2 weeks\n', 'compliance.history', 'expected a duration'],
     ['outputs:\n  group_window: -5s\n', 'outputs.group_window', 'expected a duration'],
+    ['retention:\n  interval: 4w\n', 'retention.interval', 'expected a duration from 1ms to 24d, got "4w"'],
   ])('the built CLI exits 2 on %j naming the key', (yaml, key, why) => {
     const cfg = join(t.dir, `bad-${key}.yaml`);
     writeFileSync(cfg, yaml);

@@ -5,7 +5,7 @@
  * bad value, e.g. `retention.max_age: expected a duration like 30d or 12h, got "soon"`.
  * The CLIs exit 2 on a ConfigError.
  */
-import { DURATION_HINT, parseDuration, parseSize, SIZE_HINT } from './units.js';
+import { DURATION_HINT, MAX_TIMER_MS, parseDuration, parseSize, SIZE_HINT } from './units.js';
 
 export class ConfigError extends Error {
   constructor(readonly path: string, message: string) {
@@ -116,7 +116,12 @@ export const duration: Validator<number> = (v, path) => {
   return ms;
 };
 
-const showMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+const UNIT_MS: ReadonlyArray<[string, number]> = [['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+/** A bound as the user writes it: in its largest whole unit (`24d`, `100ms`). */
+const showMs = (ms: number): string => {
+  const u = UNIT_MS.find(([, n]) => ms >= n && ms % n === 0);
+  return u ? `${ms / u[1]}${u[0]}` : `${ms}ms`;
+};
 
 /** A duration from `min` to `max` ms. */
 export const durationFrom = (min: number, max = Number.MAX_SAFE_INTEGER): Validator<number> => (v, path) => {
@@ -126,6 +131,9 @@ export const durationFrom = (min: number, max = Number.MAX_SAFE_INTEGER): Valida
   }
   return ms;
 };
+
+/** A timer key's duration (an interval, a timeout): from `min` ms to MAX_TIMER_MS (24d). */
+export const timer = (min = 1): Validator<number> => durationFrom(min, MAX_TIMER_MS);
 
 /** A positive size in the one grammar: `500MB` (10^6), `1GiB` (2^30), `64k` or a number of bytes. */
 export const bytes: Validator<number> = (v, path) => {

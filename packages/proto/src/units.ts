@@ -62,6 +62,12 @@ export function parseDuration(v: unknown): number | undefined {
   return whole(BARE.test(s) ? Number(s) * 1000 : sumParts(s, DURATION_MS));
 }
 
+/**
+ * The longest period of a timer key (an interval, a timeout): 24d. Node runs a longer
+ * setTimeout/setInterval after 1 ms instead (its limit is 2^31 - 1 ms, about 24.8 days).
+ */
+export const MAX_TIMER_MS = 24 * 86_400_000;
+
 /** The text a bad duration gets, after the key or value it names. */
 export const DURATION_HINT = 'e.g. 500ms, 30s, 5m, 1h30m, 2d, 2w or a number of seconds';
 

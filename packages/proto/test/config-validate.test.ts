@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  boolean, bytesFrom, ConfigError, duration, durationFrom, httpUrl, ifPresent, integer, listOf, mapOf, object, oneOf, optional, string,
+  boolean, bytesFrom, ConfigError, duration, durationFrom, httpUrl, ifPresent, integer, listOf, mapOf, object, oneOf, optional, string, timer,
 } from '../src/config-validate.js';
 
 const shape = object({
@@ -50,6 +50,11 @@ describe('config kit', () => {
     [[1], 'top: expected a mapping, got [1]'],
   ])('%j: %s', (value, text) => {
     expect(message(() => shape(value, 'top'))).toContain(text);
+  });
+  it('bounds timer keys at 24d (Node runs a longer timer after 1 ms)', () => {
+    expect(timer(1000)('24d', 'k')).toBe(24 * 86_400_000);
+    expect(() => timer(1000)('25d', 'k')).toThrow('k: expected a duration from 1s to 24d, got "25d"');
+    expect(() => timer(100)('50ms', 'k')).toThrow('k: expected a duration from 100ms to 24d, got "50ms"');
   });
   it('cuts a long bad value in the message', () => {
     expect(message(() => shape({ name: 'x', every: 'y'.repeat(500) }, 'top'))).toMatch(/got "y{56}\.\.\.$/);

@@ -5,7 +5,7 @@
  * exits 2 with a one-line message.
  */
 import {
-  bytesFrom, ConfigError, durationFrom, httpUrl, ifPresent, keyPath, listOf, mapOf, object, oneOf, optional, shown, string, boolean,
+  bytesFrom, ConfigError, httpUrl, timer, ifPresent, keyPath, listOf, mapOf, object, oneOf, optional, shown, string, boolean,
   type LogType, type Validator,
 } from '@vigil/proto';
 import { LOG_TYPES, UsageError } from './types.js';
@@ -58,7 +58,7 @@ const journalEntry = object({
   start_at: optional(startAt, 'beginning' as const),
 });
 
-const probeShape = object({ name: string, url: httpUrl, interval: optional(durationFrom(100), 30_000), timeout: optional(durationFrom(1)) });
+const probeShape = object({ name: string, url: httpUrl, interval: optional(timer(100), 30_000), timeout: optional(timer(1)) });
 
 const probes: Validator<ProbeConfig[]> = (v, path) => {
   const seen = new Set<string>();
@@ -69,7 +69,7 @@ const probes: Validator<ProbeConfig[]> = (v, path) => {
   });
 };
 
-const interval = optional(durationFrom(1000), DEFAULT_INTERVAL);
+const interval = optional(timer(1000), DEFAULT_INTERVAL);
 const root = object({
   files: optional(listOf(fileEntry), []),
   journal: optional(listOf(journalEntry), []),

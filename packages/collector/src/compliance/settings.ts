@@ -4,7 +4,7 @@
  * here with the config kit; a bad key throws ConfigError naming its path
  * (compliance.checks.<id>.window).
  */
-import { ConfigError, duration, durationFrom, mapOf, object, optional, shown, string, type Validator } from '@vigil/proto';
+import { ConfigError, duration, mapOf, object, optional, shown, string, timer, type Validator } from '@vigil/proto';
 import { parseTimeOfDay } from './duration.js';
 
 export interface CheckOverride { threshold?: number; windowMs?: number; graceMs?: number }
@@ -32,7 +32,7 @@ const threshold: Validator<number> = (v, path) => {
 };
 
 const shape = object({
-  interval: optional(durationFrom(1000)),
+  interval: optional(timer(1000)),
   grace: optional(duration),
   report_time: optional(timeOfDay),
   history: optional(duration),

@@ -3,7 +3,7 @@
  * entry here (its module owns the validator and reads ctx.config[name] at start).
  * A key outside these sections, or a bad value inside one, exits 2 naming its path.
  */
-import { boolean, bytes, bytesFrom, duration, object, optional, string, type Validator } from '@vigil/proto';
+import { boolean, bytes, bytesFrom, duration, object, optional, string, timer, type Validator } from '@vigil/proto';
 import { complianceSection } from '../compliance/settings.js';
 import { validateOutputs } from '../outputs/config.js';
 import { feedSection } from '../feed/module.js';
@@ -20,7 +20,7 @@ export const SECTIONS: Record<string, Validator> = {
   retention: object({
     max_age: optional(duration, 30 * 86400e3),
     max_bytes: optional(bytes),
-    interval: optional(duration, 60e3),
+    interval: optional(timer(), 60e3),
   }),
   /** https/wss on the listening port; the CLI flags --tls-cert/--tls-key override. */
   tls: object({ cert: optional(string), key: optional(string) }),

@@ -5,7 +5,7 @@
  * on the feed, marked `silenced: true` (filter with ?silenced=false).
  */
 import type { CollectorModule } from '../modules.js';
-import { ConfigError, duration, object, optional } from '@vigil/proto';
+import { ConfigError, object, optional, timer } from '@vigil/proto';
 import { FeedHub } from './hub.js';
 import { registerSseRoute } from './sse.js';
 import { feedUpgradeHandler } from './ws.js';
@@ -16,8 +16,8 @@ export const feedSection = object({
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 100) throw new ConfigError(path, 'expected an integer >= 100');
     return v;
   }, 10_000),
-  heartbeat: optional(duration, 15_000),
-  stall: optional(duration, 30_000),
+  heartbeat: optional(timer(), 15_000),
+  stall: optional(timer(), 30_000),
 });
 
 let running: { hub: FeedHub; closeWs(): void } | undefined;

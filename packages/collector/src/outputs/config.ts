@@ -5,7 +5,7 @@
  * (durations in ms) or throws ConfigError naming the key path, e.g.
  * `outputs.webhooks[0].url: expected an http(s) URL`.
  */
-import { ConfigError, duration, httpUrl, integer as int, listOf, object, oneOf, optional, string, type Validator } from '@vigil/proto';
+import { ConfigError, duration, httpUrl, timer, integer as int, listOf, object, oneOf, optional, string, type Validator } from '@vigil/proto';
 import type { Severity } from '../model.js';
 
 export type Change = 'opened' | 'updated' | 'acknowledged' | 'resolved';
@@ -51,24 +51,24 @@ const webhook = object({
   rules: optional(listOf(string)),
   changes: optional(listOf(oneOf(CHANGES)), ['opened'] as Change[]),
   headers: optional(headers, {}),
-  timeout: optional(duration, 5000),
+  timeout: optional(timer(), 5000),
 });
 
 const section = object({
   webhooks: optional(listOf(webhook), []),
-  group_window: optional(duration, 30_000),
+  group_window: optional(timer(), 30_000),
   max_alerts_per_message: optional(int(1, 1000), 20),
   max_pending: optional(int(1, 1_000_000), 10_000),
   retry: object({
     attempts: optional(int(1, 100), 6),
-    initial: optional(duration, 1000),
-    max: optional(duration, 300_000),
+    initial: optional(timer(), 1000),
+    max: optional(timer(), 300_000),
   }),
   escalation: object({
     after: optional(duration, 15 * 60_000),
     severities: optional(listOf(oneOf(SEVERITIES)), ['P1'] as Severity[]),
     webhooks: optional(listOf(string), []),
-    interval: optional(duration, 30_000),
+    interval: optional(timer(), 30_000),
   }),
 });
 
