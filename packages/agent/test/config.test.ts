@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/config/args.js';
 import { parseConfigText } from '../src/config/load.js';
-import { parseDuration, parseSize } from '../src/config/units.js';
+import { parseDuration, parseSize } from '@vigil/proto';
 import { UsageError } from '../src/config/types.js';
 
 const MAIN = join(__dirname, '..', 'dist', 'main.js');
@@ -76,6 +76,10 @@ describe('agent CLI usage errors (built dist/main.js)', () => {
     ['journal:\n  - match: { SYSLOG_FACILITY: { a: 1 } }\n    type: auth\n', 'journal[0].match.SYSLOG_FACILITY'],
     ['surprise: true\n', 'surprise'],
     ['files: [\n', 'config'],
+    ['metrics: { host: { interval: 1h30x } }\n', 'metrics.host.interval: expected a duration'],
+    ['probes:\n  - { name: a, url: http://x/, interval: 2 weeks }\n', 'probes[0].interval: expected a duration'],
+    ['files:\n  - { path: /a, type: auth, max_line_bytes: 4 kilo }\n', 'files[0].max_line_bytes: expected a size'],
+    ['metrics: { host: { interval: 30d } }\n', 'metrics.host.interval: expected a duration from 1s to 24d, got "30d"'],
   ])('exits 2 for a broken config naming %s', (yaml, key) => {
     const r = withConfig(yaml);
     expect(r.code).toBe(2);
@@ -109,6 +113,22 @@ describe('config parsing', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration(2)).toBe(2000);
     expect(parseDuration('-1s')).toBeUndefined();
+  });
+  it('reads the one grammar of durations and sizes in every key (1h30m, 2w; k = 1000, KiB = 1024)', () => {
+    const cfg = parseConfigText(`
+files:
+  - { path: /a, type: auth, max_line_bytes: 4k }
+outbox: { max_bytes: 1536KiB }
+metrics:
+  host: { interval: 1h30m }
+  docker: { interval: 2w }
+probes:
+  - { name: a, url: http://x/, interval: 1h30m, timeout: 1m30s }
+`);
+    expect(cfg.files[0].max_line_bytes).toBe(4000);
+    expect(cfg.outbox.max_bytes).toBe(1536 * 1024);
+    expect(cfg.metrics).toEqual({ host: { interval: 5_400_000 }, docker: { socket: '/var/run/docker.sock', interval: 1_209_600_000 } });
+    expect(cfg.probes[0]).toMatchObject({ interval: 5_400_000, timeout: 90_000 });
   });
   it('parses flags in both forms and defaults the name to the hostname', () => {
     const a = parseArgs(['--collector=wss://c:7070/', '--token', 'x', '--state', '/s', '--ca', '/ca.pem']);

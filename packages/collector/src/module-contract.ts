@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { CollectorContext } from './context.js';
 import type { AuthResult } from './api/auth.js';
-import type { Role } from './store/tokens.js';
+import type { Role } from './api/roles.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;

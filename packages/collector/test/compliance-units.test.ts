@@ -11,7 +11,7 @@ import { createLogger } from '@vigil/proto';
 import { parseCheck, loadChecks, CheckFileError } from '../src/compliance/loader.js';
 import { EVALUATOR_NAMES } from '../src/compliance/evaluators/index.js';
 import { parseComplianceConfig } from '../src/compliance/settings.js';
-import { parseDuration } from '../src/compliance/duration.js';
+import { requireDuration as parseDuration } from '@vigil/proto';
 import { md, renderMarkdown } from '../src/reports/markdown.js';
 import { historyCsv } from '../src/compliance/history.js';
 import { raiseTransition } from '../src/compliance/alerting.js';

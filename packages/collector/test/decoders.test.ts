@@ -9,7 +9,7 @@ import { createDecoder, LOG_TYPES } from '../src/decoders/index.js';
 import { normaliseIp } from '../src/decoders/address.js';
 import { parseLogfmt } from '../src/decoders/kv.js';
 import { parseIso, yearlessToMs } from '../src/decoders/time.js';
-import { parseDuration, parseSize } from '../src/decoders/units.js';
+import { parseLoggedDuration as parseDuration, parseSize } from '@vigil/proto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileWhere, FilterError, indexHints } from '../src/rules/filter.js';
 import { inCidr, parseCidr, parseIp } from '../src/rules/cidr.js';
-import { parseDuration } from '../src/rules/duration.js';
+import { parseDuration } from '@vigil/proto';
 import { compileAllowlist } from '../src/rules/allowlist.js';
 import { EventClock } from '../src/rules/event-time.js';
 
@@ -93,8 +93,8 @@ describe('parseDuration', () => {
     expect(parseDuration('15m')).toBe(900_000);
     expect(parseDuration('7h30m')).toBe(27_000_000);
     expect(parseDuration(30)).toBe(30_000);
-    expect(parseDuration('soon')).toBeNull();
-    expect(parseDuration('5 minutes')).toBeNull();
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration('5 minutes')).toBeUndefined();
   });
 });
 

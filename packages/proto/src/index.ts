@@ -13,3 +13,7 @@ export * from './private-fs.js';
 export * from './log-limit.js';
 // Journal field values (string, number or byte array) as text.
 export * from './journal-field.js';
+// The one grammar of durations (1h30m, 2w) and sizes (k = 1000, KiB = 1024), README "Durations and sizes".
+export * from './units.js';
+// The one config validator kit (ConfigError naming the key path; the CLIs exit 2 on it).
+export * from './config-validate.js';

@@ -4,7 +4,6 @@
  * alerts and silences routes. Its state is the AlertService this start() made.
  */
 import type { CollectorModule } from '../module-contract.js';
-import { authenticatorFrom } from './auth.js';
 import { ALERTS } from './key.js';
 import { registerAlertRoutes } from './routes.js';
 import type { CollectorConfig } from '../config/load.js';
@@ -17,7 +16,7 @@ const alertsModule: CollectorModule = {
   start(ctx, hooks) {
     const svc = new AlertService(ctx);
     hooks.services.provide(ALERTS, svc);
-    const auth = authenticatorFrom(hooks);
+    const auth = hooks.authenticate;
     registerAlertRoutes(hooks.app, ctx.db, svc, auth, (ctx.config as CollectorConfig).api.max_response_bytes);
     registerSilenceRoutes(hooks.app, ctx, svc, auth);
     return () => undefined;   // routes end with the app; the service holds no timer

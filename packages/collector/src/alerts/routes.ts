@@ -7,11 +7,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DB } from '../store/db.js';
 import type { AlertService } from './service.js';
-import { principalOf, requireRole, type Authenticator } from './auth.js';
-import { rejectInvalid, sendError } from './http.js';
+import { principalOf, requireRole, type Authenticate } from '../api/require-role.js';
 import { listAlerts } from './query.js';
 import { decodeCursor } from '../api/cursor.js';
-import { BadParameter } from '../api/errors.js';
+import { BadParameter, rejectInvalid, sendError } from '../api/errors.js';
 import { timeParam } from '../api/params.js';
 
 const SEV = 'P[1-4]';
@@ -38,7 +37,7 @@ const idParams = {
 
 interface AlertsQuery { severity?: string; 'rule.id'?: string; status?: string; agent?: string; since?: string; limit: number; cursor?: string }
 
-export function registerAlertRoutes(app: FastifyInstance, db: DB, svc: AlertService, auth: Authenticator, maxResponseBytes?: number): void {
+export function registerAlertRoutes(app: FastifyInstance, db: DB, svc: AlertService, auth: Authenticate, maxResponseBytes?: number): void {
   const viewer = requireRole(auth, 'viewer');
   const admin = requireRole(auth, 'admin');
 

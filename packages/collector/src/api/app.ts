@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { CollectorContext } from '../context.js';
 import type { CoreServices } from '../core.js';
 import { installErrorHandler } from './errors.js';
+import { sendAuthFailure } from './require-role.js';
 import { isRfc3339 } from './rfc3339.js';
 import { collectRoutes } from './openapi.js'; // also declares FastifySchema.summary/tags
 import healthRoutes from './routes/health.js';
@@ -41,10 +42,7 @@ export function build(ctx: CollectorContext, core: CoreServices, opts: BuildOpti
     if (!guarded) return;
     const role = req.method === 'GET' || req.method === 'HEAD' ? 'viewer' : 'admin';
     const r = await core.auth.api(req.raw, role);
-    if (!r.ok) {
-      if (r.retryAfterS !== undefined) reply.header('retry-after', String(r.retryAfterS));
-      return reply.code(r.status).send({ error: r.error });
-    }
+    if (!r.ok) return sendAuthFailure(reply, r);
   });
   // `?agent=&type=` from a form or script means "no filter", not "empty string".
   app.addHook('preValidation', async (req) => {

@@ -10,7 +10,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
-import type { Role, TokenIdentity, TokenStore } from '../store/tokens.js';
+import type { TokenIdentity, TokenStore } from '../store/tokens.js';
+import { allows, type Role } from './roles.js';
 import type { FailureThrottle } from './throttle.js';
 import { addressKey } from '../connections/guard.js';
 
@@ -67,7 +68,7 @@ export class Authenticator {
     if (!token) return this.refuse(addr, 'missing bearer token');
     const id = this.tokens.verify(token);
     if (!id || id.kind !== 'api') return this.refuse(addr, 'invalid or revoked token');
-    if (role === 'admin' && id.role !== 'admin') return { ok: false, status: 403, error: 'this action needs an admin token' };
+    if (!allows(id.role, role)) return { ok: false, status: 403, error: 'this action needs an admin token' };
     return this.accept(id);
   }
 

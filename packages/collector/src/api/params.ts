@@ -1,6 +1,7 @@
 /**
  * Strict parsing of query-string values for every route (core, telemetry, compliance,
- * reports, alerts): a value given once, RFC 3339 times, integers in a range, one of a set.
+ * reports, alerts): a value given once, RFC 3339 times, integers in a range, one of a set,
+ * UTC dates.
  * Each parser throws BadParameter (errors.ts) naming the parameter, answered as 400
  * `{"error", "parameter"}`.
  */
@@ -37,4 +38,14 @@ export function enumParam<T extends string>(q: Query, name: string, allowed: rea
   if (v === undefined) return dflt;
   if (!(allowed as readonly string[]).includes(v)) throw new BadParameter(name, `one of ${allowed.join(', ')}`);
   return v as T;
+}
+
+/** A UTC date `YYYY-MM-DD` (a real calendar day), else `dflt` when absent. */
+export function dateParam(q: Query, name: string, dflt: string): string {
+  const v = one(q, name);
+  if (v === undefined) return dflt;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
+    throw new BadParameter(name, `expected a date YYYY-MM-DD, got ${JSON.stringify(v)}`);
+  }
+  return v;
 }

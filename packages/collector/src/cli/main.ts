@@ -5,7 +5,7 @@
  * naming the flag or key), 1 runtime failure. Diagnostics go to stderr.
  */
 import { UsageError } from './args.js';
-import { ConfigError } from '../config/validate.js';
+import { ConfigError } from '@vigil/proto';
 
 type Command = { run(argv: string[]): Promise<number> };
 

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../store/db.js';
 import { migrateCore } from '../store/schema.js';
-import { createTokenStore, type Role, type TokenInfo } from '../store/tokens.js';
+import { createTokenStore, type TokenInfo } from '../store/tokens.js';
+import { isRole, ROLES } from '../api/roles.js';
 import { DB_FILE } from '../store/schema.js';
 import { dataDirFlag, optionalFlag, parseArgs, UsageError } from './args.js';
 
@@ -38,12 +39,12 @@ function create(argv: string[]): number {
   const role = optionalFlag(args, 'role');
   if ((agent === undefined) === (api === undefined)) throw new UsageError('give exactly one of --agent NAME or --api NAME');
   if (agent !== undefined && role !== undefined) throw new UsageError('--role applies only to --api tokens');
-  if (role !== undefined && role !== 'viewer' && role !== 'admin') throw new UsageError(`--role: expected viewer or admin, got ${JSON.stringify(role)}`);
+  if (role !== undefined && !isRole(role)) throw new UsageError(`--role: expected ${ROLES.join(' or ')}, got ${JSON.stringify(role)}`);
   const name = (agent ?? api)!;
   if (!NAME_RE.test(name)) throw new UsageError(`${agent !== undefined ? '--agent' : '--api'}: a name is 1-256 characters without control characters`);
   const { db, tokens } = openStore(dir, true);
   try {
-    const token = agent !== undefined ? tokens.create('agent', name) : tokens.create('api', name, (role ?? 'viewer') as Role);
+    const token = agent !== undefined ? tokens.create('agent', name) : tokens.create('api', name, role ?? 'viewer');
     process.stdout.write(token + '\n');
   } finally { db.close(); }
   return 0;

@@ -18,7 +18,8 @@ import { catchUpOps } from './ops.js';
 import { evaluateCheck } from './engine.js';
 import { insertLogEvents, insertProbes, opFields } from './seed.js';
 import { recordAlert, recordHeard } from './writes.js';
-import { parseDuration, utcDate, DAY_MS } from './duration.js';
+import { requireDuration } from '@vigil/proto';
+import { utcDate, DAY_MS } from './duration.js';
 import type { CheckDef } from './types.js';
 
 type Rec = Record<string, unknown>;
@@ -26,13 +27,13 @@ interface Case { name: string; now: string; events?: Rec[]; probes?: Rec[]; aler
 
 /** "ago" offsets, optionally repeated: { ago: 1h, every: 6h, count: 4 } → 1h, 7h, 13h, 19h ago. */
 function offset(v: unknown): number {
-  return typeof v === 'string' && v.startsWith('-') ? -parseDuration(v.slice(1)) : parseDuration(v ?? 0);
+  return typeof v === 'string' && v.startsWith('-') ? -requireDuration(v.slice(1)) : requireDuration(v ?? 0);
 }
 
 function times(now: number, r: Rec): number[] {
   const first = now - offset(r.ago);
   const count = Number(r.count ?? 1);
-  const every = r.every === undefined ? 0 : parseDuration(r.every);
+  const every = r.every === undefined ? 0 : requireDuration(r.every);
   return Array.from({ length: count }, (_, i) => first - i * every);
 }
 
@@ -60,11 +61,11 @@ export function runCase(check: CheckDef, c: Case): { ok: boolean; got: string } 
     }
     for (const a of c.alerts ?? []) {
       const alert = { id: String(a.id), 'rule.id': String(a.rule ?? 'ssh-brute-force'), 'rule.name': 'case', severity: String(a.severity ?? 'P1'), status: 'open', group: {}, count: 1, first_seen: c.now, last_seen: c.now, evidence: [] } as never;
-      recordAlert(db, alert, 'opened', now - parseDuration(a.opened_ago));
-      if (a.acked_ago !== undefined) recordAlert(db, { ...(alert as object), status: 'acknowledged' } as never, 'acknowledged', now - parseDuration(a.acked_ago));
-      if (a.resolved_ago !== undefined) recordAlert(db, { ...(alert as object), status: 'resolved' } as never, 'resolved', now - parseDuration(a.resolved_ago));
+      recordAlert(db, alert, 'opened', now - requireDuration(a.opened_ago));
+      if (a.acked_ago !== undefined) recordAlert(db, { ...(alert as object), status: 'acknowledged' } as never, 'acknowledged', now - requireDuration(a.acked_ago));
+      if (a.resolved_ago !== undefined) recordAlert(db, { ...(alert as object), status: 'resolved' } as never, 'resolved', now - requireDuration(a.resolved_ago));
     }
-    for (const a of c.agents ?? []) recordHeard(db, String(a.name), now - parseDuration(a.last_seen_ago));
+    for (const a of c.agents ?? []) recordHeard(db, String(a.name), now - requireDuration(a.last_seen_ago));
     for (const r of c.reports ?? []) {
       const date = r === 'today' ? utcDate(now) : r === 'yesterday' ? utcDate(now - DAY_MS) : r;
       mkdirSync(join(dir, 'reports'), { recursive: true });

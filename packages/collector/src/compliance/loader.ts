@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { parseDuration } from './duration.js';
+import { requireDuration } from '@vigil/proto';
 import type { CheckDef, Compare, Unit } from './types.js';
 import type { ComplianceConfig } from './settings.js';
 
@@ -37,7 +37,7 @@ export function parseCheck(doc: unknown, file: string, evaluators: ReadonlySet<s
   if (!UNITS.includes(unit)) fail('unit', `one of ${UNITS.join(', ')}`);
   const duration = (k: string, dflt?: number): number => {
     if (d[k] === undefined && dflt !== undefined) return dflt;
-    try { return parseDuration(d[k]); } catch (e) { return fail(k, (e as Error).message); }
+    try { return requireDuration(d[k]); } catch (e) { return fail(k, (e as Error).message); }
   };
   let threshold: number;
   if (unit === 'seconds') threshold = duration('threshold') / 1000;

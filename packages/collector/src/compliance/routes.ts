@@ -4,7 +4,8 @@
  * /api/compliance/:id/history?since=&format=json|csv&limit= (newest first).
  */
 import type { FastifyInstance } from 'fastify';
-import { guarded, requireRole, type Authenticate } from './http.js';
+import { requireRole, type Authenticate } from '../api/require-role.js';
+import { notFound } from '../api/errors.js';
 import { enumParam, intParam, timeParam } from '../api/params.js';
 import { history, historyCsv } from './history.js';
 import type { CheckDef, CheckResult } from './types.js';
@@ -37,18 +38,18 @@ export function registerComplianceRoutes(app: FastifyInstance, api: ComplianceAp
     },
     attachValidation: true,
     preHandler: requireRole(auth, 'viewer'),
-  }, guarded(async (req, reply) => {
+  }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const since = timeParam(q, 'since');
     const format = enumParam(q, 'format', ['json', 'csv'] as const, 'json');
     const limit = intParam(q, 'limit', 1, 100_000) ?? 10_000;
     const id = (req.params as { id: string }).id;
     const check = api.checks().find((c) => c.id === id);
-    if (!check) return reply.code(404).send({ error: `no compliance check ${id}` });
+    if (!check) throw notFound(`no compliance check ${id}`);
     const rows = history(api.db, check, since, limit);
     if (format === 'csv') {
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${check.id}-history.csv"`).send(historyCsv(rows));
     }
     return { id: check.id, title: check.title, history: rows };
-  }));
+  });
 }

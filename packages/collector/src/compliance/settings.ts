@@ -1,10 +1,11 @@
 /**
  * The collector config's `compliance` section: evaluation interval, default grace,
  * the daily report's deadline, history retention, and per-check overrides. Validated
- * here; a bad key throws an Error naming its path (compliance.checks.<id>.window).
+ * here with the config kit; a bad key throws ConfigError naming its path
+ * (compliance.checks.<id>.window).
  */
-import { ConfigError } from '../config/validate.js';
-import { parseDuration, parseTimeOfDay } from './duration.js';
+import { ConfigError, duration, mapOf, object, optional, shown, string, timer, type Validator } from '@vigil/proto';
+import { parseTimeOfDay } from './duration.js';
 
 export interface CheckOverride { threshold?: number; windowMs?: number; graceMs?: number }
 
@@ -20,45 +21,37 @@ export interface ComplianceConfig {
   dir?: string;
 }
 
-const TOP = new Set(['interval', 'grace', 'report_time', 'history', 'checks', 'dir']);
-const PER_CHECK = new Set(['threshold', 'window', 'grace']);
+const timeOfDay: Validator<number> = (v, path) => {
+  try { return parseTimeOfDay(v); } catch (e) { throw new ConfigError(path, (e as Error).message); }
+};
+/** A check's threshold: a number, or a duration read as seconds (`8h` = 28800). */
+const threshold: Validator<number> = (v, path) => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string') return duration(v, path) / 1000;
+  throw new ConfigError(path, `expected a number or a duration, got ${shown(v)}`);
+};
+
+const shape = object({
+  interval: optional(timer(1000)),
+  grace: optional(duration),
+  report_time: optional(timeOfDay),
+  history: optional(duration),
+  dir: optional(string),
+  checks: optional(mapOf(object({ threshold: optional(threshold), window: optional(duration), grace: optional(duration) }))),
+});
 
 /** Validates and normalises the section; throws the config's ConfigError naming the key path. */
 export function parseComplianceConfig(raw: unknown): ComplianceConfig {
-  const cfg: ComplianceConfig = { intervalMs: 60_000, reportAtMs: 6 * 3_600_000, historyMs: 90 * 86_400_000, checks: {} };
-  if (raw === undefined || raw === null) return cfg;
-  const bad = (path: string, why: string): never => { throw new ConfigError(path ? `compliance.${path}` : 'compliance', why); };
-  if (typeof raw !== 'object' || Array.isArray(raw)) bad('', 'expected a mapping');
-  const r = raw as Record<string, unknown>;
-  const dur = (path: string, v: unknown): number => {
-    try { return parseDuration(v); } catch (e) { return bad(path, (e as Error).message); }
-  };
-  for (const [k, v] of Object.entries(r)) {
-    if (!TOP.has(k)) bad(k, 'unknown key');
-    if (k === 'interval') { cfg.intervalMs = dur(k, v); if (cfg.intervalMs < 1000) bad(k, 'at least 1s'); }
-    if (k === 'grace') cfg.graceMs = dur(k, v);
-    if (k === 'history') cfg.historyMs = dur(k, v);
-    if (k === 'report_time') { try { cfg.reportAtMs = parseTimeOfDay(v); } catch (e) { bad(k, (e as Error).message); } }
-    if (k === 'dir') { if (typeof v !== 'string' || !v) bad(k, 'expected a folder path'); cfg.dir = v as string; }
-    if (k === 'checks') {
-      if (!v || typeof v !== 'object' || Array.isArray(v)) bad(k, 'expected a mapping of check id to overrides');
-      for (const [id, o] of Object.entries(v as Record<string, unknown>)) {
-        if (!o || typeof o !== 'object' || Array.isArray(o)) bad(`checks.${id}`, 'expected a mapping');
-        const over: CheckOverride = {};
-        for (const [ok, ov] of Object.entries(o as Record<string, unknown>)) {
-          const p = `checks.${id}.${ok}`;
-          if (!PER_CHECK.has(ok)) bad(p, 'unknown key');
-          if (ok === 'window') over.windowMs = dur(p, ov);
-          if (ok === 'grace') over.graceMs = dur(p, ov);
-          if (ok === 'threshold') {
-            if (typeof ov === 'number' && Number.isFinite(ov)) over.threshold = ov;
-            else if (typeof ov === 'string') over.threshold = dur(p, ov) / 1000;
-            else bad(p, 'expected a number or a duration');
-          }
-        }
-        cfg.checks[id] = over;
-      }
-    }
+  const c = shape(raw, 'compliance');
+  const cfg: ComplianceConfig = { intervalMs: c.interval ?? 60_000, reportAtMs: c.report_time ?? 6 * 3_600_000, historyMs: c.history ?? 90 * 86_400_000, checks: {} };
+  if (c.grace !== undefined) cfg.graceMs = c.grace;
+  if (c.dir !== undefined) cfg.dir = c.dir;
+  for (const [id, o] of Object.entries(c.checks ?? {})) {
+    const over: CheckOverride = {};
+    if (o.threshold !== undefined) over.threshold = o.threshold;
+    if (o.window !== undefined) over.windowMs = o.window;
+    if (o.grace !== undefined) over.graceMs = o.grace;
+    cfg.checks[id] = over;
   }
   return cfg;
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { ConfigError, object } from './validate.js';
+import { ConfigError, object } from '@vigil/proto';
 import { SECTIONS, type CoreConfig } from './sections.js';
 
 export type CollectorConfig = CoreConfig & Record<string, unknown>;

@@ -3,7 +3,7 @@
  * entry here (its module owns the validator and reads ctx.config[name] at start).
  * A key outside these sections, or a bad value inside one, exits 2 naming its path.
  */
-import { boolean, bytes, ConfigError, duration, object, optional, string, type Validator } from './validate.js';
+import { boolean, bytes, bytesFrom, duration, object, optional, string, timer, type Validator } from '@vigil/proto';
 import { complianceSection } from '../compliance/settings.js';
 import { validateOutputs } from '../outputs/config.js';
 import { feedSection } from '../feed/config.js';
@@ -13,18 +13,14 @@ import { DEFAULT_MAX_LINE_BYTES } from '../ingest/line-cap.js';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../store/page-budget.js';
 
 /** A line cap: a size of at least 64 bytes (as the agent's files[].max_line_bytes). */
-const lineCap: Validator<number> = (v, path) => {
-  const n = bytes(v, path);
-  if (n < 64) throw new ConfigError(path, 'expected a size of at least 64 bytes');
-  return n;
-};
+const lineCap = bytesFrom(64);
 
 export const SECTIONS: Record<string, Validator> = {
   /** Event retention by age of ingestion and by database size. */
   retention: object({
     max_age: optional(duration, 30 * 86400e3),
     max_bytes: optional(bytes),
-    interval: optional(duration, 60e3),
+    interval: optional(timer(), 60e3),
   }),
   /** https/wss on the listening port; the CLI flags --tls-cert/--tls-key override. */
   tls: object({ cert: optional(string), key: optional(string) }),

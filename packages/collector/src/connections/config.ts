@@ -5,7 +5,7 @@
  * the header and keep-alive idle timeouts, and the addresses exempt from the per-address
  * caps (none by default: loopback is limited like any other address).
  */
-import { ConfigError, duration, integer, object, optional, string, type Validator } from '../config/validate.js';
+import { ConfigError, durationFrom, integer, object, optional, string, type Validator } from '@vigil/proto';
 import { parseCidr, type Cidr } from '../rules/cidr.js';
 
 export interface ConnectionsConfig {
@@ -32,19 +32,13 @@ const cidrs: Validator<Cidr[]> = (v, path) => {
   });
 };
 
-const seconds = (min: number, max: number): Validator<number> => (v, path) => {
-  const ms = duration(v, path);
-  if (ms < min || ms > max) throw new ConfigError(path, `expected a duration from ${min / 1000}s to ${max / 1000}s`);
-  return ms;
-};
-
 const shape = object({
   max_total: optional(integer(16, 1_000_000), 10_000),
   max_per_address: optional(integer(1, 1_000_000), 1000),
   max_pending: optional(integer(1, 1_000_000)),
   max_pending_per_address: optional(integer(1, 1_000_000), 64),
-  header_timeout: optional(seconds(100, 300e3), 5e3),
-  idle_timeout: optional(seconds(100, 600e3), 5e3),
+  header_timeout: optional(durationFrom(100, 300e3), 5e3),
+  idle_timeout: optional(durationFrom(100, 600e3), 5e3),
   exempt: optional(cidrs, [] as Cidr[]),
   ipv4_prefix: optional(integer(8, 32), 32),
   websocket_reserve: optional(integer(0, 1_000_000)),

@@ -9,7 +9,7 @@ import type { EcsFields } from '../model.js';
 import { setSource } from './address.js';
 import type { Coercion, CompiledPattern, SourceScratch } from './types.js';
 import { parseIso } from './time.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseLoggedDuration as parseDuration, parseSize } from '@vigil/proto';
 
 const NUMERIC = new Set(['vigil.failures', 'vigil.pam.failures', 'source.port', 'process.pid', 'vigil.repeat', 'vigil.attempts', 'process.exit_code']);
 

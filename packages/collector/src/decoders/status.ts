@@ -5,7 +5,7 @@
  * Also restic's `--json` summary and exit_error records.
  */
 import type { EcsFields } from '../model.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseLoggedDuration as parseDuration, parseSize } from '@vigil/proto';
 
 const BACKUP_STATUS: Record<string, string> = {
   started: 'started', start: 'started', running: 'started',

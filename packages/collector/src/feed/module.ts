@@ -6,7 +6,6 @@
  * WebSocket server belong to the start() that made them; its disposer ends both.
  */
 import type { CollectorModule } from '../module-contract.js';
-import { authenticatorFrom } from '../alerts/auth.js';
 import { feedSection } from './config.js';
 import { FeedHub } from './hub.js';
 import { registerSseRoute } from './sse.js';
@@ -17,7 +16,7 @@ const feedModule: CollectorModule = {
   start(ctx, hooks) {
     const feed = feedSection(ctx.config.feed ?? {}, 'feed');
     const hub = new FeedHub(ctx, { keep: feed.keep, heartbeatMs: feed.heartbeat, stallMs: feed.stall });
-    const auth = authenticatorFrom(hooks);
+    const auth = hooks.authenticate;
     registerSseRoute(hooks.app, hub, auth, hooks.watchToken);
     const ws = feedUpgradeHandler(hub, auth, hooks.watchToken);
     hooks.onUpgrade('/api/feed', ws.handler);

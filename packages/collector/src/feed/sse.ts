@@ -7,9 +7,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { principalOf, requireRole, type Authenticator } from '../alerts/auth.js';
+import { principalOf, requireRole, type Authenticate } from '../api/require-role.js';
 import type { ServerHooks } from '../module-contract.js';
-import { sendError } from '../alerts/http.js';
+import { sendError } from '../api/errors.js';
 import { parseFeedRequest } from './filter.js';
 import type { FeedHub } from './hub.js';
 import type { FeedTransport } from './subscriber.js';
@@ -33,7 +33,7 @@ export function sseTransport(res: ServerResponse): FeedTransport {
   };
 }
 
-export function registerSseRoute(app: FastifyInstance, hub: FeedHub, auth: Authenticator, watchToken: ServerHooks['watchToken']): void {
+export function registerSseRoute(app: FastifyInstance, hub: FeedHub, auth: Authenticate, watchToken: ServerHooks['watchToken']): void {
   app.get('/api/feed', { preHandler: requireRole(auth, 'viewer') }, async (req, reply) => {
     const header = req.headers['last-event-id'];
     const parsed = parseFeedRequest(req.query as Record<string, unknown>, typeof header === 'string' ? header.trim() : undefined);

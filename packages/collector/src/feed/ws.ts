@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Authenticator } from '../alerts/auth.js';
+import { authorize, type Authenticate } from '../api/require-role.js';
 import type { ServerHooks, UpgradeHandler } from '../module-contract.js';
 import { parseFeedRequest } from './filter.js';
 import type { FeedHub } from './hub.js';
@@ -45,12 +45,12 @@ function wsTransport(ws: WebSocket): FeedTransport {
   };
 }
 
-export function feedUpgradeHandler(hub: FeedHub, auth: Authenticator, watchToken: ServerHooks['watchToken']): { handler: UpgradeHandler; close(): void } {
+export function feedUpgradeHandler(hub: FeedHub, auth: Authenticate, watchToken: ServerHooks['watchToken']): { handler: UpgradeHandler; close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const handler: UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     void (async () => {
-      const out = await auth(req, 'viewer');
+      const out = await authorize(auth, req, 'viewer');
       if (!out.ok) return refuse(socket, out.status, out.error);
       const url = new URL(req.url ?? '/', 'http://feed');
       const parsed = parseFeedRequest(Object.fromEntries(url.searchParams), undefined);

@@ -5,7 +5,7 @@
  * (durations in ms) or throws ConfigError naming the key path, e.g.
  * `outputs.webhooks[0].url: expected an http(s) URL`.
  */
-import { ConfigError, duration, integer as int, object, optional, string, type Validator } from '../config/validate.js';
+import { ConfigError, duration, httpUrl, timer, integer as int, listOf, object, oneOf, optional, string, type Validator } from '@vigil/proto';
 import type { Severity } from '../model.js';
 
 export type Change = 'opened' | 'updated' | 'acknowledged' | 'resolved';
@@ -33,20 +33,7 @@ export interface OutputsConfig {
   escalation: { after: number; severities: Severity[]; webhooks: string[]; interval: number };
 }
 
-const listOf = <T>(check: Validator<T>): Validator<T[]> => (v, path) => {
-  if (!Array.isArray(v)) throw new ConfigError(path, 'expected a list');
-  return v.map((x, i) => check(x, `${path}[${i}]`));
-};
-const oneOf = <T extends string>(allowed: readonly T[]): Validator<T> => (v, path) => {
-  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new ConfigError(path, `expected one of ${allowed.join(', ')}`);
-  return v as T;
-};
-const url: Validator<string> = (v, path) => {
-  let u: URL | undefined;
-  try { u = new URL(string(v, path)); } catch { /* below */ }
-  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError(path, 'expected an http(s) URL');
-  return u.toString();
-};
+const url: Validator<string> = (v, path) => new URL(httpUrl(v, path)).toString();
 const headers: Validator<Record<string, string>> = (v, path) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(path, 'expected a mapping of header names to strings');
   for (const [k, x] of Object.entries(v)) {
@@ -64,24 +51,24 @@ const webhook = object({
   rules: optional(listOf(string)),
   changes: optional(listOf(oneOf(CHANGES)), ['opened'] as Change[]),
   headers: optional(headers, {}),
-  timeout: optional(duration, 5000),
+  timeout: optional(timer(), 5000),
 });
 
 const section = object({
   webhooks: optional(listOf(webhook), []),
-  group_window: optional(duration, 30_000),
+  group_window: optional(timer(), 30_000),
   max_alerts_per_message: optional(int(1, 1000), 20),
   max_pending: optional(int(1, 1_000_000), 10_000),
   retry: object({
     attempts: optional(int(1, 100), 6),
-    initial: optional(duration, 1000),
-    max: optional(duration, 300_000),
+    initial: optional(timer(), 1000),
+    max: optional(timer(), 300_000),
   }),
   escalation: object({
     after: optional(duration, 15 * 60_000),
     severities: optional(listOf(oneOf(SEVERITIES)), ['P1'] as Severity[]),
     webhooks: optional(listOf(string), []),
-    interval: optional(duration, 30_000),
+    interval: optional(timer(), 30_000),
   }),
 });
 

@@ -4,9 +4,9 @@
  * today before the deadline is partial and not stored). Markdown comes as text/markdown.
  */
 import type { FastifyInstance } from 'fastify';
-import { dateParam, guarded, requireRole, type Authenticate } from '../compliance/http.js';
+import { requireRole, type Authenticate } from '../api/require-role.js';
 import { BadParameter } from '../api/errors.js';
-import { enumParam } from '../api/params.js';
+import { dateParam, enumParam } from '../api/params.js';
 import { utcDate } from '../compliance/duration.js';
 import { getReport, type ReportEnv } from './daily.js';
 
@@ -18,7 +18,7 @@ export function registerReportRoutes(app: FastifyInstance, env: ReportEnv, auth:
     },
     attachValidation: true,
     preHandler: requireRole(auth, 'viewer'),
-  }, guarded(async (req, reply) => {
+  }, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const today = utcDate(env.now());
     const date = dateParam(q, 'date', today);
@@ -26,5 +26,5 @@ export function registerReportRoutes(app: FastifyInstance, env: ReportEnv, auth:
     if (date > today) throw new BadParameter('date', `${date} is in the future`);
     const text = await getReport(env, date, format);
     return reply.type(format === 'md' ? 'text/markdown; charset=utf-8' : 'application/json; charset=utf-8').send(text);
-  }));
+  });
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { createDecoder } from '../decoders/index.js';
 import { DEFAULT_GLOBAL_ALLOWLIST } from './allowlist.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '@vigil/proto';
 import { RuleEngine } from './engine.js';
 import { compileRule, loadRuleSpecs } from './loader.js';
 import type { EcsFields } from '../model.js';
@@ -61,7 +61,7 @@ function runCase(spec: RuleSpec, all: RuleSpec[], c: Case, defaults: Record<stri
   events.forEach((fields, i) => engine.ingest({ id: i, fields }));
   if (c.until !== undefined) {
     const ms = parseDuration(c.until);
-    if (ms === null) return `until: '${c.until}' is not a duration`;
+    if (ms === undefined) return `until: '${c.until}' is not a duration`;
     engine.advanceTo(start + ms);
   }
   const finals = new Map<string, AlertUpdate>();
@@ -75,10 +75,10 @@ function expandEvents(list: Array<Record<string, unknown>>, defaults: Record<str
   for (const raw of list) {
     const { at, repeat, every, ...fields } = raw;
     const step = every === undefined ? 1000 : parseDuration(every);
-    if (step === null) throw new Error(`every: '${String(every)}' is not a duration`);
+    if (step === undefined) throw new Error(`every: '${String(every)}' is not a duration`);
     if (at !== undefined) {
       const off = parseDuration(at);
-      if (off === null) throw new Error(`at: '${String(at)}' is not a duration`);
+      if (off === undefined) throw new Error(`at: '${String(at)}' is not a duration`);
       t = start + off;
     } else t += 1000;
     const n = repeat === undefined ? 1 : Number(repeat);

@@ -5,7 +5,7 @@
  * is a validator for config/sections.ts; the live module applies it itself as well.
  */
 import { join } from 'node:path';
-import { ConfigError, boolean, duration, object, optional, string, type Validator } from '../config/validate.js';
+import { ConfigError, boolean, duration, object, optional, string, type Validator } from '@vigil/proto';
 import { AllowlistError, DEFAULT_GLOBAL_ALLOWLIST, parseAllowlist, type AllowlistSpec } from './allowlist.js';
 import { RULESET_DIR } from '../paths.js';
 

@@ -5,7 +5,7 @@
  * and monitoring P3); security rules must carry MITRE ATT&CK technique ids.
  */
 import { createHash } from 'node:crypto';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '@vigil/proto';
 import { parseAllowlist } from './allowlist.js';
 import { RULE_TYPES, type SpecReader } from './rule-types.js';
 import type { RuleCategory, RuleSpec } from './types.js';
@@ -47,7 +47,7 @@ export function validateRule(doc: unknown, file: string): RuleSpec {
   const dur = (k: string, dflt?: number): number => {
     if (d[k] === undefined) { if (dflt === undefined) throw err(k, 'required'); return dflt; }
     const ms = parseDuration(d[k]);
-    if (ms === null || ms <= 0) throw err(k, `'${String(d[k])}' is not a duration (e.g. 30s, 15m, 6h)`);
+    if (ms === undefined || ms <= 0) throw err(k, `'${String(d[k])}' is not a duration (e.g. 30s, 15m, 6h)`);
     return ms;
   };
   const int = (k: string, dflt?: number): number => {

@@ -6,9 +6,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DB } from './db.js';
+import type { Role } from '../api/roles.js';
 
 export type TokenKind = 'agent' | 'api';
-export type Role = 'viewer' | 'admin';
 
 export interface TokenInfo {
   id: string;

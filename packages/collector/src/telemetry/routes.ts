@@ -6,13 +6,15 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DB } from '../store/db.js';
-import { BadParameter } from '../api/errors.js';
+import { BadParameter, HttpError, sendHttpError } from '../api/errors.js';
+import { sendAuthFailure } from '../api/require-role.js';
+import type { AuthResult } from '../api/auth.js';
 import { decodeCursor, encodeCursor, idKey } from '../api/cursor.js';
 import { intParam, timeParam } from '../api/params.js';
 import { nameParam, stepParam } from './params.js';
 import { containerEvents, listContainers, listHosts, querySeries } from './queries.js';
 
-export type Authorize = (req: FastifyRequest) => Promise<{ ok: true } | { ok: false; status: number; error: string }>;
+export type Authorize = (req: FastifyRequest) => Promise<AuthResult>;
 type Query = Record<string, unknown>;
 
 const str = (description: string) => ({ type: 'string', description });
@@ -23,14 +25,14 @@ export function registerTelemetryRoutes(app: FastifyInstance, db: DB, authorize:
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!authorize) return;
     const r = await authorize(req);
-    if (!r.ok) return reply.code(r.status).send({ error: r.error });
+    if (!r.ok) return sendAuthFailure(reply, r);
   };
   const handle = (fn: (q: Query, params: Record<string, string>) => unknown) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         return fn((req.query ?? {}) as Query, (req.params ?? {}) as Record<string, string>);
       } catch (err) {
-        if (err instanceof BadParameter) return reply.code(400).send({ error: err.message, parameter: err.parameter });
+        if (err instanceof HttpError) return sendHttpError(reply, err);
         throw err;
       }
     };

@@ -6,9 +6,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorContext } from '../../context.js';
-import { principalOf, requireRole, type Authenticator } from '../auth.js';
-import { rejectInvalid, sendError } from '../http.js';
-import { parseDuration } from '../duration.js';
+import { principalOf, requireRole, type Authenticate } from '../../api/require-role.js';
+import { rejectInvalid, sendError } from '../../api/errors.js';
+import { parseDuration } from '@vigil/proto';
 import { parseRfc3339 } from '../../api/rfc3339.js';
 import { MatcherError, parseMatchers } from './match.js';
 import type { AlertService } from '../service.js';
@@ -32,7 +32,7 @@ function parseBody(body: unknown, now: number, reply: FastifyReply) {
   let expiresAt: number;
   if (b.duration !== undefined) {
     const ms = parseDuration(b.duration);
-    if (ms === undefined) return void sendError(reply, 400, 'duration must be like 30m, 2h, 1d or seconds', 'duration');
+    if (ms === undefined || ms === 0) return void sendError(reply, 400, 'duration must be like 30m, 2h, 1d or seconds', 'duration');
     expiresAt = now + ms;
   } else {
     const t = typeof b.expires_at === 'string' ? parseRfc3339(b.expires_at) : undefined;
@@ -43,7 +43,7 @@ function parseBody(body: unknown, now: number, reply: FastifyReply) {
   return { matchers, reason: b.reason.trim(), expiresAt };
 }
 
-export function registerSilenceRoutes(app: FastifyInstance, ctx: CollectorContext, svc: AlertService, auth: Authenticator): void {
+export function registerSilenceRoutes(app: FastifyInstance, ctx: CollectorContext, svc: AlertService, auth: Authenticate): void {
   const viewer = requireRole(auth, 'viewer');
   const admin = requireRole(auth, 'admin');
 

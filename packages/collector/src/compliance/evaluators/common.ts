@@ -4,7 +4,8 @@
  * row into evidence (event id, time, job or service, status).
  */
 import type { OpRow } from '../ops.js';
-import { iso, parseDuration, parseTimeOfDay } from '../duration.js';
+import { requireDuration } from '@vigil/proto';
+import { iso, parseTimeOfDay } from '../duration.js';
 import type { CheckDef, Compare, Evidence, Outcome } from '../types.js';
 
 export function passes(value: number, compare: Compare, threshold: number): boolean {
@@ -37,7 +38,7 @@ export function param(check: CheckDef, key: string, dflt: string): string {
 }
 
 export function durationParam(check: CheckDef, key: string, dflt: string): number {
-  try { return parseDuration(check.params[key] ?? dflt); } catch (e) { throw new Error(`${check.file}: params.${key}: ${(e as Error).message}`); }
+  try { return requireDuration(check.params[key] ?? dflt); } catch (e) { throw new Error(`${check.file}: params.${key}: ${(e as Error).message}`); }
 }
 
 export function timeOfDayParam(check: CheckDef, key: string, dflt: string): number {
