@@ -91,7 +91,7 @@ export const string: Validator<string> = (v, path) => {
 };
 
 export const boolean: Validator<boolean> = (v, path) => {
-  if (typeof v !== 'boolean') throw new ConfigError(path, `expected true or false${got(v)}`);
+  if (typeof v !== 'boolean') throw new ConfigError(path, `must be true or false${got(v)}`);
   return v;
 };
 
