@@ -11,6 +11,7 @@ import type { CollectorContext } from './context.js';
 import type { AuthResult } from './api/auth.js';
 import type { Role } from './store/tokens.js';
 import type { MetricsRegistry } from './metrics/registry.js';
+import type { BodyHandlers } from './ingest/handlers.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -24,6 +25,8 @@ export interface ServerHooks {
   watchToken(id: string, onRevoked: () => void): () => void;
   /** Where modules register Prometheus gauges (and counters) for GET /metrics. */
   metrics: MetricsRegistry;
+  /** This collector's wire-body handlers (ingest/handlers.ts): modules register the bodies they store. */
+  bodies: BodyHandlers;
 }
 
 /** Stops what one start() started: per-instance state lives in its closure, not the module. */

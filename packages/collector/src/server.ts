@@ -14,6 +14,8 @@ import type { Duplex } from 'node:stream';
 import { createLogger, databaseFiles, privateHome, type Logger } from '@vigil/proto';
 import { Bus, type CollectorContext } from './context.js';
 import { openDatabase } from './store/db.js';
+import { openWriteQueue } from './store/writer/open.js';
+import { BodyHandlers } from './ingest/handlers.js';
 import { createCore, type CoreServices } from './core.js';
 import { build } from './api/app.js';
 import { refuseUpgrade } from './api/auth.js';
@@ -50,12 +52,17 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const file = join(o.dataDir, DB_FILE);
   privateHome(o.dataDir, [...databaseFiles(DB_FILE), 'reports'], log);   // 0700/0600 whatever the umask
   const db = openDatabase(file, { log });
-  const ctx: CollectorContext = { db, dataDir: o.dataDir, config: o.config, bus: new Bus(), now: o.now ?? Date.now, log };
+  const now = o.now ?? Date.now;
+  const writer = openWriteQueue(db, {
+    now, onRestart: (reason) => log.error('store writer thread restarted; its commands in flight were refused (batches are resent)', { reason }),
+  });
+  const ctx: CollectorContext = { db, writer, dataDir: o.dataDir, config: o.config, bus: new Bus(), now, log };
+  const bodies = new BodyHandlers();
   const core = createCore(ctx, { file, throttle: o.throttle });
   const { cert, key } = o.config.tls;
   const https = cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined;
   const app = build(ctx, core, { https });
-  const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes, maxLineBytes: o.config.ingest.max_line_bytes });
+  const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes, maxLineBytes: o.config.ingest.max_line_bytes, bodies });
   core.metrics.gauge('vigil_ingest_connections', 'Open agent sessions.', () => ingest.connections());
 
   const fd = readFdLimit();
@@ -102,7 +109,8 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
     }
     await app.close();
     while (retentionBusy) await new Promise((r) => setTimeout(r, 10));
-    core.close();
+    await core.close();
+    await writer.close();           // every command sent commits (or fails) first
     db.close();
     log.info('collector stopped');
   })());
@@ -115,6 +123,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
         authenticate: (req, role) => core.auth.api(req, role),
         watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
         metrics: core.metrics,
+        bodies,
       });
       started.push({ mod, stop: stopOne || undefined });
       log.info('module started', { module: mod.name });

@@ -62,7 +62,7 @@ export async function startHarness(o: HarnessOptions = {}) {
     async stop() {
       for (const m of [...mods].reverse()) await m.stop?.();
       await app.close();
-      core.close();
+      await core.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },

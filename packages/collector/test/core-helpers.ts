@@ -26,7 +26,7 @@ export function testCore(dir: string, config: Record<string, unknown> = {}, now:
   const db = openDatabase(join(dir, DB_FILE));
   const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog };
   const core = createCore(ctx, { file: join(dir, DB_FILE), throttle: { freeFailures: 1000 } });
-  return { ctx, core, close: () => { core.close(); db.close(); } };
+  return { ctx, core, close: async () => { await core.close(); db.close(); } };
 }
 
 export async function testCollector(dir: string, config: Record<string, unknown> = {}): Promise<RunningCollector> {

@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import type { CollectorModule } from '../modules.js';
 import { RULESET_DIR } from '../paths.js';
-import { registerBodyHandler } from '../ingest/handlers.js';
 import { migrateCompliance } from './schema.js';
 import { parseComplianceConfig } from './settings.js';
 import { loadChecks } from './loader.js';
@@ -27,11 +26,11 @@ const running = new Set<{ svc: ComplianceService; untrack: () => void }>();
 
 const complianceModule: CollectorModule = {
   name: 'compliance',
-  start(ctx, { app, metrics, authenticate }) {
+  start(ctx, { app, metrics, authenticate, bodies }) {
     migrateCompliance(ctx.db);
     const cfg = parseComplianceConfig(ctx.config.compliance);
     const checks = loadChecks(cfg.dir ?? join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg);
-    registerBodyHandler('probe', probeHandler);
+    bodies.register('probe', probeHandler);
     const untrack = trackBus(ctx);
     const svc = new ComplianceService(ctx, checks, cfg);
     registerComplianceRoutes(app, svc, authenticate);

@@ -5,8 +5,18 @@
  * CommandTable`); names are `owner.verb` and unique.
  */
 import type { CommandTable } from './types.js';
+import { eventCommands } from '../event-commands.js';
+import { agentCommands } from '../agents.js';
+import { retentionCommands } from '../retention.js';
+import { telemetryCommands } from '../../telemetry/store.js';
+import { probeCommands } from '../../compliance/probe-commands.js';
 
 export const COMMANDS = {
+  ...eventCommands,
+  ...agentCommands,
+  ...retentionCommands,
+  ...telemetryCommands,
+  ...probeCommands,
 } satisfies CommandTable;
 
 export type Commands = typeof COMMANDS;
