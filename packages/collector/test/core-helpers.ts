@@ -11,6 +11,8 @@ import { createLogger, decodeCollectorFrame, encodeAgentFrame, type AgentFrame, 
 import { Bus, type CollectorContext } from '../src/context.js';
 import { openDatabase } from '../src/store/db.js';
 import { createCore } from '../src/core.js';
+import { openWriteQueue } from '../src/store/writer/open.js';
+import type { WorkerWriteQueueOptions } from '../src/store/writer/thread.js';
 import { validateConfig } from '../src/config/load.js';
 import { startCollector, type RunningCollector } from '../src/server.js';
 import { DB_FILE } from '../src/store/schema.js';
@@ -22,11 +24,11 @@ export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now) {
+export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now, writer: WorkerWriteQueueOptions = {}) {
   const db = openDatabase(join(dir, DB_FILE));
-  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog };
+  const ctx: CollectorContext = { db, writer: openWriteQueue(db, { now, ...writer }), dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog };
   const core = createCore(ctx, { file: join(dir, DB_FILE), throttle: { freeFailures: 1000 } });
-  return { ctx, core, close: async () => { await core.close(); db.close(); } };
+  return { ctx, core, close: async () => { await core.close(); await ctx.writer.close(); db.close(); } };
 }
 
 export async function testCollector(dir: string, config: Record<string, unknown> = {}): Promise<RunningCollector> {

@@ -43,8 +43,8 @@ export class WorkerWriteQueue extends OrderedQueue {
       if (!job) return;
       if (m.ok) job.resolve(m.result); else job.reject(new Error(m.error));
     });
-    w.on('error', (err) => this.lost(w, `store writer failed: ${err.message}`));
-    w.on('exit', () => this.lost(w, 'store writer stopped'));
+    w.on('error', (err) => this.lost(w, `event writer failed: ${err.message}`));
+    w.on('exit', () => this.lost(w, 'event writer stopped'));
     return w;
   }
 
