@@ -13,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createLogger, databaseFiles, privateHome, type Logger } from '@vigil/proto';
 import { Bus, type CollectorContext } from './context.js';
-import { openDatabase } from './store/db.js';
+import { openDatabase, refuseWrites } from './store/db.js';
 import { openWriteQueue } from './store/writer/open.js';
 import { BodyHandlers } from './ingest/handlers.js';
 import { createCore, type CoreServices } from './core.js';
@@ -43,6 +43,13 @@ export interface RunningCollector {
   core: CoreServices;
   stop(): Promise<void>;
 }
+
+/**
+ * Whether the main connection refuses writes once every module has migrated its tables
+ * (store/db.ts refuseWrites). Off until alerts, rules, compliance and tokens send their
+ * writes as commands of ctx.writer (issue 14): they still write on ctx.db.
+ */
+const MAIN_CONNECTION_READ_ONLY = false;
 
 export { DB_FILE } from './store/schema.js';
 import { DB_FILE } from './store/schema.js';
@@ -128,6 +135,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
       started.push({ mod, stop: stopOne || undefined });
       log.info('module started', { module: mod.name });
     }
+    if (MAIN_CONNECTION_READ_ONLY) refuseWrites(db); // every module has migrated: from here on, writes go through ctx.writer
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {
     await stop();
