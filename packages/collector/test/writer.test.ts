@@ -37,6 +37,16 @@ async function setup() {
 const submit = (p: CommitPipeline, firstSeq: number, n: number) => new Promise<CommitResult>((resolve, reject) =>
   p.submit('web1', 'i1', { firstSeq, events: lines(n, firstSeq - 1) }, Date.now(), 0, (err, r) => (err ? reject(err) : resolve(r!))));
 
+/** A migrated database file with its main connection (closed after the test). */
+function migratedFile() {
+  const t = tempDir();
+  const file = join(t.dir, 'vigil.db');
+  const db = openDatabase(file);
+  migrateCore(db);
+  cleanups.push(t.cleanup, () => db.close());
+  return { file, db };
+}
+
 const disconnect = (s: Awaited<ReturnType<typeof setup>>) => s.writer.run('agents.disconnect', { name: 'web1', now: Date.now() });
 
 describe('one ordered write queue', () => {
@@ -80,12 +90,7 @@ describe('the writer thread module', () => {
   it('runs from dist as plain JavaScript', async () => {
     const dist = join(__dirname, '..', 'dist', 'store', 'writer', 'thread.js');
     expect(existsSync(dist)).toBe(true); // tsc -b builds it
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const file = join(t.dir, 'vigil.db');
-    const db = openDatabase(file);
-    migrateCore(db);
-    cleanups.push(() => db.close());
+    const { file, db } = migratedFile();
     const { WorkerWriteQueue: FromDist } = await import(pathToFileURL(dist).href) as { WorkerWriteQueue: typeof WorkerWriteQueue };
     const w = new FromDist(file);
     cleanups.push(() => w.close());
@@ -105,12 +110,7 @@ describe('the writer thread module', () => {
 
 describe('the main connection', () => {
   it('refuses a stray write once writes are switched off on it, while the writer thread writes', async () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const file = join(t.dir, 'vigil.db');
-    const db = openDatabase(file);
-    migrateCore(db);
-    cleanups.push(() => db.close());
+    const { file, db } = migratedFile();
     refuseWrites(db);
     expect(() => db.prepare("UPDATE agents SET connected = 0").run()).toThrow(/readonly|read-only|query_only/i);
     const w = new WorkerWriteQueue(file);
