@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CollectorContext } from './context.js';
 import type { AuthResult } from './api/auth.js';
 import type { Role } from './api/roles.js';
+import type { BodyHandlers } from './ingest/handlers.js';
 import type { MetricsRegistry } from './metrics/registry.js';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -44,6 +45,8 @@ export interface ServerHooks {
   watchToken(id: string, onRevoked: () => void): () => void;
   /** Where modules register Prometheus gauges (and counters) for GET /metrics. */
   metrics: MetricsRegistry;
+  /** This collector's wire-body handlers (ingest/handlers.ts): modules register the bodies they store. */
+  bodies: BodyHandlers;
   /** This collector's module services (per instance: two collectors in one process stay apart). */
   services: ModuleServices;
 }

@@ -14,7 +14,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createLogger, databaseFiles, privateHome, type Logger } from '@vigil/proto';
 import { Bus, type CollectorContext } from './context.js';
-import { openDatabase } from './store/db.js';
+import { openDatabase, refuseWrites } from './store/db.js';
+import { openWriteQueue } from './store/writer/open.js';
+import { BodyHandlers } from './ingest/handlers.js';
 import { createCore, type CoreServices } from './core.js';
 import { build } from './api/app.js';
 import { refuseUpgrade } from './api/auth.js';
@@ -26,7 +28,6 @@ import type { CollectorConfig } from './config/load.js';
 import type { ThrottleOptions } from './api/throttle.js';
 import { ConnectionGuard, effectiveLimits } from './connections/guard.js';
 import { readFdLimit } from './connections/fd-limit.js';
-import { ExclusiveWriteQueue } from './writer-bridge.js'; // TEMP(W2 bridge)
 
 export interface StartOptions {
   host: string;
@@ -48,6 +49,13 @@ export interface RunningCollector {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether the main connection refuses writes once every module has migrated its tables
+ * (store/db.ts refuseWrites). Off until alerts, rules, compliance and tokens send their
+ * writes as commands of ctx.writer (issue 14): they still write on ctx.db.
+ */
+const MAIN_CONNECTION_READ_ONLY = false;
+
 export { DB_FILE } from './store/schema.js';
 import { DB_FILE } from './store/schema.js';
 
@@ -56,16 +64,17 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
   const file = join(o.dataDir, DB_FILE);
   privateHome(o.dataDir, [...databaseFiles(DB_FILE), 'reports'], log);   // 0700/0600 whatever the umask
   const db = openDatabase(file, { log });
-  const ctx: CollectorContext = {
-    db, dataDir: o.dataDir, config: o.config, bus: new Bus(), now: o.now ?? Date.now, log,
-    // TEMP(W2 bridge): commands run on ctx.db inside ctx.exclusive (set by ingest below) until the worker writer lands.
-    writer: new ExclusiveWriteQueue(db, (fn) => (ctx.exclusive ? ctx.exclusive(fn) : fn())),
-  };
+  const now = o.now ?? Date.now;
+  const writer = openWriteQueue(db, {
+    now, onRestart: (reason) => log.error('store writer thread restarted; its commands in flight were refused (batches are resent)', { reason }),
+  });
+  const ctx: CollectorContext = { db, writer, dataDir: o.dataDir, config: o.config, bus: new Bus(), now, log };
+  const bodies = new BodyHandlers();
   const core = createCore(ctx, { file, throttle: o.throttle });
   const { cert, key } = o.config.tls;
   const https = cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined;
   const app = build(ctx, core, { https });
-  const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes, maxLineBytes: o.config.ingest.max_line_bytes });
+  const ingest = createIngest(ctx, { auth: core.auth, watch: core.watch, events: core.events, agents: core.agents, metrics: core.metrics, maxFrameBytes: o.config.ingest.max_frame_bytes, maxLineBytes: o.config.ingest.max_line_bytes, bodies });
   core.metrics.gauge('vigil_ingest_connections', 'Open agent sessions.', () => ingest.connections());
 
   const fd = readFdLimit();
@@ -109,9 +118,9 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
     await ingest.close();           // sessions closed; nothing uncommitted was acked
     await modules?.stop();
     await app.close();
-    await ctx.writer.close(); // the commands sent by modules and routes are stored
     while (retentionBusy) await new Promise((r) => setTimeout(r, 10));
-    core.close();
+    await core.close();
+    await writer.close();           // every command sent commits (or fails) first
     db.close();
     log.info('collector stopped');
   })());
@@ -122,7 +131,10 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
       authenticate: (req, role) => core.auth.api(req, role),
       watchToken: (id, onRevoked) => core.watch.watch(id, onRevoked),
       metrics: core.metrics,
+      bodies,
     });
+    if (MAIN_CONNECTION_READ_ONLY) refuseWrites(db); // every module has migrated: from here on, writes go through ctx.writer
+    await core.ready;               // agents of a previous run are marked disconnected before any hello
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {
     await stop();

@@ -62,8 +62,8 @@ export async function startHarness(o: HarnessOptions = {}) {
     async stop() {
       await modules.stop();
       await app.close();
+      await core.close();
       await ctx.writer.close();
-      core.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { build } from '../src/api/app.js';
 import { createBatchCommitter } from '../src/ingest/commit.js';
 import { DecoderCache } from '../src/ingest/decoder-cache.js';
+import { BodyHandlers } from '../src/ingest/handlers.js';
 import { FailureThrottle } from '../src/api/throttle.js';
 import { tempDir, testCore } from './core-helpers.js';
 
@@ -11,7 +12,7 @@ let openApp: FastifyInstance;
 let viewer: string;
 let admin: string;
 let agentToken: string;
-const cleanups: Array<() => void> = [];
+const cleanups: Array<() => void | Promise<void>> = [];
 
 beforeAll(async () => {
   const t = tempDir();
@@ -20,22 +21,24 @@ beforeAll(async () => {
   viewer = c.core.tokens.create('api', 'dash', 'viewer');
   admin = c.core.tokens.create('api', 'ops', 'admin');
   agentToken = c.core.tokens.create('agent', 'web1');
-  c.core.agents.hello({ agentName: 'web1', instanceId: 'i1', version: '1.0' }, Date.now());
-  const commit = createBatchCommitter({ db: c.ctx.db, events: c.core.events, agents: c.core.agents, decoders: new DecoderCache() });
+  await c.core.agents.hello({ agentName: 'web1', instanceId: 'i1', version: '1.0' }, Date.now());
+  const committer = createBatchCommitter({ writer: c.ctx.writer, reader: c.ctx.db, agents: c.core.agents, decoders: new DecoderCache(), bodies: new BodyHandlers() });
+  cleanups.push(() => committer.close());
   const events = Array.from({ length: 30 }, (_, i) => ({
     timeMs: Date.parse('2026-01-01T00:00:00Z') + i * 60_000,
     line: { type: i < 20 ? 'auth' : 'syslog', path: '/var/log/x', offset: i * 10, text: i === 7 ? 'evil <script>alert(1)</script> 100%' : `line ${i}` },
   }));
-  commit('web1', 'i1', { firstSeq: 1, events }, Date.now());
+  await committer.commit('web1', 'i1', { firstSeq: 1, events }, Date.now());
   app = build(c.ctx, c.core);
   app.post('/api/test/act', async () => ({ done: true })); // stands in for modules' admin actions
   await app.ready();
   const c2 = testCore(t.dir, { metrics: { open: true } });
   cleanups.push(c2.close);
+  await c2.core.ready;
   openApp = build(c2.ctx, c2.core);
   await openApp.ready();
 });
-afterAll(async () => { await app.close(); await openApp.close(); while (cleanups.length) cleanups.pop()!(); });
+afterAll(async () => { await app.close(); await openApp.close(); while (cleanups.length) await cleanups.pop()!(); });
 
 const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 

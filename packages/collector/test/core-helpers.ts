@@ -10,8 +10,9 @@ import WebSocket from 'ws';
 import { createLogger, decodeCollectorFrame, encodeAgentFrame, type AgentFrame, type CollectorFrame, type Logger } from '@vigil/proto';
 import { Bus, type CollectorContext } from '../src/context.js';
 import { openDatabase } from '../src/store/db.js';
-import { LocalWriteQueue } from '../src/store/writer/queue.js';
 import { createCore } from '../src/core.js';
+import { openWriteQueue } from '../src/store/writer/open.js';
+import type { WorkerWriteQueueOptions } from '../src/store/writer/thread.js';
 import { validateConfig } from '../src/config/load.js';
 import { startCollector, type RunningCollector } from '../src/server.js';
 import { DB_FILE } from '../src/store/schema.js';
@@ -31,11 +32,11 @@ export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now) {
+export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now, writer: WorkerWriteQueueOptions = {}) {
   const db = openDatabase(join(dir, DB_FILE));
-  const ctx: CollectorContext = { db, dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog, writer: new LocalWriteQueue(db) };
+  const ctx: CollectorContext = { db, writer: openWriteQueue(db, { now, ...writer }), dataDir: dir, config: validateConfig(config), bus: new Bus(), now, log: quietLog };
   const core = createCore(ctx, { file: join(dir, DB_FILE), throttle: { freeFailures: 1000 } });
-  return { ctx, core, close: () => { core.close(); db.close(); } };
+  return { ctx, core, close: async () => { await core.close(); await ctx.writer.close(); db.close(); } };
 }
 
 export async function testCollector(dir: string, config: Record<string, unknown> = {}): Promise<RunningCollector> {

@@ -5,17 +5,19 @@ import { migrateCore, DB_FILE } from '../src/store/schema.js';
 import { usedBytes } from '../src/store/retention.js';
 import { createBatchCommitter } from '../src/ingest/commit.js';
 import { DecoderCache } from '../src/ingest/decoder-cache.js';
+import { BodyHandlers } from '../src/ingest/handlers.js';
 import { join } from 'node:path';
 import { line, tempDir, testCore } from './core-helpers.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
 function setup(now: () => number = Date.now, config: Record<string, unknown> = {}) {
   const t = tempDir();
   const c = testCore(t.dir, config, now);
-  cleanups.push(t.cleanup, c.close);
-  const commit = createBatchCommitter({ db: c.ctx.db, events: c.core.events, agents: c.core.agents, decoders: new DecoderCache() });
+  const committer = createBatchCommitter({ writer: c.ctx.writer, reader: c.ctx.db, agents: c.core.agents, decoders: new DecoderCache(), bodies: new BodyHandlers() });
+  cleanups.push(t.cleanup, c.close, () => committer.close());
+  const commit = committer.commit;
   c.core.agents.hello({ agentName: 'web1', instanceId: 'i1' }, now());
   return { ...c, dir: t.dir, commit };
 }
@@ -49,36 +51,36 @@ describe('core store', () => {
     db.close();
   });
 
-  it('commits a batch once: a resent batch is deduplicated on the high-water mark', () => {
+  it('commits a batch once: a resent batch is deduplicated on the high-water mark', async () => {
     const s = setup();
     const batch = { firstSeq: 1, events: [line(0, 'a'), line(2, 'b'), line(4, 'c')] };
-    const r1 = s.commit('web1', 'i1', batch, Date.now());
+    const r1 = await s.commit('web1', 'i1', batch, Date.now());
     expect(r1.ack).toBe(3);
     expect(r1.stored.map((e) => e.seq)).toEqual([1, 2, 3]);
-    const r2 = s.commit('web1', 'i1', batch, Date.now());
+    const r2 = await s.commit('web1', 'i1', batch, Date.now());
     expect(r2.stored).toEqual([]);
     expect(r2.duplicates).toBe(3);
     expect(r2.ack).toBe(3);
     // Partial overlap: only the new tail is stored.
-    const r3 = s.commit('web1', 'i1', { firstSeq: 3, events: [line(4, 'c'), line(6, 'd')] }, Date.now());
+    const r3 = await s.commit('web1', 'i1', { firstSeq: 3, events: [line(4, 'c'), line(6, 'd')] }, Date.now());
     expect(r3.stored.map((e) => e.fields.message)).toEqual(['d']);
     expect(s.core.events.count({ kind: 'log' })).toBe(4);
     expect(s.core.agents.lastSeq('web1', 'i1')).toBe(4);
   });
 
-  it('adds the ingest fields to decoded log lines', () => {
+  it('adds the ingest fields to decoded log lines', async () => {
     const s = setup();
     const ev = { timeMs: Date.now(), line: { type: 'auth', path: '/var/log/auth.log', offset: 42, text: 'x', truncated: true, originalLength: 99999 } };
-    const [stored] = s.commit('web1', 'i1', { firstSeq: 1, events: [ev] }, Date.now()).stored;
+    const [stored] = (await s.commit('web1', 'i1', { firstSeq: 1, events: [ev] }, Date.now())).stored;
     expect(stored.fields).toMatchObject({ 'agent.name': 'web1', 'log.file.path': '/var/log/auth.log', 'log.offset': 42, 'vigil.type': 'auth', 'vigil.truncated': true });
     expect(typeof stored.fields['event.ingested']).toBe('string');
     expect(s.core.events.get(stored.id)).toEqual(stored);
   });
 
-  it('records a sequence gap as a data-loss event and stores wire loss bodies as loss', () => {
+  it('records a sequence gap as a data-loss event and stores wire loss bodies as loss', async () => {
     const s = setup();
-    s.commit('web1', 'i1', { firstSeq: 1, events: [line(0, 'a')] }, Date.now());
-    const r = s.commit('web1', 'i1', { firstSeq: 5, events: [line(10, 'e'), { timeMs: Date.now(), loss: { droppedEvents: 7, reason: 'outbox full' } }] }, Date.now());
+    await s.commit('web1', 'i1', { firstSeq: 1, events: [line(0, 'a')] }, Date.now());
+    const r = await s.commit('web1', 'i1', { firstSeq: 5, events: [line(10, 'e'), { timeMs: Date.now(), loss: { droppedEvents: 7, reason: 'outbox full' } }] }, Date.now());
     expect(r.ack).toBe(6);
     const loss = s.core.events.query({ kind: 'loss' }, 10).events;
     expect(loss).toHaveLength(2);
@@ -88,18 +90,18 @@ describe('core store', () => {
     expect(s.core.events.count({ kind: 'log' })).toBe(2);
   });
 
-  it('stores an event with an unknown body as audit rather than losing it', () => {
+  it('stores an event with an unknown body as audit rather than losing it', async () => {
     const s = setup();
-    s.commit('web1', 'i1', { firstSeq: 1, events: [{ timeMs: Date.now() }] }, Date.now());
+    await s.commit('web1', 'i1', { firstSeq: 1, events: [{ timeMs: Date.now() }] }, Date.now());
     const audit = s.core.events.query({ kind: 'audit' }, 10).events;
     expect(audit).toHaveLength(1);
     expect(audit[0].fields['event.action']).toBe('unknown-body');
   });
 
-  it('pages newest first by keyset and counts with filters', () => {
+  it('pages newest first by keyset and counts with filters', async () => {
     const s = setup();
     const events = Array.from({ length: 25 }, (_, i) => ({ timeMs: 1_700_000_000_000 + i * 1000, line: { type: i % 2 ? 'auth' : 'syslog', path: '/l', offset: i, text: `line ${i}` } }));
-    s.commit('web1', 'i1', { firstSeq: 1, events }, Date.now());
+    await s.commit('web1', 'i1', { firstSeq: 1, events }, Date.now());
     const seen: unknown[] = [];
     let before: number | undefined;
     for (;;) {
@@ -120,10 +122,10 @@ describe('core store', () => {
     const s = setup(() => now, { retention: { max_age: '1d' } });
     // A year-old log line replayed today is kept.
     const old = { timeMs: now - 365 * 86400e3, line: { type: 'auth', path: '/l', offset: 0, text: 'a year ago' } };
-    s.commit('web1', 'i1', { firstSeq: 1, events: [old] }, now);
+    await s.commit('web1', 'i1', { firstSeq: 1, events: [old] }, now);
     const t0 = now;
     now += 12 * 3600e3;
-    s.commit('web1', 'i1', { firstSeq: 2, events: [line(1, 'fresh')] }, now);
+    await s.commit('web1', 'i1', { firstSeq: 2, events: [line(1, 'fresh')] }, now);
     expect(await s.core.retention.run(now)).toEqual({ deletedByAge: 0, deletedBySize: 0 });
     now = t0 + 86400e3 + 60e3; // the first row is now over a day old by ingestion; the second is not
     const r = await s.core.retention.run(now);
@@ -137,7 +139,7 @@ describe('core store', () => {
     const s = setup(Date.now, { retention: { max_bytes: 2_000_000 } });
     const big = 'x'.repeat(1500);
     for (let b = 0; b < 20; b++) {
-      s.commit('web1', 'i1', { firstSeq: b * 100 + 1, events: Array.from({ length: 100 }, (_, i) => line(i, `${b}-${i} ${big}`)) }, Date.now());
+      await s.commit('web1', 'i1', { firstSeq: b * 100 + 1, events: Array.from({ length: 100 }, (_, i) => line(i, `${b}-${i} ${big}`)) }, Date.now());
     }
     const r = await s.core.retention.run(Date.now());
     expect(r.deletedBySize).toBeGreaterThan(0);

@@ -8,7 +8,8 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event } from '@vigil/proto';
 import { openDatabase, type DB } from '../src/store/db.js';
-import { bodyHandler } from '../src/ingest/handlers.js';
+import { BodyHandlers } from '../src/ingest/handlers.js';
+import { CommandRunner } from '../src/store/writer/runner.js';
 import { MetricsRegistry } from '../src/metrics/registry.js';
 import { TelemetryStore } from '../src/telemetry/store.js';
 import { registerTelemetryHandlers } from '../src/telemetry/handlers.js';
@@ -26,13 +27,16 @@ const recordingLog: Logger = { ...createLogger('silent'), warn: (msg, extra) => 
 const enumMetrics = new MetricsRegistry();
 const app = Fastify();
 
-/** What ingest does with a non-log body: handler fields, a row id, afterInsert in a transaction. */
+const bodies = new BodyHandlers();
+let runner: CommandRunner;
+
+/** What ingest does with a non-log body: handler fields, a row id, its derived operations in a transaction. */
 function ingest(agent: string, ev: Event) {
   const body = (['metrics', 'containerEvent', 'containerState'] as const).find((b) => ev[b])!;
-  const h = bodyHandler(body)!;
+  const h = bodies.get(body)!;
   const fields = h.toFields(ev, agent);
   const stored = { id: nextId++, agent, seq: nextId, kind: h.kind, fields };
-  db.transaction(() => h.afterInsert?.(db, stored, ev))();
+  db.transaction(() => { for (const [op, args] of h.derive?.(stored, ev) ?? []) runner.run(op, args); })();
   return stored;
 }
 
@@ -47,7 +51,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-telemetry-'));
   db = openDatabase(join(dir, 'vigil.db'));
   store = new TelemetryStore(db);
-  registerTelemetryHandlers(store, new EnumGuard(recordingLog, enumMetrics.counter('vigil_ingest_unknown_values_total', 'test'), () => now));
+  runner = new CommandRunner(db);
+  registerTelemetryHandlers(bodies, store, new EnumGuard(recordingLog, enumMetrics.counter('vigil_ingest_unknown_values_total', 'test'), () => now));
   registerTelemetryRoutes(app, db, undefined, () => now);
   await app.ready();
 });

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { CollectorModule } from '../module-contract.js';
 import { ALERTS } from '../alerts/key.js';
 import { RULESET_DIR } from '../paths.js';
-import { registerBodyHandler } from '../ingest/handlers.js';
 import { migrateCompliance } from './schema.js';
 import { parseComplianceConfig } from './settings.js';
 import { loadChecks } from './loader.js';
@@ -26,11 +25,11 @@ const complianceModule: CollectorModule = {
   needs: [ALERTS.name],
   // its first evaluation's alert changes reach the feed and the outputs only once they listen
   after: ['feed', 'outputs'],
-  start(ctx, { app, metrics, authenticate, services }) {
+  start(ctx, { app, metrics, authenticate, services, bodies }) {
     migrateCompliance(ctx.db);
     const cfg = parseComplianceConfig(ctx.config.compliance);
     const checks = loadChecks(cfg.dir ?? join(RULESET_DIR, 'compliance'), EVALUATOR_NAMES, cfg);
-    registerBodyHandler('probe', probeHandler);
+    bodies.register('probe', probeHandler);
     const untrack = trackBus(ctx);
     const svc = new ComplianceService(ctx, checks, cfg, services.get(ALERTS));
     registerComplianceRoutes(app, svc, authenticate);

@@ -8,6 +8,7 @@ import type { Event } from '@vigil/proto';
 import type { DB } from '../store/db.js';
 import type { EcsFields, StoredEvent } from '../model.js';
 import type { BodyHandler } from '../ingest/handlers.js';
+import { probeCommands, type ProbeResultArgs } from './probe-commands.js';
 
 export function probeFields(ev: Event, agent: string): EcsFields {
   const p = ev.probe;
@@ -30,23 +31,25 @@ export function probeFields(ev: Event, agent: string): EcsFields {
   return f;
 }
 
-export function insertProbeResult(db: DB, stored: StoredEvent): void {
+/** The probe_results row of a stored probe event, as the write command's arguments. */
+export function probeResultArgs(stored: StoredEvent): ProbeResultArgs {
   const f = stored.fields;
-  const ts = Date.parse(String(f['@timestamp']));
   const dur = f['event.duration'];
-  db.prepare(`INSERT OR IGNORE INTO probe_results (event_id, agent, name, ts, url, success, status_code, latency_ms, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-    stored.id, stored.agent, String(f['probe.name']), ts, (f['url.full'] as string | undefined) ?? null,
-    f['event.outcome'] === 'success' ? 1 : 0, (f['http.response.status_code'] as number | undefined) ?? null,
-    typeof dur === 'number' ? dur / 1e6 : null, (f['error.message'] as string | undefined) ?? null);
-  db.prepare(`INSERT INTO probe_names (name, last_ts, last_event_id) VALUES (?, ?, ?)
-     ON CONFLICT(name) DO UPDATE SET last_ts = MAX(last_ts, excluded.last_ts),
-       last_event_id = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last_event_id ELSE last_event_id END`).run(
-    String(f['probe.name']), ts, stored.id);
+  return {
+    eventId: stored.id, agent: stored.agent, name: String(f['probe.name']), ts: Date.parse(String(f['@timestamp'])),
+    url: (f['url.full'] as string | undefined) ?? null, success: f['event.outcome'] === 'success' ? 1 : 0,
+    status: (f['http.response.status_code'] as number | undefined) ?? null,
+    latencyMs: typeof dur === 'number' ? dur / 1e6 : null, error: (f['error.message'] as string | undefined) ?? null,
+  };
+}
+
+/** Stores a probe event's probe_results row on `db`, inside the caller's transaction (seeding). */
+export function insertProbeResult(db: DB, stored: StoredEvent): void {
+  probeCommands['compliance.probe'](db)(probeResultArgs(stored));
 }
 
 export const probeHandler: BodyHandler = {
   kind: 'probe',
   toFields: probeFields,
-  afterInsert: (db, stored) => insertProbeResult(db, stored),
+  derive: (stored) => [['compliance.probe', probeResultArgs(stored)]],
 };

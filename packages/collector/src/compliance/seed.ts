@@ -8,7 +8,7 @@ import type { Event } from '@vigil/proto';
 import type { DB } from '../store/db.js';
 import { createEventStore } from '../store/events.js';
 import type { EcsFields, StoredEvent } from '../model.js';
-import { probeHandler } from './probes.js';
+import { insertProbeResult, probeHandler } from './probes.js';
 
 export interface LogRecord { agent?: string; type: string; fields: EcsFields }
 
@@ -43,7 +43,7 @@ export function insertProbes(db: DB, agent: string, probes: Event[], ingested = 
     const stored = store.insertBatch(probes.map((ev, i) => ({
       agent, seq: base + i + 1, kind: 'probe' as const, ingested, timeMs: ev.timeMs, fields: probeHandler.toFields(ev, agent),
     })));
-    stored.forEach((s, i) => probeHandler.afterInsert?.(db, s, probes[i]));
+    stored.forEach((s) => insertProbeResult(db, s));
     return stored;
   })();
 }

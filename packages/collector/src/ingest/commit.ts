@@ -1,37 +1,32 @@
 /**
- * Commits one Batch inline, in ONE SQLite transaction on the main connection: reads the
- * agent instance's high-water mark, stores what batch-rows.ts decides (duplicates skipped,
- * a gap recorded as a data-loss row), runs body handlers' derived-state updates and moves
- * the mark, all or nothing. Used for batches whose bodies update derived tables, and when
- * there is no writer thread (in-memory databases). Returns the stored events and the ack.
+ * Agent batches through a commit pipeline of their own, one promise each, answered with the
+ * stored events' fields too (kept from 'accepted' until the commit): for tools, benches and
+ * tests that commit a batch at a time. The collector's sessions use the pipeline's callback
+ * form directly (no promise, no fields kept per batch).
  */
 import type { Batch } from '@vigil/proto';
-import type { DB } from '../store/db.js';
-import type { EventStore } from '../store/events.js';
-import type { AgentRegistry } from '../store/agents.js';
-import type { CommittedEvent, StoredEvent } from '../model.js';
-import type { DecoderCache } from './decoder-cache.js';
-import { batchRows, lagMs } from './batch-rows.js';
+import type { StoredEvent } from '../model.js';
+import { createCommitPipeline, type CommitResult, type PipelineDeps } from './pipeline.js';
 
-export interface CommitDeps { db: DB; events: EventStore; agents: AgentRegistry; decoders: DecoderCache }
-export interface CommitResult { stored: CommittedEvent[]; ack: number; duplicates: number }
-/** The inline committer's result names the rows' fields too (it stores them itself). */
-export interface InlineResult extends CommitResult { stored: StoredEvent[] }
+export type { CommitResult } from './pipeline.js';
+export interface StoredResult extends CommitResult { stored: StoredEvent[] }
 
-export function createBatchCommitter(deps: CommitDeps) {
-  const { db, events, agents, decoders } = deps;
-  const tx = db.transaction((agent: string, instance: string, batch: Batch, now: number, skewMs: number): InlineResult => {
-    const hwm = agents.lastSeq(agent, instance);
-    const r = batchRows(agent, batch, hwm, now, decoders);
-    const stored = events.insertBatch(r.rows);
-    const list = batch.events ?? [];
-    for (let i = 0; i < stored.length; i++) {
-      const h = r.handlers[i];
-      if (h?.afterInsert) h.afterInsert(db, stored[i], list[stored[i].seq - batch.firstSeq]);
-    }
-    if (r.ack > hwm) agents.setLastSeq(agent, instance, r.ack, lagMs(r, now, skewMs), now);
-    return { stored, ack: r.ack, duplicates: r.duplicates };
-  });
-  return (agent: string, instance: string, batch: Batch, now: number, skewMs = 0): InlineResult =>
-    tx.immediate(agent, instance, batch, now, skewMs);
+export interface BatchCommitter {
+  commit(agent: string, instance: string, batch: Batch, now: number, skewMs?: number): Promise<StoredResult>;
+  close(): Promise<void>;
+}
+
+export function createBatchCommitter(deps: Omit<PipelineDeps, 'onAccepted'>): BatchCommitter {
+  const fields = new Map<number, StoredEvent>();
+  const pipeline = createCommitPipeline({ ...deps, onAccepted: (evs) => { for (const e of evs) fields.set(e.id, e); } });
+  return {
+    commit(agent, instance, batch, now, skewMs = 0) {
+      return new Promise((resolve, reject) => pipeline.submit(agent, instance, batch, now, skewMs, (err, r) => {
+        const stored = (r?.stored ?? []).map((e) => fields.get(e.id)!);
+        for (const e of r?.stored ?? []) fields.delete(e.id);
+        if (err) reject(err); else resolve({ ...r!, stored });
+      }));
+    },
+    close: () => pipeline.close(),
+  };
 }

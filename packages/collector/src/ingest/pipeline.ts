@@ -1,20 +1,24 @@
 /**
- * The ordered commit pipeline: batches are decoded (in chunks, each accepted and sent
- * ahead at once) against the high-water mark they will meet, get row ids from a counter
- * (the only writer of events) and go to the writer thread, which commits them in order
- * while the next ones decode. This thread's own writes (exclusive) run when the writer is
- * idle or parked at a barrier, derived-table batches once it is idle. Answers keep order.
+ * The ordered commit pipeline: each agent batch (and each audit record) takes its place in
+ * the store's write queue when it is submitted, so whatever is sent after it (alerts from
+ * rules that saw its accepted events) commits after it. Batches are decoded in order (in
+ * chunks, each accepted and sent ahead at once) against the high-water mark they will
+ * meet, get row ids from a counter (the only writer of events) and go to the writer as one
+ * `events.batch` command, while the next ones decode (at most MAX_AHEAD with the writer).
+ * Answers keep order.
  */
-import { eventBody, type Batch } from '@vigil/proto';
-import type { CommittedEvent, StoredEvent } from '../model.js';
+import type { Batch } from '@vigil/proto';
+import type { CommittedEvent } from '../model.js';
+import type { DB } from '../store/db.js';
 import type { NewEvent } from '../store/events.js';
-import type { EventWriter } from '../store/event-writer.js';
-import { createBatchCommitter, type CommitDeps, type CommitResult, type InlineResult } from './commit.js';
-import { batchChunks, lagMs, type BatchSummary } from './batch-rows.js';
-import { bodyHandler } from './handlers.js';
+import type { AgentRegistry } from '../store/agents.js';
+import type { Slot, WriteQueue } from '../store/writer/queue.js';
+import type { DecoderCache } from './decoder-cache.js';
+import type { BodyHandlers } from './handlers.js';
+import { batchChunks, lagMs } from './batch-rows.js';
 import { JobRows, type AcceptedListener } from './job-rows.js';
 
-/** Jobs handed to the writer thread before the next one waits in this queue. */
+/** Batches handed to the writer before the next one waits in this queue undecoded. */
 const MAX_AHEAD = 2;
 
 /**
@@ -24,120 +28,99 @@ const MAX_AHEAD = 2;
  */
 const CHUNK_ROWS = 256;
 
+export interface CommitResult { stored: CommittedEvent[]; ack: number; duplicates: number }
 export type CommitDone = (error: Error | null, result?: CommitResult) => void;
 
 interface Job {
-  agent: string; instance: string; batch: Batch; now: number; skewMs: number; done: CommitDone;
-  /** Some body updates derived tables: commits inline once the writer is idle (decided once). */
-  inline: boolean;
+  slot: Slot; agent: string; now: number; done: CommitDone;
+  /** An agent batch, or rows outside any sequence (audit records). */
+  batch?: { instance: string; batch: Batch; skewMs: number };
+  rows?: NewEvent[];
 }
-
-/** Work of this thread's own connection that must not wait for the writer's lock. */
-interface Exclusive { exclusive: () => void; since: number }
-
-/**
- * How long exclusive work may let batches behind it go first while the writer is busy,
- * so that alert writes after every commit do not stop the writer each time: within this,
- * they wait for a moment the writer is idle anyway; past it, for a barrier.
- */
-const EXCLUSIVE_DEFER_MS = 400;
 
 /** The mark of an instance with batches in flight, as it will be once they commit. */
 interface Mark { key: string; hwm: number; inflight: number }
 
 export interface CommitPipeline {
-  /** Commits an agent batch after every batch submitted before it; `done` gets the result. */
+  /** Commits an agent batch after everything sent to the write queue before it; `done` gets the result. */
   submit(agent: string, instance: string, batch: Batch, now: number, skewMs: number, done: CommitDone): void;
   /** Stores rows outside any agent sequence (audit records), in the same order. */
-  insert(rows: NewEvent[], done: (error: Error | null, stored?: CommittedEvent[]) => void): void;
-  /**
-   * Runs `fn` (writes on this thread's connection) when the writer thread is idle or parked
-   * between two transactions, so it never waits on the write lock: after the commits in
-   * flight, in order with other exclusive work. Batches queued behind it may go first for up
-   * to EXCLUSIVE_DEFER_MS while the writer stays busy.
-   */
-  exclusive(fn: () => void): void;
+  insert(rows: NewEvent[], now: number, done: (error: Error | null, stored?: CommittedEvent[]) => void): void;
   /** Batches waiting to be decoded behind the writer; ingest stops reading sockets above a bound. */
   readonly backlog: number;
-  /** Refuses new work, fails what has not reached the writer, lets the rest commit, stops the writer. */
+  /** Refuses new work, fails what has not reached the writer, lets the rest commit (the write queue stays open). */
   close(): Promise<void>;
 }
 
-const isBatch = (q: Job | Exclusive): q is Job => !('exclusive' in q);
-const isBatchOrFn = (q: Job | Exclusive | (() => void)): boolean => typeof q === 'function' || isBatch(q);
-
-/** True when some body of the batch updates derived tables through its handler. */
-function needsInline(batch: Batch): boolean {
-  for (const ev of batch.events ?? []) {
-    if (ev.line) continue;
-    const body = eventBody(ev);
-    if (body && body !== 'loss' && bodyHandler(body)?.afterInsert) return true;
-  }
-  return false;
-}
-
-export function createCommitPipeline(deps: CommitDeps & {
-  writer?: EventWriter; afterCommit?(): void;
-  /** Gets every event the pipeline stores, in commit order, before its commit (writer) or right after it (inline). */
+export interface PipelineDeps {
+  writer: WriteQueue;
+  /** A connection to read the stored marks and the highest row id from. */
+  reader: DB;
+  agents: AgentRegistry;
+  decoders: DecoderCache;
+  bodies: BodyHandlers;
+  afterCommit?(): void;
+  /** Gets every event the pipeline stores, in commit order, before its commit. */
   onAccepted?: AcceptedListener;
   /** Called after queued work ran (the backlog may have shrunk). */
   onSettled?(): void;
-}): CommitPipeline {
-  const { db, agents, decoders, writer } = deps;
-  const inline = createBatchCommitter(deps);
-  const maxId = db.prepare('SELECT max(id) FROM events').pluck();
-  let nextId = ((maxId.get() as number | null) ?? 0) + 1;
+}
+
+export function createCommitPipeline(deps: PipelineDeps): CommitPipeline {
+  const { writer, agents, decoders, bodies } = deps;
+  let nextId = ((deps.reader.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0) + 1;
   const marks = new Map<string, Mark>();
-  const queue: Array<Job | Exclusive | (() => void)> = []; // waiting for the writer
+  const queue: Job[] = []; // places taken, not decoded yet
+  let ahead = 0; // jobs with the writer
+  let drained: (() => void) | undefined;
   let closed = false;
 
   const finish = (done: () => void) => {
     try { done(); } catch { /* the caller's callback must not stop the pipeline */ }
   };
-
-  const commitInline = (j: Job) => {
-    let result: InlineResult;
-    try {
-      result = inline(j.agent, j.instance, j.batch, j.now, j.skewMs);
-    } catch (err) { return finish(() => j.done(err as Error)); }
-    for (const s of result.stored) if (s.id >= nextId) nextId = s.id + 1;
-    if (result.stored.length > 0) deps.onAccepted?.(result.stored);
-    deps.afterCommit?.();
-    finish(() => j.done(null, result));
-  };
-
   const takeId = () => nextId++;
-  const jobRows = () => new JobRows(writer!, takeId, deps.onAccepted);
 
-  const send = (agent: string, instance: string | null, mark: Mark | undefined, rows: JobRows, extra: { ack: number; expect: number; lag: number | null; now: number },
+  const send = (j: Job, instance: string | null, mark: Mark | undefined, rows: JobRows, extra: { ack: number; expect: number; lag: number | null },
     done: (error: string | null, stored: CommittedEvent[]) => void) => {
     const { values, totals } = rows.finish();
     const committed = rows.committed;
     if (mark) mark.inflight++;
-    writer!.write({ agent, instance, ...extra, values, totals, templates: rows.templates }, (error) => {
-      if (mark && --mark.inflight === 0) marks.delete(mark.key);
-      if (!error) deps.afterCommit?.();
-      done(error, committed);
-      pump();
-    });
+    ahead++;
+    j.slot.run('events.batch', { agent: j.agent, instance, ...extra, now: j.now, values, totals, templates: rows.templates, derived: rows.derived })
+      .then(() => null, (err: Error) => err.message)
+      .then((error) => {
+        ahead--;
+        if (mark && --mark.inflight === 0) marks.delete(mark.key);
+        if (!error) deps.afterCommit?.();
+        done(error, committed);
+        if (ahead === 0) drained?.();
+        pump();
+      });
   };
 
   const post = (j: Job) => {
-    const key = `${j.agent}\0${j.instance}`;
+    const rows = new JobRows(j.slot, takeId, deps.onAccepted);
+    if (j.rows) {
+      try { rows.add(j.rows); } catch (err) { rows.abort(); return finish(() => j.done(err as Error)); }
+      const done = j.done;
+      return send(j, null, undefined, rows, { ack: 0, expect: 0, lag: null },
+        (error, stored) => finish(() => (error ? done(new Error(error)) : done(null, { stored, ack: 0, duplicates: 0 }))));
+    }
+    const b = j.batch!;
+    const key = `${j.agent}\0${b.instance}`;
     let mark = marks.get(key);
-    if (!mark) { mark = { key, hwm: agents.lastSeq(j.agent, j.instance), inflight: 0 }; marks.set(key, mark); }
+    if (!mark) { mark = { key, hwm: agents.lastSeq(j.agent, b.instance), inflight: 0 }; marks.set(key, mark); }
     const expect = mark.hwm;
-    const rows = jobRows();
-    let r: BatchSummary;
+    let r;
     try {
-      r = batchChunks(j.agent, j.batch, expect, j.now, decoders, CHUNK_ROWS, (chunk) => rows.add(chunk));
+      r = batchChunks(j.agent, b.batch, expect, j.now, decoders, bodies, CHUNK_ROWS, (chunk, handlers, events) => rows.add(chunk, handlers, events));
     } catch (err) {
       rows.abort();
       if (mark.inflight === 0) marks.delete(key);
       return finish(() => j.done(err as Error));
     }
     mark.hwm = r.ack;
-    send(j.agent, j.instance, mark, rows, { ack: r.ack, expect, lag: lagMs(r, j.now, j.skewMs), now: j.now }, answer(j.done, r.ack, r.duplicates));
+    send(j, b.instance, mark, rows, { ack: r.ack, expect, lag: lagMs(r, j.now, b.skewMs) }, answer(j.done, r.ack, r.duplicates));
   };
 
   // Made outside post(), so the callback holds only what the answer needs: the wire batch
@@ -145,97 +128,34 @@ export function createCommitPipeline(deps: CommitDeps & {
   const answer = (done: CommitDone, ack: number, duplicates: number) => (error: string | null, stored: CommittedEvent[]) =>
     finish(() => (error ? done(new Error(error)) : done(null, { stored, ack, duplicates })));
 
-  /** How many exclusive items lead the queue. */
-  const leadingExclusive = () => {
-    let i = 0;
-    while (i < queue.length && !isBatchOrFn(queue[i])) i++;
-    return i;
+  /** Decodes batches in order while fewer than MAX_AHEAD are with the writer: decoding overlaps a commit, and little decoded data waits. */
+  const pump = () => {
+    while (queue.length > 0 && ahead < MAX_AHEAD) post(queue.shift()!);
+    deps.onSettled?.(); // the backlog only shrinks here: let ingest read its sockets again
   };
 
-  /** Runs queued work in order until an inline batch must wait for the writer to go idle. */
-  const pump = () => {
-    drain();
-    deps.onSettled?.(); // the backlog only shrinks in drain(): let ingest read its sockets again
-  };
-  const drain = () => {
-    while (queue.length > 0) {
-      const next = queue[0];
-      if (typeof next === 'function') { queue.shift(); next(); continue; }
-      if ('exclusive' in next) {
-        const n = leadingExclusive();
-        if (writer!.pending === 0 || Date.now() - next.since >= EXCLUSIVE_DEFER_MS) {
-          // Between two commits: the writer parks at one barrier while all the exclusive work
-          // waiting runs, in order; batches go on behind it.
-          const due = (queue.splice(0, n) as Exclusive[]).map((x) => x.exclusive);
-          writer!.barrier(() => { for (const fn of due) finish(fn); });
-          continue;
-        }
-        const later = queue[n];
-        if (later === undefined || typeof later === 'function' || !isBatch(later) || later.inline || writer!.batches >= MAX_AHEAD) return;
-        queue.splice(n, 1); post(later); // nothing of the exclusive work depends on it
-        continue;
-      }
-      if (next.inline) {
-        if (writer!.pending > 0) return;
-        queue.shift();
-        commitInline(next);
-      } else {
-        // Decode a batch only when fewer than MAX_AHEAD are with the writer: decoding overlaps
-        // a commit, and little decoded data waits (it would only age into the old generation).
-        if (writer!.batches >= MAX_AHEAD) return;
-        queue.shift(); post(next);
-      }
-    }
+  const enqueue = (j: Omit<Job, 'slot'>) => {
+    queue.push({ ...j, slot: writer.reserve() });
+    pump();
   };
 
   return {
-    get backlog() {
-      let n = 0;
-      for (const q of queue) if (typeof q !== 'function' && isBatch(q)) n++;
-      return n;
-    },
+    get backlog() { return queue.length; },
     submit(agent, instance, batch, now, skewMs, done) {
       if (closed) return finish(() => done(new Error('collector shutting down')));
-      const j: Job = { agent, instance, batch, now, skewMs, done, inline: !writer || needsInline(batch) };
-      if (!writer) return commitInline(j);
-      queue.push(j);
-      pump();
+      enqueue({ agent, now, done, batch: { instance, batch, skewMs } });
     },
-    insert(rows, done) {
+    insert(rows, now, done) {
       if (closed) return finish(() => done(new Error('collector shutting down')));
-      if (!writer) {
-        let stored: StoredEvent[];
-        try { stored = db.transaction(() => deps.events.insertBatch(rows)).immediate(); } catch (err) { return finish(() => done(err as Error)); }
-        if (stored.length > 0) deps.onAccepted?.(stored);
-        return finish(() => done(null, stored));
-      }
-      const now = Date.now();
-      queue.push(() => {
-        const job = jobRows();
-        job.add(rows);
-        send(rows[0]?.agent ?? '', null, undefined, job, { ack: 0, expect: 0, lag: null, now },
-          (error, stored) => finish(() => (error ? done(new Error(error)) : done(null, stored))));
-      });
-      pump();
-    },
-    exclusive(fn) {
-      if (!writer || (queue.length === 0 && writer.pending === 0)) return finish(fn);
-      // Ahead of batches not yet handed to the writer (they are not committed, nothing of
-      // theirs can depend on it), behind earlier exclusive work: it waits for at most the
-      // commits already in flight.
-      queue.splice(leadingExclusive(), 0, { exclusive: fn, since: Date.now() });
-      pump();
+      enqueue({ agent: rows[0]?.agent ?? '', now, rows, done: (err, r) => done(err, r?.stored) });
     },
     async close() {
       closed = true;
-      const left: Array<() => void> = [];
       for (const j of queue.splice(0)) {
-        if (typeof j === 'function') continue;
-        if ('exclusive' in j) left.push(j.exclusive);
-        else finish(() => j.done(new Error('collector shutting down')));
+        j.slot.cancel();
+        finish(() => j.done(new Error('collector shutting down')));
       }
-      await writer?.close();
-      for (const fn of left) finish(fn); // the writer is gone: nothing holds the lock
+      if (ahead > 0) await new Promise<void>((r) => { drained = r; });
     },
   };
 }

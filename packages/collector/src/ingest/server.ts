@@ -16,12 +16,12 @@ import type { TokenWatch } from '../store/token-watch.js';
 import { refuseUpgrade, type Authenticator } from '../api/auth.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { Checkpointer } from '../store/checkpointer.js';
-import { EventWriter } from '../store/event-writer.js';
 import { createCommitPipeline } from './pipeline.js';
 import { createIngestCounters } from './counters.js';
 import { DecoderCache } from './decoder-cache.js';
 import { FieldCaps } from './field-caps.js';
 import { AgentSession } from './session.js';
+import type { BodyHandlers } from './handlers.js';
 
 export interface IngestDeps {
   auth: Authenticator;
@@ -32,6 +32,8 @@ export interface IngestDeps {
   maxFrameBytes: number;
   /** Lines longer than this are cut and flagged (ingest.max_line_bytes). */
   maxLineBytes: number;
+  /** The wire-body handlers modules register (filled after ingest is created, read per event). */
+  bodies: BodyHandlers;
 }
 
 export interface Ingest {
@@ -47,12 +49,9 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
   const counters = createIngestCounters(deps.metrics);
   const checkpoints = ctx.db.memory ? undefined
     : new Checkpointer(ctx.db.name, { onError: (error) => ctx.log.warn('wal checkpoint failed', { error }) });
-  // Log-line batches commit on a writer thread while this thread decodes the next ones.
-  const writer = ctx.db.memory ? undefined : new EventWriter(ctx.db.name, {
-    onRestart: (reason) => ctx.log.error('ingest writer thread restarted; its batches in flight were refused and will be resent', { reason }),
-  });
+  // Batches commit through the write queue (a writer thread for a file) while this thread decodes the next ones.
   const pipeline = createCommitPipeline({
-    db: ctx.db, events: deps.events, agents: deps.agents, decoders: new DecoderCache(deps.maxLineBytes), writer,
+    writer: ctx.writer, reader: ctx.db, agents: deps.agents, decoders: new DecoderCache(deps.maxLineBytes), bodies: deps.bodies,
     afterCommit: () => checkpoints?.request(),
     onAccepted: (events) => {
       try { ctx.bus.emit('accepted', events); } catch (e) { ctx.log.error('accepted listener failed', { error: (e as Error).message }); }
@@ -68,7 +67,6 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
     for (const ws of paused) ws.resume();
     paused.clear();
   };
-  ctx.exclusive = (fn) => pipeline.exclusive(fn);
   // Agents compress with level 1; our frames (acks, welcomes) are tiny and stay uncompressed.
   const wss = new WebSocketServer({
     noServer: true, maxPayload: deps.maxFrameBytes,
@@ -107,7 +105,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
       unwatch();
       if (sessions.get(agent) === session) {
         sessions.delete(agent);
-        try { deps.agents.disconnected(agent, ctx.now()); } catch { /* db closing */ }
+        deps.agents.disconnected(agent, ctx.now()).catch(() => undefined); // the writer closing
       }
     });
   };

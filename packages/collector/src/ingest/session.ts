@@ -8,7 +8,7 @@
 import type WebSocket from 'ws';
 import { decodeAgentFrame, encodeCollectorFrame, expandFrame, FrameError, frameBody, type Batch, type Hello, type LogLimiter } from '@vigil/proto';
 import type { CollectorContext } from '../context.js';
-import type { AgentRegistry } from '../store/agents.js';
+import type { AgentRegistry, HelloResult } from '../store/agents.js';
 import type { CommittedEvent } from '../model.js';
 import type { CommitPipeline } from './pipeline.js';
 import type { IngestCounters } from './counters.js';
@@ -82,7 +82,8 @@ export class AgentSession {
     if (frame.batch) return this.onBatch(frame.batch);
     if (frame.heartbeat) {
       const now = this.deps.ctx.now();
-      this.deps.agents.heartbeat(this.agent, frame.heartbeat.clockMs || undefined, frame.heartbeat.stats ?? undefined, now);
+      this.deps.agents.heartbeat(this.agent, frame.heartbeat.clockMs || undefined, frame.heartbeat.stats ?? undefined, now)
+        .catch((err: Error) => this.deps.logs.warn('heartbeat', 'agent heartbeat not recorded', { agent: this.agent, error: err.message }));
       if (frame.heartbeat.clockMs) this.skewMs = now - frame.heartbeat.clockMs;
       this.deps.ctx.bus.emit('heartbeat', this.agent, now);
       return;
@@ -97,19 +98,28 @@ export class AgentSession {
     const { ctx, agents } = this.deps;
     this.deps.caps.hello(h);
     const now = ctx.now();
-    const r = agents.hello(h, now);
+    // Batches that follow are queued behind the hello's command (the agent waits for the Welcome anyway).
     this.instanceId = h.instanceId;
     if (h.clockMs) this.skewMs = now - h.clockMs;
+    agents.hello(h, now).then((r) => this.welcome(h, r, now), (err: Error) => {
+      ctx.log.error('agent hello not recorded', { agent: this.agent, error: err.message });
+      this.refuse('store_error', 'the hello could not be stored', 1011);
+    });
+  }
+
+  private welcome(h: Hello, r: HelloResult, now: number): void {
+    const { ctx } = this.deps;
     if (r.newInstance && r.previousInstance && r.previousInstance !== h.instanceId) {
       const fields = auditFields(this.agent, now, now, 'agent-instance-changed',
         `agent ${this.agent} started a new instance; its sequence numbers restart`);
       fields['vigil.instance.id'] = h.instanceId;
       fields['vigil.instance.previous'] = r.previousInstance;
-      this.deps.pipeline.insert([{ agent: this.agent, seq: 0, kind: 'audit', ingested: now, timeMs: now, fields }], (err, stored) => {
+      this.deps.pipeline.insert([{ agent: this.agent, seq: 0, kind: 'audit', ingested: now, timeMs: now, fields }], now, (err, stored) => {
         if (err) ctx.log.error('instance change not recorded', { agent: this.agent, error: err.message });
         else ctx.bus.emit('committed', stored!);
       });
     }
+    if (this.closed) return;
     this.ws.send(encodeCollectorFrame({ welcome: { lastSeq: r.lastSeq, clockMs: now, maxFrameBytes: this.deps.maxFrameBytes, acceptsDeflated: true, acceptsBrotli: true } }));
   }
 

@@ -8,7 +8,7 @@
 import { eventBody, type Event } from '@vigil/proto';
 import type { EcsFields } from '../model.js';
 import type { NewEvent } from '../store/events.js';
-import { bodyHandler, type BodyHandler } from './handlers.js';
+import type { BodyHandler, BodyHandlers } from './handlers.js';
 import type { DecoderCache } from './decoder-cache.js';
 import { usableTimeMs } from '../decoders/event.js';
 import { capText } from './line-cap.js';
@@ -18,7 +18,7 @@ export interface Converted { row: NewEvent; handler?: BodyHandler }
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** `nowIso` is iso(now), computed once per batch by the caller when it has it. */
-export function toNewEvent(ev: Event, seq: number, agent: string, now: number, decoders: DecoderCache, nowIso = iso(now)): Converted {
+export function toNewEvent(ev: Event, seq: number, agent: string, now: number, decoders: DecoderCache, bodies: BodyHandlers, nowIso = iso(now)): Converted {
   const timeMs = ev.timeMs && usableTimeMs(ev.timeMs) ? ev.timeMs : now; // an agent's clock, within RFC 3339's years
   const body = eventBody(ev);
   if (body === 'line') {
@@ -64,7 +64,7 @@ export function toNewEvent(ev: Event, seq: number, agent: string, now: number, d
       bytes: l.droppedBytes, reason: l.reason,
     }) } };
   }
-  const handler = body ? bodyHandler(body) : undefined;
+  const handler = body ? bodies.get(body) : undefined;
   if (!handler) return { row: { ...base, kind: 'audit', fields: auditFields(agent, timeMs, now, 'unknown-body', `event with an unknown body (${body ?? 'none'})`) } };
   try {
     const fields = handler.toFields(ev, agent);

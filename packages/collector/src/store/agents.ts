@@ -2,10 +2,13 @@
  * The agent registry: who connected (name, version, host facts from Hello), which
  * instance owns its sequence numbers and the highest one stored, first/last seen,
  * connection state, clock skew, ingest lag and the counters agents report in heartbeats.
- * Online means connected and heard from within the heartbeat timeout.
+ * Online means connected and heard from within the heartbeat timeout. Its writes are
+ * commands of the write queue (agent-writes.ts); times come from the caller's clock.
  */
 import type { DB } from './db.js';
 import type { AgentStats, Hello } from '@vigil/proto';
+import { HWM_SQL, type HelloResult } from './agent-writes.js';
+import type { WriteQueue } from './writer/queue.js';
 
 export interface AgentInfo {
   name: string;
@@ -29,18 +32,20 @@ export interface AgentInfo {
 
 export interface AgentRegistry {
   /** Records a Hello; returns the instance's stored high-water mark and whether it is new. */
-  hello(h: Hello, nowMs: number): { lastSeq: number; newInstance: boolean; previousInstance: string | null };
-  heartbeat(name: string, agentClockMs: number | undefined, stats: AgentStats | undefined, nowMs: number): void;
-  disconnected(name: string, nowMs: number): void;
+  hello(h: Hello, nowMs: number): Promise<HelloResult>;
+  heartbeat(name: string, agentClockMs: number | undefined, stats: AgentStats | undefined, nowMs: number): Promise<void>;
+  disconnected(name: string, nowMs: number): Promise<void>;
   /** Marks every agent disconnected (collector start: no connections survive a restart). */
-  resetConnections(): void;
-  /** High-water mark of one instance; inside the batch transaction. */
+  resetConnections(): Promise<void>;
+  /** High-water mark of one instance, as committed. */
   lastSeq(name: string, instanceId: string): number;
-  setLastSeq(name: string, instanceId: string, seq: number, lagMs: number | null, nowMs: number): void;
+  setLastSeq(name: string, instanceId: string, seq: number, lagMs: number | null, nowMs: number): Promise<void>;
   list(nowMs: number): AgentInfo[];
   onlineCount(nowMs: number): number;
   maxLagMs(nowMs: number): number;
 }
+
+export type { HelloResult } from './agent-writes.js';
 
 /** The disk-full state of an agent's last heartbeat (stats JSON as stored). */
 function diskState(stats: string | null): { disk_full_since: string | null; writes_refused: number } {
@@ -52,13 +57,6 @@ function diskState(stats: string | null): { disk_full_since: string | null; writ
   };
 }
 
-/** The high-water-mark statements, shared with the ingest writer thread (store/event-writer.ts). */
-export const HWM_SQL = {
-  get: 'SELECT last_seq FROM agent_instances WHERE agent = ? AND instance_id = ?',
-  set: 'UPDATE agent_instances SET last_seq = ? WHERE agent = ? AND instance_id = ?',
-  seen: 'UPDATE agents SET last_seen = ?, lag_ms = coalesce(?, lag_ms) WHERE name = ?',
-};
-
 interface AgentRow {
   name: string; version: string | null; host: string | null; instance_id: string | null;
   first_seen: number; last_seen: number; connected: number; clock_skew_ms: number | null;
@@ -66,55 +64,33 @@ interface AgentRow {
   lines_truncated: number; last_seq: number | null; stats: string | null;
 }
 
-export function createAgentRegistry(writer: DB, reader: DB, heartbeatTimeoutMs = 60_000): AgentRegistry {
-  const getAgent = writer.prepare('SELECT instance_id FROM agents WHERE name = ?').pluck();
-  const upsert = writer.prepare(`INSERT INTO agents (name, version, host, instance_id, boot_id, first_seen, last_seen, connected, clock_skew_ms)
-    VALUES (@name, @version, @host, @instance, @boot, @now, @now, 1, @skew)
-    ON CONFLICT (name) DO UPDATE SET version = @version, host = @host, instance_id = @instance,
-      boot_id = @boot, last_seen = @now, connected = 1, clock_skew_ms = @skew`);
-  const getInst = writer.prepare(HWM_SQL.get).pluck();
-  const addInst = writer.prepare('INSERT OR IGNORE INTO agent_instances (agent, instance_id, last_seq, first_seen) VALUES (?, ?, 0, ?)');
-  const setSeq = writer.prepare(HWM_SQL.set);
-  const seen = writer.prepare(HWM_SQL.seen);
-  const beat = writer.prepare(`UPDATE agents SET last_seen = @now, clock_skew_ms = coalesce(@skew, clock_skew_ms),
-      lines_read = coalesce(@lines, lines_read), bytes_read = coalesce(@bytes, bytes_read),
-      events_dropped = coalesce(@drops, events_dropped), lines_truncated = coalesce(@trunc, lines_truncated),
-      stats = coalesce(@stats, stats) WHERE name = @name`);
-  const gone = writer.prepare('UPDATE agents SET connected = 0, last_seen = ? WHERE name = ?');
+export function createAgentRegistry(writer: WriteQueue, reader: DB, heartbeatTimeoutMs = 60_000): AgentRegistry {
+  const getInst = reader.prepare(HWM_SQL.get).pluck();
   const all = reader.prepare(`SELECT a.*, i.last_seq FROM agents a
     LEFT JOIN agent_instances i ON i.agent = a.name AND i.instance_id = a.instance_id ORDER BY a.name`);
   const online = reader.prepare('SELECT COUNT(*) FROM agents WHERE connected = 1 AND last_seen >= ?').pluck();
   const lag = reader.prepare('SELECT MAX(lag_ms) FROM agents WHERE connected = 1 AND last_seen >= ?').pluck();
   const num = (v: number | undefined) => (v === undefined ? null : v);
+  const done = () => undefined;
 
   return {
     hello(h, now) {
-      return writer.transaction(() => {
-        const previous = (getAgent.get(h.agentName) as string | null | undefined) ?? null;
-        upsert.run({
-          name: h.agentName, version: h.version ?? null, host: h.host ? JSON.stringify({ ...h.host }) : null, // plain copy: protobuf's toJSON would turn int64 into strings
-          instance: h.instanceId, boot: h.bootId ?? null, now,
-          skew: h.clockMs ? now - h.clockMs : null,
-        });
-        const known = getInst.get(h.agentName, h.instanceId) as number | undefined;
-        if (known === undefined) addInst.run(h.agentName, h.instanceId, now);
-        return { lastSeq: known ?? 0, newInstance: known === undefined, previousInstance: previous };
-      }).immediate();
+      return writer.run('agents.hello', {
+        name: h.agentName, version: h.version ?? null, host: h.host ? JSON.stringify({ ...h.host }) : null, // plain copy: protobuf's toJSON would turn int64 into strings
+        instance: h.instanceId, boot: h.bootId ?? null, now, skew: h.clockMs ? now - h.clockMs : null,
+      });
     },
     heartbeat(name, clock, stats, now) {
-      beat.run({
+      return writer.run('agents.heartbeat', {
         name, now, skew: clock ? now - clock : null,
         lines: num(stats?.linesRead), bytes: num(stats?.bytesRead), drops: num(stats?.eventsDropped),
         trunc: num(stats?.linesTruncated), stats: stats ? JSON.stringify(stats) : null,
-      });
+      }).then(done);
     },
-    disconnected(name, now) { gone.run(now, name); },
-    resetConnections() { writer.exec('UPDATE agents SET connected = 0'); },
+    disconnected(name, now) { return writer.run('agents.disconnect', { name, now }).then(done); },
+    resetConnections() { return writer.run('agents.reset', {}).then(done); },
     lastSeq(name, instanceId) { return (getInst.get(name, instanceId) as number | undefined) ?? 0; },
-    setLastSeq(name, instanceId, seq, lagMs, now) {
-      setSeq.run(seq, name, instanceId);
-      seen.run(now, lagMs, name);
-    },
+    setLastSeq(name, instance, seq, lagMs, now) { return writer.run('agents.setLastSeq', { name, instance, seq, lag: lagMs, now }).then(done); },
     list(now) {
       return (all.all() as AgentRow[]).map((r) => ({
         name: r.name,

@@ -3,25 +3,11 @@
  * PASSIVE checkpoints (never blocking writers or readers) after commits, one at a time and
  * at most one per `intervalMs`, so an index page rewritten by many commits is copied back
  * once per interval. The writers' wal_autocheckpoint stays as a backstop; checkpoints never
- * change what is committed.
+ * change what is committed. The thread is the typed module checkpoint-worker.ts.
  */
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-
-// An eval worker, so the same code runs from src (tests) and dist; better-sqlite3 is
-// resolved here and passed in by path.
-const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.sqlite);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 0');
-parentPort.on('message', (m) => {
-  if (m === 'close') { db.close(); parentPort.close(); return; }
-  let error = null;
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { error = String(err && err.message || err); }
-  parentPort.postMessage({ error });
-});
-`;
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from './spawn-worker.js';
+import type { FromCheckpointer, ToCheckpointer } from './checkpoint-worker.js';
 
 export interface CheckpointerOptions {
   /** Called with the message of a checkpoint that failed (the next one retries). */
@@ -41,10 +27,9 @@ export class Checkpointer {
   done = 0;
 
   constructor(file: string, private readonly opts: CheckpointerOptions = {}) {
-    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { file, sqlite } });
+    this.worker = spawnWorker(import.meta.url, 'checkpoint-worker', { file });
     this.worker.unref();
-    this.worker.on('message', (m: { error: string | null }) => {
+    this.worker.on('message', (m: FromCheckpointer) => {
       this.running = false;
       this.done++;
       if (m.error) this.opts.onError?.(m.error);
@@ -52,6 +37,8 @@ export class Checkpointer {
     });
     this.worker.on('error', (err) => { this.closed = true; this.opts.onError?.(err.message); });
   }
+
+  private post(m: ToCheckpointer): void { this.worker.postMessage(m); }
 
   /** Asks for a checkpoint after a commit; requests while one runs fold into one more. */
   request(): void {
@@ -65,7 +52,7 @@ export class Checkpointer {
     }
     this.running = true;
     this.lastStart = Date.now();
-    this.worker.postMessage('run');
+    this.post('run');
   }
 
   /** Stops the worker after any checkpoint in progress; the database stays consistent either way. */
@@ -74,7 +61,7 @@ export class Checkpointer {
     this.closed = true;
     clearTimeout(this.timer);
     this.worker.ref(); // keep the process alive until the worker has gone
-    this.worker.postMessage('close');
+    this.post('close');
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => { void this.worker.terminate().then(() => resolve()); }, 2000);
       t.unref();

@@ -2,7 +2,7 @@
  * Opens the collector's SQLite database (better-sqlite3, WAL) and runs schema migrations.
  * Each store module owns its tables and its own ordered list of migration steps, recorded
  * per module in `schema_migrations`, so modules evolve independently and never renumber.
- * Write transactions begin IMMEDIATE by default (a second connection writes events).
+ * Write transactions begin IMMEDIATE by default (the writer thread has its own connection).
  */
 import Database from 'better-sqlite3';
 import { privateDatabase, type Logger } from '@vigil/proto';
@@ -11,7 +11,7 @@ export type DB = Database.Database;
 
 /**
  * Per-connection settings of every connection that writes (the main one here and the
- * ingest writer thread's, store/event-writer.ts); the rest is persistent in the file.
+ * ingest writer thread's, store/writer/worker.ts); the rest is persistent in the file.
  */
 export const WRITER_PRAGMAS = [
   'synchronous = NORMAL', // WAL + NORMAL: durable across process crashes
@@ -44,6 +44,27 @@ export function openDatabase(file: string, opts: { readonly?: boolean; log?: Log
     module TEXT NOT NULL, version INTEGER NOT NULL, applied_at INTEGER NOT NULL,
     PRIMARY KEY (module, version))`);
   return db;
+}
+
+/**
+ * The writer thread's connection (store/writer/worker.ts) to a file opened and migrated
+ * before: the settings of every writing connection, transactions IMMEDIATE.
+ */
+export function openWriter(file: string): DB {
+  const db = new Database(file);
+  db.pragma('busy_timeout = 5000');
+  for (const p of WRITER_PRAGMAS) db.pragma(p);
+  immediateByDefault(db);
+  return db;
+}
+
+/**
+ * Makes the main thread's connection of a file database refuse writes (SQLITE_READONLY from
+ * any INSERT/UPDATE/DELETE on it): after migrations every write goes through the write queue
+ * (store/writer/), so a stray write fails loudly instead of racing the writer thread.
+ */
+export function refuseWrites(db: DB): void {
+  if (!db.memory) db.pragma('query_only = ON');
 }
 
 /**

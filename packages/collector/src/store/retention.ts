@@ -1,10 +1,12 @@
 /**
  * Retention: deletes events whose INGESTION time is older than the configured age (a
  * replayed year-old log is kept on arrival), then the oldest events while the database
- * holds more than the size cap. Works from the oldest id in small chunks, yielding to the
- * event loop between chunks so ingest never stalls, and keeps the per-kind totals exact.
+ * holds more than the size cap. Works from the oldest id in small chunks, one write
+ * command each (`retention.chunk`, retention-writes.ts), so batches queued meanwhile commit in between and
+ * ingest never stalls, and keeps the per-kind totals exact.
  */
 import type { DB } from './db.js';
+import type { WriteQueue } from './writer/queue.js';
 
 export interface RetentionPolicy {
   /** Keep events ingested within this many ms; 0 or undefined: keep forever. */
@@ -26,43 +28,28 @@ export function usedBytes(db: DB): number {
 
 const nextTick = () => new Promise<void>((r) => setImmediate(r));
 
-export function createRetention(db: DB, policy: RetentionPolicy) {
+export function createRetention(writer: WriteQueue, reader: DB, policy: RetentionPolicy) {
   const chunk = policy.chunk ?? 2000;
-  // The window is the oldest `chunk` rows by id; ingestion time grows with id.
-  const window = 'SELECT id, kind, ingested FROM events ORDER BY id LIMIT @chunk';
-  const oldCounts = db.prepare(`SELECT kind, COUNT(*) AS n FROM (${window}) WHERE ingested < @cutoff GROUP BY kind`);
-  const oldDelete = db.prepare(`DELETE FROM events WHERE id IN (SELECT id FROM (${window}) WHERE ingested < @cutoff)`);
-  const anyCounts = db.prepare(`SELECT kind, COUNT(*) AS n FROM (${window}) GROUP BY kind`);
-  const anyDelete = db.prepare(`DELETE FROM events WHERE id IN (${window.replace('id, kind, ingested', 'id')})`);
-  const totalRows = db.prepare('SELECT COALESCE(SUM(n), 0) FROM event_totals').pluck();
-  const bump = db.prepare('UPDATE event_totals SET n = n - ? WHERE kind = ?');
-
-  const step = (counts: Database_Statement, del: Database_Statement, params: Record<string, number>) =>
-    db.transaction(() => {
-      const rows = counts.all(params) as Array<{ kind: string; n: number }>;
-      for (const r of rows) bump.run(r.n, r.kind);
-      return del.run(params).changes;
-    }).immediate();
+  const totalRows = reader.prepare('SELECT COALESCE(SUM(n), 0) FROM event_totals').pluck();
 
   return {
     /** One full pass; resolves with how much it deleted. */
     async run(nowMs: number): Promise<RetentionResult> {
       const result: RetentionResult = { deletedByAge: 0, deletedBySize: 0 };
       if (policy.maxAgeMs) {
-        const params = { chunk, cutoff: nowMs - policy.maxAgeMs };
         for (;;) {
-          const n = step(oldCounts, oldDelete, params);
+          const n = await writer.run('retention.chunk', { chunk, cutoff: nowMs - policy.maxAgeMs });
           result.deletedByAge += n;
           if (n < chunk) break;
           await nextTick();
         }
       }
       if (policy.maxBytes !== undefined) {
-        for (let used = usedBytes(db); used > policy.maxBytes; used = usedBytes(db)) {
+        for (let used = usedBytes(reader); used > policy.maxBytes; used = usedBytes(reader)) {
           // Delete about the share of rows that is over the cap, in chunks.
           const rows = totalRows.get() as number;
           const share = Math.ceil((rows * (used - policy.maxBytes)) / used);
-          const n = step(anyCounts, anyDelete, { chunk: Math.max(100, Math.min(chunk, share)) });
+          const n = await writer.run('retention.chunk', { chunk: Math.max(100, Math.min(chunk, share)), cutoff: null });
           result.deletedBySize += n;
           if (n === 0) break;
           await nextTick();
@@ -72,5 +59,3 @@ export function createRetention(db: DB, policy: RetentionPolicy) {
     },
   };
 }
-
-type Database_Statement = ReturnType<DB['prepare']>;

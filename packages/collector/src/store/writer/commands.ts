@@ -5,11 +5,21 @@
  * CommandTable`); names are `owner.verb` and unique.
  */
 import type { CommandTable } from './types.js';
+import { eventCommands } from '../event-commands.js';
+import { agentCommands } from '../agent-writes.js';
+import { retentionCommands } from '../retention-writes.js';
+import { telemetryCommands } from '../../telemetry/store.js';
+import { probeCommands } from '../../compliance/probe-commands.js';
 import { alertCommands } from '../../alerts/commands.js';
 import { feedCommands } from '../../feed/log.js';
 import { complianceCommands } from '../../compliance/commands.js';
 
 export const COMMANDS = {
+  ...eventCommands,
+  ...agentCommands,
+  ...retentionCommands,
+  ...telemetryCommands,
+  ...probeCommands,
   ...alertCommands,
   ...feedCommands,
   ...complianceCommands,

@@ -10,9 +10,12 @@ import type { DB } from '../db.js';
 /** Runs one command inside the writer's transaction; throws to roll the whole command back. */
 export type Executor<A, R> = (args: A) => R;
 
+/** Runs another command's executor inside the current transaction (no transaction of its own). */
+export type Nested = (op: string, args: unknown) => unknown;
+
 /** Prepares a command on the writer's connection (once per connection). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type CommandFactory<A = any, R = any> = (db: DB) => Executor<A, R>;
+export type CommandFactory<A = any, R = any> = (db: DB, nested: Nested) => Executor<A, R>;
 
 export type CommandTable = Record<string, CommandFactory>;
 
