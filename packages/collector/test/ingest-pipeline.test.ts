@@ -13,6 +13,7 @@ import { DecoderCache } from '../src/ingest/decoder-cache.js';
 import { registerBodyHandler } from '../src/ingest/handlers.js';
 import { EventWriter } from '../src/store/event-writer.js';
 import { encodeRows } from '../src/store/row-columns.js';
+import { BucketTemplates } from '../src/store/field-templates.js';
 import { openDatabase } from '../src/store/db.js';
 import { line, tempDir, testCore } from './core-helpers.js';
 import type { StoredEvent } from '../src/model.js';
@@ -299,13 +300,13 @@ describe('commit pipeline (writer thread)', () => {
   it('a job whose rows sent ahead were lost with a writer thread fails whole', async () => {
     const s = setup();
     const row = (seq: number) => ({ agent: 'web1', seq, kind: 'log' as const, ingested: Date.now(), timeMs: Date.now(), fields: { message: `m${seq}` } });
-    s.writer.part(encodeRows([row(1), row(2)], [1, 2]).values);
+    s.writer.part(encodeRows([row(1), row(2)], [1, 2], new BucketTemplates()).values);
     await (s.writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     for (let i = 0; i < 100 && s.restarts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(s.restarts).toEqual(['event writer stopped']); // a new thread took over
-    const { values, totals } = encodeRows([row(3)], [3]);
+    const { values, totals } = encodeRows([row(3)], [3], new BucketTemplates());
     const answer = await new Promise<string | null>((resolve) => s.writer.write(
-      { agent: 'web1', instance: null, expect: 0, ack: 0, lag: null, now: Date.now(), values, totals, templates: [] }, resolve));
+      { agent: 'web1', instance: null, expect: 0, ack: 0, lag: null, now: Date.now(), values, totals, templates: [], keys: [], spans: [] }, resolve));
     expect(answer).toMatch(/rows of the batch went missing \(0 of 1 parts arrived\)/);
     expect(s.core.events.count({})).toBe(0);
   });

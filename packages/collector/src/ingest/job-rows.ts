@@ -2,24 +2,29 @@
  * Assembles one writer job from chunks of a batch's rows: gives them their ids, encodes
  * them, hands them to the 'accepted' listeners and sends all but the newest chunk ahead to
  * the writer thread, so a large batch's decoded rows die young instead of aging with it.
- * Keeps only what the commit answer names (id, agent, seq, kind per row).
+ * Keeps only what the commit answer names (id, agent, seq, kind per row), and the job's
+ * templates and summary counts (store/event-keys.ts), encoded with the store's encoder.
  */
 import type { CommittedEvent, EventKind, StoredEvent } from '../model.js';
 import type { EventWriter } from '../store/event-writer.js';
 import type { NewEvent } from '../store/events.js';
 import { encodeRows } from '../store/row-columns.js';
+import { BatchKeys } from '../store/event-keys.js';
+import type { BucketTemplates } from '../store/field-templates.js';
 
 export type AcceptedListener = (events: StoredEvent[]) => void;
 
 export class JobRows {
   /** Every row of the job, as the 'committed' listeners will get it. */
   readonly committed: CommittedEvent[] = [];
-  readonly templates: Array<[number, string]> = [];
+  readonly templates: Array<[number, number, string]> = [];
   private values: unknown[] = [];
   private readonly totals = new Map<EventKind, number>();
-  private readonly templateIds = new Set<number>();
+  private readonly templateIds = new Set<string>();
+  private readonly keys = new BatchKeys();
 
-  constructor(private readonly writer: EventWriter, private readonly nextId: () => number, private readonly accepted?: AcceptedListener) {}
+  constructor(private readonly writer: EventWriter, private readonly encoders: BucketTemplates, private readonly nextId: () => number,
+    private readonly accepted?: AcceptedListener) {}
 
   add(rows: NewEvent[]): void {
     const ids: number[] = new Array(rows.length);
@@ -28,11 +33,12 @@ export class JobRows {
     // filled again with this one: a batch allocates one array, not one per chunk.
     const sent = this.values.length > 0 ? this.values : undefined;
     if (sent) this.writer.part(sent);
-    const cols = encodeRows(rows, ids, sent);
+    const cols = encodeRows(rows, ids, this.encoders, sent, this.keys);
     this.values = cols.values;
     for (const [kind, n] of cols.totals) this.totals.set(kind, (this.totals.get(kind) ?? 0) + n);
     for (const t of cols.templates) {
-      if (!this.templateIds.has(t[0])) { this.templateIds.add(t[0]); this.templates.push(t); }
+      const key = `${t[0]}:${t[1]}`;
+      if (!this.templateIds.has(key)) { this.templateIds.add(key); this.templates.push(t); }
     }
     const stored: StoredEvent[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -43,9 +49,9 @@ export class JobRows {
     this.accepted?.(stored);
   }
 
-  /** The job's own rows (those not sent ahead) and its per-kind totals. */
-  finish(): { values: unknown[]; totals: Array<[EventKind, number]> } {
-    return { values: this.values, totals: [...this.totals] };
+  /** The job's own rows (those not sent ahead), its per-kind totals and summary counts. */
+  finish(): { values: unknown[]; totals: Array<[EventKind, number]>; keys: unknown[]; spans: unknown[] } {
+    return { values: this.values, totals: [...this.totals], keys: this.keys.keys(), spans: this.keys.spans() };
   }
 
   /** The batch failed before its job was sent: the writer drops the parts sent ahead. */

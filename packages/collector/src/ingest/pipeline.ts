@@ -107,14 +107,14 @@ export function createCommitPipeline(deps: CommitDeps & {
   };
 
   const takeId = () => nextId++;
-  const jobRows = () => new JobRows(writer!, takeId, deps.onAccepted);
+  const jobRows = () => new JobRows(writer!, deps.events.templates, takeId, deps.onAccepted);
 
   const send = (agent: string, instance: string | null, mark: Mark | undefined, rows: JobRows, extra: { ack: number; expect: number; lag: number | null; now: number },
     done: (error: string | null, stored: CommittedEvent[]) => void) => {
-    const { values, totals } = rows.finish();
+    const { values, totals, keys, spans } = rows.finish();
     const committed = rows.committed;
     if (mark) mark.inflight++;
-    writer!.write({ agent, instance, ...extra, values, totals, templates: rows.templates }, (error) => {
+    writer!.write({ agent, instance, ...extra, values, totals, templates: rows.templates, keys, spans }, (error) => {
       if (mark && --mark.inflight === 0) marks.delete(mark.key);
       if (!error) deps.afterCommit?.();
       done(error, committed);

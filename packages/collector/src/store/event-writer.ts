@@ -2,7 +2,7 @@
  * The ingest writer thread: its own connection commits pre-encoded event batches (rows may
  * come ahead in parts), each in ONE immediate transaction that checks the agent instance's
  * high-water mark, inserts the templates and the rows with their pre-assigned ids, bumps
- * the per-kind totals and moves the mark; in the order sent. A barrier parks it between two
+ * the per-kind totals and the summary (store/event-keys.ts) and moves the mark; in the order sent. A barrier parks it between two
  * transactions while the main thread writes; a thread that dies fails its jobs and is
  * replaced (up to 5 times a minute).
  */
@@ -13,6 +13,7 @@ import { HWM_SQL } from './agents.js';
 import { WRITER_PRAGMAS } from './db.js';
 import { BUMP_TOTAL_SQL, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import { PUT_TEMPLATE_SQL } from './field-templates.js';
+import { KEY_WIDTH, PUT_KEY_SQL, PUT_SPAN_SQL, SPAN_WIDTH } from './event-keys.js';
 
 /** The longest the thread stays parked at a barrier. */
 const BARRIER_WAIT_MS = 10_000;
@@ -31,6 +32,8 @@ for (const p of w.pragmas) db.pragma(p);
 const insert = db.prepare(w.sql.insert);
 const putTemplate = db.prepare(w.sql.template);
 const bump = db.prepare(w.sql.bump);
+const putKey = db.prepare(w.sql.key);
+const putSpan = db.prepare(w.sql.span);
 const getSeq = db.prepare(w.sql.get).pluck();
 const setSeq = db.prepare(w.sql.set);
 const seen = db.prepare(w.sql.seen);
@@ -45,6 +48,9 @@ const commit = db.transaction((m) => {
     for (let i = 0; i < v.length; i += W) insert.run(${ROW_ARGS});
   }
   for (const [kind, n] of m.totals) bump.run(n, kind);
+  const k = m.keys, s = m.spans;
+  for (let i = 0; i < k.length; i += ${KEY_WIDTH}) putKey.run(k[i], k[i + 1], k[i + 2], k[i + 3], k[i + 4]);
+  for (let i = 0; i < s.length; i += ${SPAN_WIDTH}) putSpan.run(s[i], s[i + 1], s[i + 2], s[i + 3], s[i + 4]);
   if (m.instance !== null && m.ack > m.expect) {
     setSeq.run(m.ack, m.agent, m.instance);
     seen.run(m.now, m.lag, m.agent);
@@ -90,8 +96,11 @@ export interface WriteJob {
   /** The last rows (all of them unless some were sent ahead with part()). */
   values: unknown[];
   totals: Array<[EventKind, number]>;
-  /** The field templates the rows use (id, body); stored first, once. */
-  templates: Array<[number, string]>;
+  /** The field templates the rows use (bucket, id, body); stored first, once. */
+  templates: Array<[number, number, string]>;
+  /** The rows' summary counts (BatchKeys.keys() and .spans(), store/event-keys.ts). */
+  keys: unknown[];
+  spans: unknown[];
 }
 
 /** The writer connection's settings: those of every writing connection (store/db.ts). */
@@ -124,7 +133,7 @@ export class EventWriter {
 
   private spawn(): Worker {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, template: PUT_TEMPLATE_SQL, ...HWM_SQL };
+    const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, template: PUT_TEMPLATE_SQL, key: PUT_KEY_SQL, span: PUT_SPAN_SQL, ...HWM_SQL };
     this.gate = new Int32Array(new SharedArrayBuffer(4));
     const gate = this.gate.buffer;
     const w = new Worker(WORKER, { eval: true, workerData: { file: this.file, sqlite, sql, pragmas: PRAGMAS, width: ROW_WIDTH, gate } });

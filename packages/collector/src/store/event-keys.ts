@@ -1,0 +1,83 @@
+/**
+ * The write side of the events summary (read side: store/event-lookup.ts): per id bucket
+ * and kind, how many rows hold each agent, type, source.ip and user.name (event_keys), and
+ * how many rows the bucket holds with their @timestamp span (event_spans). A batch's counts
+ * are aggregated where its rows are encoded (row-columns.ts) into plain arrays that the
+ * writer applies with one upsert per key, in the rows' own transaction; retention takes
+ * them back (store/retention.ts). Both tables lead with the bucket, so a commit touches
+ * only the newest bucket's pages and ingest stays flat as the table grows.
+ */
+import type { EventKind } from '../model.js';
+
+/** The filter members the summary counts, by their event_keys.field name. */
+export const KEY_FIELDS = ['agent', 'type', 'source.ip', 'user.name'] as const;
+export type KeyField = typeof KEY_FIELDS[number];
+
+/** Values per key in BatchKeys.keys(): bucket, kind, field, value, n. */
+export const KEY_WIDTH = 5;
+/** Values per span in BatchKeys.spans(): bucket, kind, n, min ts, max ts. */
+export const SPAN_WIDTH = 5;
+
+export const PUT_KEY_SQL = `INSERT INTO event_keys (bucket, kind, field, value, n) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT DO UPDATE SET n = n + excluded.n`;
+export const PUT_SPAN_SQL = `INSERT INTO event_spans (bucket, kind, n, min_ts, max_ts) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT DO UPDATE SET n = n + excluded.n, min_ts = min(min_ts, excluded.min_ts), max_ts = max(max_ts, excluded.max_ts)`;
+
+/** One bucket and kind of a batch: its rows, their ts span, and per field the value counts. */
+interface Group {
+  bucket: number; kind: EventKind; n: number; min: number; max: number;
+  values: [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
+}
+
+const bump = (m: Map<string, number>, v: string | null) => {
+  if (v !== null) m.set(v, (m.get(v) ?? 0) + 1);
+};
+
+/** A batch's summary counts, added row by row as the rows are encoded. */
+export class BatchKeys {
+  private readonly groups: Group[] = [];
+  private last: Group | null = null;
+
+  add(bucket: number, kind: EventKind, ts: number, agent: string, type: string | null, ip: string | null, user: string | null): void {
+    let g = this.last;
+    if (g === null || g.bucket !== bucket || g.kind !== kind) {
+      g = this.groups.find((x) => x.bucket === bucket && x.kind === kind) ?? null;
+      if (g === null) {
+        g = { bucket, kind, n: 0, min: ts, max: ts, values: [new Map(), new Map(), new Map(), new Map()] };
+        this.groups.push(g);
+      }
+      this.last = g;
+    }
+    g.n++;
+    if (ts < g.min) g.min = ts;
+    if (ts > g.max) g.max = ts;
+    bump(g.values[0], agent);
+    bump(g.values[1], type);
+    bump(g.values[2], ip);
+    bump(g.values[3], user);
+  }
+
+  /** Flat PUT_KEY_SQL arguments, KEY_WIDTH per key. */
+  keys(): unknown[] {
+    const out: unknown[] = [];
+    for (const g of this.groups) {
+      for (let f = 0; f < KEY_FIELDS.length; f++) {
+        for (const [value, n] of g.values[f]) out.push(g.bucket, g.kind, KEY_FIELDS[f], value, n);
+      }
+    }
+    return out;
+  }
+
+  /** Flat PUT_SPAN_SQL arguments, SPAN_WIDTH per bucket and kind. */
+  spans(): unknown[] {
+    const out: unknown[] = [];
+    for (const g of this.groups) out.push(g.bucket, g.kind, g.n, g.min, g.max);
+    return out;
+  }
+}
+
+/** Runs a batch's summary upserts (inside the rows' transaction). */
+export function applyKeys(putKey: { run(...a: unknown[]): unknown }, putSpan: { run(...a: unknown[]): unknown }, keys: unknown[], spans: unknown[]): void {
+  for (let i = 0; i < keys.length; i += KEY_WIDTH) putKey.run(keys[i], keys[i + 1], keys[i + 2], keys[i + 3], keys[i + 4]);
+  for (let i = 0; i < spans.length; i += SPAN_WIDTH) putSpan.run(spans[i], spans[i + 1], spans[i + 2], spans[i + 3], spans[i + 4]);
+}
