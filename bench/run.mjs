@@ -14,6 +14,7 @@ const SUITE = [
   ['telemetry', 'Agent and dockerd cost with 20 containers'],
   ['decode', 'Decoders alone'],
   ['ingest', 'Collector batch commit vs bare SQLite'],
+  ['queries', 'Lookups and counts on 10M events, ingest at 1M vs 10M'],
   ['file-source', 'File source alone vs bare read/split'],
   ['agent-outbox', 'Agent outbox vs bare SQLite'],
   ['compliance', 'Compliance evaluation over 30 days'],

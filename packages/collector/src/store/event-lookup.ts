@@ -12,8 +12,11 @@ import { BUCKET_EXPR, bucketIds, bucketOf } from './buckets.js';
 import { KEY_FIELDS, type KeyField } from './event-keys.js';
 import type Database from 'better-sqlite3';
 
-/** A bucket that may hold matches: its summary count and whether its span lies inside the time range. */
-interface Candidate { bucket: number; n: number; inside: boolean }
+/**
+ * A bucket that may hold matches: its summary count, the @timestamp span of its rows of the
+ * kind and whether that span lies inside the time range.
+ */
+interface Candidate { bucket: number; n: number; min: number; max: number; inside: boolean }
 
 interface Plan {
   /** Newest first. */
@@ -51,9 +54,14 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
   const keys = reader.prepare(`SELECT k.bucket, k.n FROM event_spans s CROSS JOIN event_keys k
     ON k.bucket = s.bucket AND k.kind = s.kind AND k.field = ? AND k.value = ?
     WHERE s.kind = ? AND s.bucket <= ? AND k.n > 0`);
-  // The ids of a bucket's rows (any kind) whose @timestamp is in range: covering, on the ts index.
+  // Rows of a bucket (any kind) whose @timestamp is in range: covering, on the ts index.
   const idSpan = reader.prepare(`SELECT min(id) AS lo, max(id) AS hi FROM events INDEXED BY events_ts
     WHERE ts >= ? AND ts < ? AND id BETWEEN ? AND ?`);
+  const inRange = reader.prepare(`SELECT count(*) FROM events INDEXED BY events_ts
+    WHERE ts >= ? AND ts < ? AND id BETWEEN ? AND ?`).pluck();
+  const otherInRange = reader.prepare(`SELECT count(*) FROM events INDEXED BY events_kind_ts_other
+    WHERE kind = ? AND kind <> 'log' AND ts >= ? AND ts < ? AND id BETWEEN ? AND ?`).pluck();
+  const otherKinds = reader.prepare("SELECT kind FROM event_spans WHERE bucket = ? AND kind <> 'log' AND n > 0").pluck();
 
   const plan = (f: EventFilter, highBucket: number): Plan => {
     const since = f.since ?? -NO_BOUND;
@@ -62,7 +70,7 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
     let buckets: Candidate[] = [];
     for (const s of spans.all(f.kind, highBucket) as Array<{ bucket: number; n: number; min: number; max: number }>) {
       if (s.max < since || s.min >= until) continue;
-      buckets.push({ bucket: s.bucket, n: s.n, inside: !timed || (s.min >= since && s.max < until) });
+      buckets.push({ ...s, inside: !timed || (s.min >= since && s.max < until) });
     }
     let driver: KeyField | null = null;
     let best = Infinity;
@@ -87,12 +95,29 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
     return { buckets, driver, exact: members <= 1 && f.outcome === undefined && f.q === undefined };
   };
 
+  /** The time range cut to the span of the bucket's rows of the kind: the ts index reads only those. */
+  const cut = (f: EventFilter, c: Candidate): [number, number] =>
+    [Math.max(f.since ?? -NO_BOUND, c.min), Math.min(f.until ?? NO_BOUND, c.max + 1)];
+
   /** The id range to read in bucket `c`: the whole bucket, or where its rows in the time range lie; null when none do. */
   const idRange = (f: EventFilter, c: Candidate): [number, number] | null => {
     const [lo, hi] = bucketIds(c.bucket);
     if (c.inside) return [lo, hi];
-    const r = idSpan.get(f.since ?? -NO_BOUND, f.until ?? NO_BOUND, lo, hi) as { lo: number | null; hi: number | null };
+    const r = idSpan.get(...cut(f, c), lo, hi) as { lo: number | null; hi: number | null };
     return r.lo === null || r.hi === null ? null : [r.lo, r.hi];
+  };
+
+  /**
+   * Rows of the kind in range in a boundary bucket, from the covering ts indexes alone: other
+   * kinds have their (kind, ts) index; log rows are all rows in range less the other kinds'.
+   */
+  const countInRange = (f: EventFilter, c: Candidate): number => {
+    const [since, until] = cut(f, c);
+    const [lo, hi] = bucketIds(c.bucket);
+    if (f.kind !== 'log') return otherInRange.get(f.kind, since, until, lo, hi) as number;
+    let n = inRange.get(since, until, lo, hi) as number;
+    for (const k of otherKinds.all(c.bucket) as string[]) n -= otherInRange.get(k, since, until, lo, hi) as number;
+    return n;
   };
 
   /** SQL reading rows of one bucket for the plan's driver, and its leading arguments. */
@@ -127,6 +152,7 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
       let n = 0;
       for (const c of p.buckets) {
         if (p.exact && c.inside) { n += c.n; continue; }
+        if (p.exact && p.driver === null) { n += countInRange(f, c); continue; }
         const ids = idRange(f, c);
         if (ids === null) continue;
         const q = inBucket(p, c, ids);
