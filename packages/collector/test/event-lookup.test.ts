@@ -5,10 +5,8 @@
  * of buckets retention emptied are gone; the writer thread keeps the summary as exact.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { openDatabase, type DB } from '../src/store/db.js';
-import { migrateCore } from '../src/store/schema.js';
-import { createEventStore, type EventStore, type NewEvent } from '../src/store/events.js';
+import type { DB } from '../src/store/db.js';
+import type { EventStore, NewEvent } from '../src/store/events.js';
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import { createRetention } from '../src/store/retention.js';
 import { BUCKET_BITS } from '../src/store/buckets.js';
@@ -16,17 +14,15 @@ import { EventWriter } from '../src/store/event-writer.js';
 import { createCommitPipeline } from '../src/ingest/pipeline.js';
 import { DecoderCache } from '../src/ingest/decoder-cache.js';
 import type { EcsFields, EventKind } from '../src/model.js';
-import { line, tempDir, testCore } from './core-helpers.js';
+import { line, tempDir, testCore, testEventStore } from './core-helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 
 function store() {
-  const t = tempDir();
-  const db = openDatabase(join(t.dir, 'vigil.db'));
-  migrateCore(db);
-  cleanups.push(t.cleanup, () => db.close());
-  return { db, events: createEventStore(db, db) };
+  const s = testEventStore();
+  cleanups.push(s.close);
+  return s;
 }
 
 /** A seeded generator (the same store every run). */
