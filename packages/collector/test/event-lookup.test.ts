@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DB } from '../src/store/db.js';
-import type { EventStore, NewEvent } from '../src/store/events.js';
+import { createEventStore, type EventStore, type NewEvent } from '../src/store/events.js';
+import { migrateCore } from '../src/store/schema.js';
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import { createRetention } from '../src/store/retention.js';
 import { BUCKET_BITS } from '../src/store/buckets.js';
@@ -172,6 +173,32 @@ describe('summary-planned lookups and counts', () => {
     expect(bodies().some((b) => b.includes('january'))).toBe(false);
     expect(bodies().some((b) => b.includes('november'))).toBe(true);
     for (const e of kept) expect(JSON.stringify(events.get(e.id)!.fields)).toBe(JSON.stringify(e.fields));
+  });
+
+  it('an older database (templates without buckets, no summary) is upgraded: same rows, exact counts', () => {
+    const { db, events } = store();
+    const r = prng(3);
+    const rows: NewEvent[] = Array.from({ length: 300 }, (_, i) => {
+      const agent = r.pick(AGENTS);
+      return { agent, seq: i + 1, kind: 'log', ingested: T0, timeMs: T0, type: 'auth', fields: {
+        '@timestamp': new Date(T0 + r.int(DAY)).toISOString(), message: `m${i}`, 'source.ip': r.pick(IPS), 'user.name': r.pick(USERS), 'agent.name': agent, 'vigil.type': 'auth',
+      } };
+    });
+    const stored = db.transaction(() => events.insertBatch(rows))();
+    // Back to the layout before buckets: one template table without buckets, no summary.
+    db.exec(`DROP TABLE event_keys; DROP TABLE event_spans; DROP INDEX events_type_id;
+      CREATE TABLE old_templates (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
+      INSERT OR IGNORE INTO old_templates SELECT id, body FROM field_templates;
+      DROP TABLE field_templates; ALTER TABLE old_templates RENAME TO field_templates;
+      DELETE FROM schema_migrations WHERE module = 'buckets';`);
+    migrateCore(db);
+    const upgraded = createEventStore(db, db);
+    for (const e of stored) expect(JSON.stringify(upgraded.get(e.id)!.fields)).toBe(JSON.stringify(e.fields));
+    for (const f of [{ kind: 'log', userName: 'root' }, { kind: 'log', agent: 'web-2' }, { kind: 'log', sourceIp: '10.0.0.1' }, { kind: 'log', type: 'auth' },
+      { kind: 'log', since: T0 + DAY / 3, until: T0 + DAY / 2 }] as EventFilter[]) {
+      expect(upgraded.count(f), JSON.stringify(f)).toBe(scan(db, f).length);
+      expect(pages(upgraded, f, 25), JSON.stringify(f)).toEqual(scan(db, f));
+    }
   });
 
   it('each store instance has its own template encoder', () => {
