@@ -186,7 +186,7 @@ describe('summary-planned lookups and counts', () => {
     });
     const stored = db.transaction(() => events.insertBatch(rows))();
     // Back to the layout before buckets: one template table without buckets, no summary.
-    db.exec(`DROP TABLE event_keys; DROP TABLE event_spans; DROP INDEX events_type_id;
+    db.exec(`DROP TABLE event_keys; DROP TABLE event_spans; DROP TABLE event_seal; DROP INDEX events_type_id;
       CREATE TABLE old_templates (id INTEGER PRIMARY KEY, body TEXT NOT NULL);
       INSERT OR IGNORE INTO old_templates SELECT id, body FROM field_templates;
       DROP TABLE field_templates; ALTER TABLE old_templates RENAME TO field_templates;

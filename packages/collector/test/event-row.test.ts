@@ -196,7 +196,7 @@ describe('compact event rows', () => {
     expect(body(scanned, { 'source.ip': '10.0.0.1', 'host.name': 'web-1' })).toEqual(['vsource.ip', 'c"host.name":"web-1"']);
   });
 
-  // Last: it fills the process-wide encoder's key bound.
+  // It fills its store's encoder's key bound for the bucket.
   it('inlines a key that takes many values, and falls back to compact JSON past its bounds', () => {
     const { db, events } = store();
     // 200 hosts, each seen twice: only the first ones become constants, then the key is inlined.

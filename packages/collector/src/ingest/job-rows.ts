@@ -10,6 +10,7 @@ import type { EventWriter } from '../store/event-writer.js';
 import type { NewEvent } from '../store/events.js';
 import { encodeRows } from '../store/row-columns.js';
 import { BatchKeys } from '../store/event-keys.js';
+import { bucketOf } from '../store/buckets.js';
 import type { BucketTemplates } from '../store/field-templates.js';
 
 export type AcceptedListener = (events: StoredEvent[]) => void;
@@ -22,6 +23,8 @@ export class JobRows {
   private readonly totals = new Map<EventKind, number>();
   private readonly templateIds = new Set<string>();
   private readonly keys = new BatchKeys();
+  /** The bucket of the job's first row. */
+  private seal = -1;
 
   constructor(private readonly writer: EventWriter, private readonly encoders: BucketTemplates, private readonly nextId: () => number,
     private readonly accepted?: AcceptedListener) {}
@@ -29,6 +32,7 @@ export class JobRows {
   add(rows: NewEvent[]): void {
     const ids: number[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) ids[i] = this.nextId();
+    if (this.seal < 0 && rows.length > 0) this.seal = bucketOf(ids[0]);
     // The chunk before goes ahead to the writer (a copy is posted), and its array is
     // filled again with this one: a batch allocates one array, not one per chunk.
     const sent = this.values.length > 0 ? this.values : undefined;
@@ -50,8 +54,8 @@ export class JobRows {
   }
 
   /** The job's own rows (those not sent ahead), its per-kind totals and summary counts. */
-  finish(): { values: unknown[]; totals: Array<[EventKind, number]>; keys: unknown[]; spans: unknown[] } {
-    return { values: this.values, totals: [...this.totals], keys: this.keys.keys(), spans: this.keys.spans() };
+  finish(): { values: unknown[]; totals: Array<[EventKind, number]>; keys: unknown[]; spans: unknown[]; seal: number } {
+    return { values: this.values, totals: [...this.totals], keys: this.keys.keys(), spans: this.keys.spans(), seal: Math.max(0, this.seal) };
   }
 
   /** The batch failed before its job was sent: the writer drops the parts sent ahead. */

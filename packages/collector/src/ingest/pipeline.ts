@@ -111,10 +111,10 @@ export function createCommitPipeline(deps: CommitDeps & {
 
   const send = (agent: string, instance: string | null, mark: Mark | undefined, rows: JobRows, extra: { ack: number; expect: number; lag: number | null; now: number },
     done: (error: string | null, stored: CommittedEvent[]) => void) => {
-    const { values, totals, keys, spans } = rows.finish();
+    const { values, totals, keys, spans, seal } = rows.finish();
     const committed = rows.committed;
     if (mark) mark.inflight++;
-    writer!.write({ agent, instance, ...extra, values, totals, templates: rows.templates, keys, spans }, (error) => {
+    writer!.write({ agent, instance, ...extra, values, totals, templates: rows.templates, keys, spans, seal }, (error) => {
       if (mark && --mark.inflight === 0) marks.delete(mark.key);
       if (!error) deps.afterCommit?.();
       done(error, committed);

@@ -9,21 +9,21 @@
 import type { DB } from './db.js';
 import { whereClause, type EventFilter } from './event-filter.js';
 import { BUCKET_EXPR, bucketIds, bucketOf } from './buckets.js';
-import { KEY_FIELDS, type KeyField } from './event-keys.js';
+import { KEY_FIELDS, SEALED_BELOW_SQL, SEALED_FIELDS, type KeyField } from './event-keys.js';
 import type Database from 'better-sqlite3';
 
 /**
  * A bucket that may hold matches: its summary count, the @timestamp span of its rows of the
  * kind and whether that span lies inside the time range.
  */
-interface Candidate { bucket: number; n: number; min: number; max: number; inside: boolean }
+interface Candidate { bucket: number; n: number; min: number; max: number; inside: boolean; known?: false }
 
 interface Plan {
   /** Newest first. */
   buckets: Candidate[];
   /** The member whose index reads a bucket's rows (null: by id range). */
   driver: KeyField | null;
-  /** Whether `n` of an inside bucket is the count: at most one member, no other terms. */
+  /** Whether `n` of an inside bucket is the count (unless it is not `known`): at most one member, no other terms. */
   exact: boolean;
 }
 
@@ -61,6 +61,7 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
     WHERE ts >= ? AND ts < ? AND id BETWEEN ? AND ?`).pluck();
   const otherInRange = reader.prepare(`SELECT count(*) FROM events INDEXED BY events_kind_ts_other
     WHERE kind = ? AND kind <> 'log' AND ts >= ? AND ts < ? AND id BETWEEN ? AND ?`).pluck();
+  const sealedBelow = reader.prepare(SEALED_BELOW_SQL).pluck();
   const otherKinds = reader.prepare("SELECT kind FROM event_spans WHERE bucket = ? AND kind <> 'log' AND n > 0").pluck();
 
   const plan = (f: EventFilter, highBucket: number): Plan => {
@@ -75,17 +76,23 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
     let driver: KeyField | null = null;
     let best = Infinity;
     let members = 0;
+    let below: number | undefined;
     for (const field of KEY_FIELDS) {
       const value = f[MEMBER[field]];
       if (value === undefined) continue;
       members++;
       const held = new Map<number, number>();
       for (const r of keys.all(field, value, f.kind, highBucket) as Array<{ bucket: number; n: number }>) held.set(r.bucket, r.n);
+      // Buckets not sealed yet (the newest) have no counts of this field: their rows are read.
+      const unsealed = SEALED_FIELDS.has(field) ? (below ??= sealedBelow.get() as number) : Infinity;
       let total = 0;
       const kept: Candidate[] = [];
       for (const c of buckets) {
         const n = held.get(c.bucket);
-        if (n === undefined) continue;
+        if (n === undefined) {
+          if (c.bucket >= unsealed) kept.push({ ...c, known: false });
+          continue;
+        }
         total += n;
         kept.push(members === 1 ? { ...c, n } : c);
       }
@@ -151,7 +158,7 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
       const w = whereClause(f);
       let n = 0;
       for (const c of p.buckets) {
-        if (p.exact && c.inside) { n += c.n; continue; }
+        if (p.exact && c.inside && c.known !== false) { n += c.n; continue; }
         if (p.exact && p.driver === null) { n += countInRange(f, c); continue; }
         const ids = idRange(f, c);
         if (ids === null) continue;

@@ -87,8 +87,9 @@ const BUCKET_STEPS: MigrationStep[] = [
    ALTER TABLE field_templates_b RENAME TO field_templates;
    CREATE INDEX field_templates_id ON field_templates (id);`,
   // The summary (store/event-keys.ts): rows per bucket, kind and agent, type, address or
-  // user, and per bucket and kind the @timestamp span; lookups by type get an index. An
-  // older database's rows are counted in once here.
+  // user (addresses and users once a bucket is sealed: all but the newest), and per bucket
+  // and kind the @timestamp span; lookups by type get an index. An older database's rows
+  // are counted in once here.
   `CREATE TABLE event_keys (bucket INTEGER NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
      n INTEGER NOT NULL, PRIMARY KEY (bucket, kind, field, value)) WITHOUT ROWID;
    CREATE TABLE event_spans (bucket INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
@@ -100,10 +101,14 @@ const BUCKET_STEPS: MigrationStep[] = [
      SELECT id >> ${BUCKET_BITS}, kind, 'agent', agent, count(*) FROM events GROUP BY 1, 2, 4;
    INSERT INTO event_keys (bucket, kind, field, value, n)
      SELECT id >> ${BUCKET_BITS}, kind, 'type', type, count(*) FROM events WHERE type IS NOT NULL GROUP BY 1, 2, 4;
+   CREATE TABLE event_seal (below INTEGER NOT NULL);
+   INSERT INTO event_seal (below) SELECT coalesce(max(id) >> ${BUCKET_BITS}, 0) FROM events;
    INSERT INTO event_keys (bucket, kind, field, value, n)
-     SELECT id >> ${BUCKET_BITS}, kind, 'source.ip', source_ip, count(*) FROM events WHERE source_ip IS NOT NULL GROUP BY 1, 2, 4;
+     SELECT id >> ${BUCKET_BITS}, kind, 'source.ip', source_ip, count(*) FROM events
+     WHERE source_ip IS NOT NULL AND id >> ${BUCKET_BITS} < (SELECT below FROM event_seal) GROUP BY 1, 2, 4;
    INSERT INTO event_keys (bucket, kind, field, value, n)
-     SELECT id >> ${BUCKET_BITS}, kind, 'user.name', user_name, count(*) FROM events WHERE user_name IS NOT NULL GROUP BY 1, 2, 4;`,
+     SELECT id >> ${BUCKET_BITS}, kind, 'user.name', user_name, count(*) FROM events
+     WHERE user_name IS NOT NULL AND id >> ${BUCKET_BITS} < (SELECT below FROM event_seal) GROUP BY 1, 2, 4;`,
 ];
 
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */
