@@ -24,17 +24,17 @@ export const SEALED_BELOW_SQL = 'SELECT below FROM event_seal';
 
 const sealField = (field: string, col: string) => `INSERT INTO event_keys (bucket, kind, field, value, n)
   SELECT id >> ${BUCKET_BITS}, kind, '${field}', ${col}, count(*) FROM events INDEXED BY events_${col}_b
-  WHERE (id >> ${BUCKET_BITS}) >= (SELECT below FROM event_seal) AND (id >> ${BUCKET_BITS}) < @first AND ${col} IS NOT NULL
+  WHERE (id >> ${BUCKET_BITS}) >= @below AND (id >> ${BUCKET_BITS}) < @first AND ${col} IS NOT NULL
   GROUP BY id >> ${BUCKET_BITS}, ${col}, kind`;
 
 /**
- * Seals the buckets below @first (the bucket of a batch's first row) that are not sealed yet:
- * counts their addresses and users; run in order, with every batch (a no-op within a bucket).
+ * Seals the buckets from @below (SEALED_BELOW_SQL) up to @first (the bucket of a batch's
+ * first row): counts their addresses and users. Run, in order, when a batch starts past @below.
  */
 export const SEAL_SQL = [
   sealField('source.ip', 'source_ip'),
   sealField('user.name', 'user_name'),
-  'UPDATE event_seal SET below = @first WHERE below < @first',
+  'UPDATE event_seal SET below = @first WHERE below = @below',
 ];
 
 /** Values per key in BatchKeys.keys(): bucket, kind, field, value, n. */
@@ -103,9 +103,13 @@ export class BatchKeys {
 
 interface Runs { run(...a: unknown[]): unknown }
 
-/** Runs a batch's summary upserts and seals (inside the rows' transaction); `seal` is the bucket of its first row. */
-export function applyKeys(putKey: Runs, putSpan: Runs, seal: Runs[], keys: unknown[], spans: unknown[], firstBucket: number): void {
+/**
+ * Runs a batch's summary upserts and seals (inside the rows' transaction); `first` is the
+ * bucket of its first row, `below` reads SEALED_BELOW_SQL.
+ */
+export function applyKeys(putKey: Runs, putSpan: Runs, below: { get(): unknown }, seal: Runs[], keys: unknown[], spans: unknown[], first: number): void {
   for (let i = 0; i < keys.length; i += KEY_WIDTH) putKey.run(keys[i], keys[i + 1], keys[i + 2], keys[i + 3], keys[i + 4]);
   for (let i = 0; i < spans.length; i += SPAN_WIDTH) putSpan.run(spans[i], spans[i + 1], spans[i + 2], spans[i + 3], spans[i + 4]);
-  for (const s of seal) s.run({ first: firstBucket });
+  const from = below.get() as number;
+  if (from < first) for (const s of seal) s.run({ below: from, first });
 }

@@ -13,7 +13,7 @@ import { HWM_SQL } from './agents.js';
 import { WRITER_PRAGMAS } from './db.js';
 import { BUMP_TOTAL_SQL, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import { PUT_TEMPLATE_SQL } from './field-templates.js';
-import { KEY_WIDTH, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SPAN_WIDTH } from './event-keys.js';
+import { KEY_WIDTH, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL, SPAN_WIDTH } from './event-keys.js';
 
 /** The longest the thread stays parked at a barrier. */
 const BARRIER_WAIT_MS = 10_000;
@@ -35,6 +35,7 @@ const bump = db.prepare(w.sql.bump);
 const putKey = db.prepare(w.sql.key);
 const putSpan = db.prepare(w.sql.span);
 const seal = w.sql.seal.map((s) => db.prepare(s));
+const sealedBelow = db.prepare(w.sql.below).pluck();
 const getSeq = db.prepare(w.sql.get).pluck();
 const setSeq = db.prepare(w.sql.set);
 const seen = db.prepare(w.sql.seen);
@@ -52,7 +53,8 @@ const commit = db.transaction((m) => {
   const k = m.keys, s = m.spans;
   for (let i = 0; i < k.length; i += ${KEY_WIDTH}) putKey.run(k[i], k[i + 1], k[i + 2], k[i + 3], k[i + 4]);
   for (let i = 0; i < s.length; i += ${SPAN_WIDTH}) putSpan.run(s[i], s[i + 1], s[i + 2], s[i + 3], s[i + 4]);
-  for (const st of seal) st.run({ first: m.seal });
+  const below = sealedBelow.get();
+  if (below < m.seal) for (const st of seal) st.run({ below, first: m.seal });
   if (m.instance !== null && m.ack > m.expect) {
     setSeq.run(m.ack, m.agent, m.instance);
     seen.run(m.now, m.lag, m.agent);
@@ -137,7 +139,7 @@ export class EventWriter {
 
   private spawn(): Worker {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, template: PUT_TEMPLATE_SQL, key: PUT_KEY_SQL, span: PUT_SPAN_SQL, seal: SEAL_SQL, ...HWM_SQL };
+    const sql = { insert: INSERT_EVENT_SQL, bump: BUMP_TOTAL_SQL, template: PUT_TEMPLATE_SQL, key: PUT_KEY_SQL, span: PUT_SPAN_SQL, seal: SEAL_SQL, below: SEALED_BELOW_SQL, ...HWM_SQL };
     this.gate = new Int32Array(new SharedArrayBuffer(4));
     const gate = this.gate.buffer;
     const w = new Worker(WORKER, { eval: true, workerData: { file: this.file, sqlite, sql, pragmas: PRAGMAS, width: ROW_WIDTH, gate } });

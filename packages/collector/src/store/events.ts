@@ -12,7 +12,7 @@ import { unpackFields } from './event-row.js';
 import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from './page-budget.js';
 import { BucketTemplates, PUT_TEMPLATE_SQL } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
-import { applyKeys, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL } from './event-keys.js';
+import { applyKeys, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
 import { bucketOf } from './buckets.js';
 import { createEventLookup, planned } from './event-lookup.js';
 import type Database from 'better-sqlite3';
@@ -63,6 +63,7 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
   const putKey = writer.prepare(PUT_KEY_SQL);
   const putSpan = writer.prepare(PUT_SPAN_SQL);
   const seal = SEAL_SQL.map((sql) => writer.prepare(sql));
+  const below = writer.prepare(SEALED_BELOW_SQL).pluck();
   const maxId = writer.prepare('SELECT max(id) FROM events').pluck();
   const templates = new BucketTemplates();
   const toEvent = (row: EventRow) => rowToStoredEvent(row, reader);
@@ -91,7 +92,7 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
         out[i] = { id: ids[i], agent: e.agent, seq: e.seq, kind: e.kind, fields: e.fields };
       }
       for (const [kind, n] of totals) bump.run(n, kind);
-      applyKeys(putKey, putSpan, seal, keys.keys(), keys.spans(), bucketOf(first));
+      applyKeys(putKey, putSpan, below, seal, keys.keys(), keys.spans(), bucketOf(first));
       return out;
     },
     query(filter, limit, beforeId, maxBytes = Infinity) {
