@@ -3,10 +3,10 @@
  * and kind, how many rows hold each agent, type, source.ip and user.name (event_keys), and
  * how many rows the bucket holds with their @timestamp span (event_spans). Agents, types
  * and spans (few values) are aggregated where a batch's rows are encoded (row-columns.ts)
- * into plain arrays the writer upserts in the rows' own transaction. Addresses and users
- * (up to one new value a row) are counted once per bucket, when the writer moves past it
- * ("sealing" it, SEAL_SQL), from the bucket's own index; until then a lookup reads that
- * index. Retention takes counts back (store/retention.ts). Both tables lead with the
+ * into plain arrays the writer upserts in the rows' own transaction. Addresses and users of
+ * log rows (up to one new value a row) are counted once per bucket, when the writer moves
+ * past it ("sealing" it, SEAL_SQL), from the bucket's own covering index; until then a
+ * lookup reads that index. Retention takes counts back (store/retention.ts). Both tables lead with the
  * bucket, so a commit touches only the newest bucket's pages: ingest stays flat.
  */
 import type { EventKind } from '../model.js';
@@ -16,24 +16,34 @@ import { BUCKET_BITS } from './buckets.js';
 /** The filter members the summary counts, by their event_keys.field name. */
 export const KEY_FIELDS = ['agent', 'type', 'source.ip', 'user.name'] as const;
 export type KeyField = typeof KEY_FIELDS[number];
-/** Those counted when their bucket is sealed, from the bucket's index on them (the rest per batch). */
+/** Those whose log rows are counted when their bucket is sealed, from the bucket's index on them (the rest per batch). */
 export const SEALED_FIELDS: ReadonlySet<KeyField> = new Set(['source.ip', 'user.name']);
 
 /** The first bucket not sealed yet (event_seal holds one row). */
 export const SEALED_BELOW_SQL = 'SELECT below FROM event_seal';
 
+/**
+ * A sealed bucket's log rows per value, from the covering bucketed index alone (all kinds'
+ * rows); the other kinds' rows, counted per batch, are taken off after.
+ */
 const sealField = (field: string, col: string) => `INSERT INTO event_keys (bucket, kind, field, value, n)
-  SELECT id >> ${BUCKET_BITS}, kind, '${field}', ${col}, count(*) FROM events INDEXED BY events_${col}_b
+  SELECT id >> ${BUCKET_BITS}, 'log', '${field}', ${col}, count(*) FROM events INDEXED BY events_${col}_b
   WHERE (id >> ${BUCKET_BITS}) >= @below AND (id >> ${BUCKET_BITS}) < @first AND ${col} IS NOT NULL
-  GROUP BY id >> ${BUCKET_BITS}, ${col}, kind`;
+  GROUP BY id >> ${BUCKET_BITS}, ${col}`;
 
 /**
  * Seals the buckets from @below (SEALED_BELOW_SQL) up to @first (the bucket of a batch's
- * first row): counts their addresses and users. Run, in order, when a batch starts past @below.
+ * first row): counts their log rows' addresses and users (other kinds' are counted per
+ * batch: they are few). Run, in order, when a batch starts past @below.
  */
 export const SEAL_SQL = [
   sealField('source.ip', 'source_ip'),
   sealField('user.name', 'user_name'),
+  `UPDATE event_keys AS l SET n = l.n - o.n FROM (
+     SELECT bucket, field, value, sum(n) AS n FROM event_keys
+     WHERE bucket >= @below AND bucket < @first AND kind <> 'log' AND field IN ('source.ip', 'user.name')
+     GROUP BY bucket, field, value) AS o
+   WHERE l.bucket = o.bucket AND l.kind = 'log' AND l.field = o.field AND l.value = o.value`,
   'UPDATE event_seal SET below = @first WHERE below = @below',
 ];
 
@@ -47,13 +57,13 @@ export const PUT_KEY_SQL = `INSERT INTO event_keys (bucket, kind, field, value, 
 export const PUT_SPAN_SQL = `INSERT INTO event_spans (bucket, kind, n, min_ts, max_ts) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT DO UPDATE SET n = n + excluded.n, min_ts = min(min_ts, excluded.min_ts), max_ts = max(max_ts, excluded.max_ts)`;
 
-/** The fields a batch counts (KEY_FIELDS less SEALED_FIELDS), in Group.values order. */
-const BATCH_FIELDS = ['agent', 'type'] as const;
+/** The fields a batch counts, in Group.values order (addresses and users: not for log rows). */
+const BATCH_FIELDS = ['agent', 'type', 'source.ip', 'user.name'] as const;
 
 /** One bucket and kind of a batch: its rows, their ts span, and per batch field the value counts. */
 interface Group {
   bucket: number; kind: EventKind; n: number; min: number; max: number;
-  values: [Map<string, number>, Map<string, number>];
+  values: [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
 }
 
 const bump = (m: Map<string, number>, v: string | null) => {
@@ -65,12 +75,12 @@ export class BatchKeys {
   private readonly groups: Group[] = [];
   private last: Group | null = null;
 
-  add(bucket: number, kind: EventKind, ts: number, agent: string, type: string | null): void {
+  add(bucket: number, kind: EventKind, ts: number, agent: string, type: string | null, ip: string | null, user: string | null): void {
     let g = this.last;
     if (g === null || g.bucket !== bucket || g.kind !== kind) {
       g = this.groups.find((x) => x.bucket === bucket && x.kind === kind) ?? null;
       if (g === null) {
-        g = { bucket, kind, n: 0, min: ts, max: ts, values: [new Map(), new Map()] };
+        g = { bucket, kind, n: 0, min: ts, max: ts, values: [new Map(), new Map(), new Map(), new Map()] };
         this.groups.push(g);
       }
       this.last = g;
@@ -80,6 +90,7 @@ export class BatchKeys {
     if (ts > g.max) g.max = ts;
     bump(g.values[0], agent);
     bump(g.values[1], type);
+    if (kind !== 'log') { bump(g.values[2], ip); bump(g.values[3], user); }
   }
 
   /** Flat PUT_KEY_SQL arguments, KEY_WIDTH per key. */

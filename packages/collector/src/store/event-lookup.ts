@@ -83,8 +83,8 @@ export function createEventLookup(reader: DB, stmt: (sql: string) => Database.St
       members++;
       const held = new Map<number, number>();
       for (const r of keys.all(field, value, f.kind, highBucket) as Array<{ bucket: number; n: number }>) held.set(r.bucket, r.n);
-      // Buckets not sealed yet (the newest) have no counts of this field: their rows are read.
-      const unsealed = SEALED_FIELDS.has(field) ? (below ??= sealedBelow.get() as number) : Infinity;
+      // Buckets not sealed yet (the newest) have no counts of log rows' addresses and users: their rows are read.
+      const unsealed = SEALED_FIELDS.has(field) && f.kind === 'log' ? (below ??= sealedBelow.get() as number) : Infinity;
       let total = 0;
       const kept: Candidate[] = [];
       for (const c of buckets) {

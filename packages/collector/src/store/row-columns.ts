@@ -108,7 +108,7 @@ export function encodeRows(events: NewEvent[], ids: number[], encoders: BucketTe
     values[k++] = str(f['event.outcome']); values[k++] = str(f['event.action']);
     values[k++] = message; values[k++] = json; values[k++] = shape;
     perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
-    keys.add(b, e.kind, d.ts, e.agent, type);
+    keys.add(b, e.kind, d.ts, e.agent, type, ip, user);
   }
   if (values.length !== k) values.length = k;
   return { values, totals: [...perKind], templates, keys };

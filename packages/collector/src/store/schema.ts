@@ -87,7 +87,7 @@ const BUCKET_STEPS: MigrationStep[] = [
    ALTER TABLE field_templates_b RENAME TO field_templates;
    CREATE INDEX field_templates_id ON field_templates (id);`,
   // The summary (store/event-keys.ts): rows per bucket, kind and agent, type, address or
-  // user (addresses and users once a bucket is sealed: all but the newest), and per bucket
+  // user (those of log rows once a bucket is sealed: all but the newest), and per bucket
   // and kind the @timestamp span; lookups by type get an index. An older database's rows
   // are counted in once here.
   `CREATE TABLE event_keys (bucket INTEGER NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
@@ -105,10 +105,10 @@ const BUCKET_STEPS: MigrationStep[] = [
    INSERT INTO event_seal (below) SELECT coalesce(max(id) >> ${BUCKET_BITS}, 0) FROM events;
    INSERT INTO event_keys (bucket, kind, field, value, n)
      SELECT id >> ${BUCKET_BITS}, kind, 'source.ip', source_ip, count(*) FROM events
-     WHERE source_ip IS NOT NULL AND id >> ${BUCKET_BITS} < (SELECT below FROM event_seal) GROUP BY 1, 2, 4;
+     WHERE source_ip IS NOT NULL AND (kind <> 'log' OR id >> ${BUCKET_BITS} < (SELECT below FROM event_seal)) GROUP BY 1, 2, 4;
    INSERT INTO event_keys (bucket, kind, field, value, n)
      SELECT id >> ${BUCKET_BITS}, kind, 'user.name', user_name, count(*) FROM events
-     WHERE user_name IS NOT NULL AND id >> ${BUCKET_BITS} < (SELECT below FROM event_seal) GROUP BY 1, 2, 4;`,
+     WHERE user_name IS NOT NULL AND (kind <> 'log' OR id >> ${BUCKET_BITS} < (SELECT below FROM event_seal)) GROUP BY 1, 2, 4;`,
 ];
 
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */
