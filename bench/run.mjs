@@ -15,6 +15,7 @@ const SUITE = [
   ['decode', 'Decoders alone'],
   ['ingest', 'Collector batch commit vs bare SQLite'],
   ['paired', 'End to end and ingest, paired against the code before issue 14'],
+  ['queries', 'Lookups and counts on 10M events, ingest at 1M vs 10M'],
   ['file-source', 'File source alone vs bare read/split'],
   ['agent-outbox', 'Agent outbox vs bare SQLite'],
   ['compliance', 'Compliance evaluation over 30 days'],

@@ -15,7 +15,8 @@ import { openWriteQueue } from '../src/store/writer/open.js';
 import type { WorkerWriteQueueOptions } from '../src/store/writer/thread.js';
 import { validateConfig } from '../src/config/load.js';
 import { startCollector, type RunningCollector } from '../src/server.js';
-import { DB_FILE } from '../src/store/schema.js';
+import { DB_FILE, migrateCore } from '../src/store/schema.js';
+import { createEventStore } from '../src/store/events.js';
 
 export const quietLog = createLogger('silent');
 
@@ -30,6 +31,14 @@ export function captureLog(): Logger & { lines: Array<{ msg: string; extra?: Rec
 export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A migrated database file with an event store on it (writer and reader the same connection). */
+export function testEventStore() {
+  const t = tempDir();
+  const db = openDatabase(join(t.dir, DB_FILE));
+  migrateCore(db);
+  return { db, events: createEventStore(db, db), close: () => { db.close(); t.cleanup(); } };
 }
 
 export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now, writer: WorkerWriteQueueOptions = {}) {

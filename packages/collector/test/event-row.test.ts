@@ -1,24 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { openDatabase, type DB } from '../src/store/db.js';
-import { migrateCore } from '../src/store/schema.js';
-import { createEventStore, type NewEvent } from '../src/store/events.js';
+import type { DB } from '../src/store/db.js';
+import type { createEventStore, NewEvent } from '../src/store/events.js';
 import { SHAPE_MESSAGE, SHAPE_TEMPLATE, SHAPE_TS, useFieldsFunction } from '../src/store/event-row.js';
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import type { EcsFields } from '../src/model.js';
 import { BUCKET_BITS, BUCKET_EXPR } from '../src/store/buckets.js';
 import { TemplateEncoder } from '../src/store/field-templates.js';
-import { tempDir } from './core-helpers.js';
+import { testEventStore } from './core-helpers.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
 
 function store() {
-  const t = tempDir();
-  const db = openDatabase(join(t.dir, 'vigil.db'));
-  migrateCore(db);
-  cleanups.push(t.cleanup, () => db.close());
-  return { db, events: createEventStore(db, db) };
+  const s = testEventStore();
+  cleanups.push(s.close);
+  return s;
 }
 
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0, 123);
@@ -200,7 +196,7 @@ describe('compact event rows', () => {
     expect(body(scanned, { 'source.ip': '10.0.0.1', 'host.name': 'web-1' })).toEqual(['vsource.ip', 'c"host.name":"web-1"']);
   });
 
-  // Last: it fills the process-wide encoder's key bound.
+  // It fills its store's encoder's key bound for the bucket.
   it('inlines a key that takes many values, and falls back to compact JSON past its bounds', () => {
     const { db, events } = store();
     // 200 hosts, each seen twice: only the first ones become constants, then the key is inlined.

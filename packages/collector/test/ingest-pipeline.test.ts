@@ -14,6 +14,7 @@ import { BodyHandlers } from '../src/ingest/handlers.js';
 import { WorkerWriteQueue } from '../src/store/writer/thread.js';
 import { migrateTelemetry } from '../src/telemetry/schema.js';
 import { encodeRows } from '../src/store/row-columns.js';
+import { BucketTemplates } from '../src/store/field-templates.js';
 import { openDatabase } from '../src/store/db.js';
 import { line, tempDir, testCore } from './core-helpers.js';
 import type { StoredEvent } from '../src/model.js';
@@ -241,7 +242,7 @@ describe('commit pipeline (writer thread)', () => {
     cleanups.push(t.cleanup);
     const restarts: string[] = [];
     const w = new WorkerWriteQueue(t.dir, { onRestart: (r) => restarts.push(r) }); // a folder: SQLite cannot open it
-    const job = { agent: 'a', instance: null, expect: 0, ack: 0, lag: null, now: 0, values: [], totals: [], templates: [], derived: [] };
+    const job = { agent: 'a', instance: null, expect: 0, ack: 0, lag: null, now: 0, values: [], totals: [], templates: [], keys: [], spans: [], seal: 0, derived: [] };
     let answer = '';
     for (let i = 0; i < 200 && !/not restarting/.test(answer); i++) {
       await new Promise((r) => setTimeout(r, 25));
@@ -302,13 +303,13 @@ describe('commit pipeline (writer thread)', () => {
     const s = setup();
     const row = (seq: number) => ({ agent: 'web1', seq, kind: 'log' as const, ingested: Date.now(), timeMs: Date.now(), fields: { message: `m${seq}` } });
     const slot = s.writer.reserve();
-    slot.part(encodeRows([row(1), row(2)], [1, 2]).values);
+    slot.part(encodeRows([row(1), row(2)], [1, 2], new BucketTemplates()).values);
     await (s.writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     for (let i = 0; i < 100 && s.restarts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(s.restarts).toEqual(['event writer stopped']); // a new thread took over
-    const { values, totals } = encodeRows([row(3)], [3]);
+    const { values, totals } = encodeRows([row(3)], [3], new BucketTemplates());
     const answer = await slot.run('events.batch',
-      { agent: 'web1', instance: null, expect: 0, ack: 0, lag: null, now: Date.now(), values, totals, templates: [], derived: [] }).then(() => null, (e: Error) => e.message);
+      { agent: 'web1', instance: null, expect: 0, ack: 0, lag: null, now: Date.now(), values, totals, templates: [], keys: [], spans: [], seal: 0, derived: [] }).then(() => null, (e: Error) => e.message);
     expect(answer).toMatch(/rows of the batch went missing \(0 of 1 parts arrived\)/);
     expect(s.core.events.count({})).toBe(0);
   });

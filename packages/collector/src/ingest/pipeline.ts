@@ -16,6 +16,7 @@ import type { Slot, WriteQueue } from '../store/writer/queue.js';
 import type { DecoderCache } from './decoder-cache.js';
 import type { BodyHandlers } from './handlers.js';
 import { batchChunks, lagMs } from './batch-rows.js';
+import { BucketTemplates } from '../store/field-templates.js';
 import { JobRows, type AcceptedListener } from './job-rows.js';
 
 /** Batches handed to the writer before the next one waits in this queue undecoded. */
@@ -59,6 +60,8 @@ export interface PipelineDeps {
   agents: AgentRegistry;
   decoders: DecoderCache;
   bodies: BodyHandlers;
+  /** The store's template encoder (EventStore.templates); a pipeline of its own when not given. */
+  templates?: BucketTemplates;
   afterCommit?(): void;
   /** Gets every event the pipeline stores, in commit order, before its commit. */
   onAccepted?: AcceptedListener;
@@ -68,6 +71,7 @@ export interface PipelineDeps {
 
 export function createCommitPipeline(deps: PipelineDeps): CommitPipeline {
   const { writer, agents, decoders, bodies } = deps;
+  const templates = deps.templates ?? new BucketTemplates();
   let nextId = ((deps.reader.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0) + 1;
   const marks = new Map<string, Mark>();
   const queue: Job[] = []; // places taken, not decoded yet
@@ -82,11 +86,11 @@ export function createCommitPipeline(deps: PipelineDeps): CommitPipeline {
 
   const send = (j: Job, instance: string | null, mark: Mark | undefined, rows: JobRows, extra: { ack: number; expect: number; lag: number | null },
     done: (error: string | null, stored: CommittedEvent[]) => void) => {
-    const { values, totals } = rows.finish();
+    const { values, totals, keys, spans, seal } = rows.finish();
     const committed = rows.committed;
     if (mark) mark.inflight++;
     ahead++;
-    j.slot.run('events.batch', { agent: j.agent, instance, ...extra, now: j.now, values, totals, templates: rows.templates, derived: rows.derived })
+    j.slot.run('events.batch', { agent: j.agent, instance, ...extra, now: j.now, values, totals, templates: rows.templates, keys, spans, seal, derived: rows.derived })
       .then(() => null, (err: Error) => err.message)
       .then((error) => {
         ahead--;
@@ -99,7 +103,7 @@ export function createCommitPipeline(deps: PipelineDeps): CommitPipeline {
   };
 
   const post = (j: Job) => {
-    const rows = new JobRows(j.slot, takeId, deps.onAccepted);
+    const rows = new JobRows(j.slot, templates, takeId, deps.onAccepted);
     if (j.rows) {
       try { rows.add(j.rows); } catch (err) { rows.abort(); return finish(() => j.done(err as Error)); }
       const done = j.done;

@@ -51,7 +51,7 @@ export function createIngest(ctx: CollectorContext, deps: IngestDeps): Ingest {
     : new Checkpointer(ctx.db.name, { onError: (error) => ctx.log.warn('wal checkpoint failed', { error }) });
   // Batches commit through the write queue (a writer thread for a file) while this thread decodes the next ones.
   const pipeline = createCommitPipeline({
-    writer: ctx.writer, reader: ctx.db, agents: deps.agents, decoders: new DecoderCache(deps.maxLineBytes), bodies: deps.bodies,
+    writer: ctx.writer, reader: ctx.db, agents: deps.agents, decoders: new DecoderCache(deps.maxLineBytes), bodies: deps.bodies, templates: deps.events.templates,
     afterCommit: () => checkpoints?.request(),
     onAccepted: (events) => {
       try { ctx.bus.emit('accepted', events); } catch (e) { ctx.log.error('accepted listener failed', { error: (e as Error).message }); }

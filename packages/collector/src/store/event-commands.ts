@@ -2,13 +2,15 @@
  * The event store's write commands. `events.batch` commits one agent batch (or, with no
  * instance, rows outside any sequence: audit records) in ONE transaction: checks the agent
  * instance's high-water mark, stores the templates and the rows with their pre-assigned ids
- * (some may have come ahead in parts), bumps the per-kind totals, runs the batch's derived-
- * table operations (other commands, inside this transaction) and moves the mark.
+ * (some may have come ahead in parts), bumps the per-kind totals and the summary
+ * (store/event-keys.ts, sealing the buckets behind it), runs the batch's derived-table
+ * operations (other commands, inside this transaction) and moves the mark.
  */
 import type { EventKind } from '../model.js';
 import { HWM_SQL } from './agent-writes.js';
 import { BUMP_TOTAL_SQL, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import { PUT_TEMPLATE_SQL } from './field-templates.js';
+import { applyKeys, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
 import type { DB } from './db.js';
 import type { CommandTable, Nested } from './writer/types.js';
 
@@ -29,8 +31,13 @@ export interface BatchArgs {
   /** The last rows as flat column values (ROW_WIDTH each; all of them unless some came ahead). */
   values: unknown[];
   totals: Array<[EventKind, number]>;
-  /** The field templates the rows use (id, body); stored first, once. */
-  templates: Array<[number, string]>;
+  /** The field templates the rows use (bucket, id, body); stored first, once. */
+  templates: Array<[number, number, string]>;
+  /** The rows' summary counts (BatchKeys.keys() and .spans(), store/event-keys.ts). */
+  keys: unknown[];
+  spans: unknown[];
+  /** The bucket of the batch's first row: the buckets below it are sealed (SEAL_SQL). */
+  seal: number;
   /** Derived-table operations of the batch's bodies, in row order. */
   derived: DerivedOp[];
   /** Rows sent ahead of the command (set by the writer, not by the caller). */
@@ -47,6 +54,10 @@ export const eventCommands = {
     const getSeq = db.prepare(HWM_SQL.get).pluck();
     const setSeq = db.prepare(HWM_SQL.set);
     const seen = db.prepare(HWM_SQL.seen);
+    const putKey = db.prepare(PUT_KEY_SQL);
+    const putSpan = db.prepare(PUT_SPAN_SQL);
+    const seal = SEAL_SQL.map((sql) => db.prepare(sql));
+    const sealedBelow = db.prepare(SEALED_BELOW_SQL).pluck();
     // A row's values as separate arguments: better-sqlite3 binds them faster than an array
     // it must read element by element (about 0.3 us a row less).
     const rows = (v: unknown[]) => {
@@ -63,6 +74,7 @@ export const eventCommands = {
       if (m.ahead) for (const v of m.ahead) rows(v);
       rows(m.values);
       for (const [kind, n] of m.totals) bump.run(n, kind);
+      applyKeys(putKey, putSpan, sealedBelow, seal, m.keys, m.spans, m.seal);
       for (const [op, args] of m.derived) nested(op, args);
       if (m.instance !== null && m.ack > m.expect) {
         setSeq.run(m.ack, m.agent, m.instance);

@@ -2,8 +2,8 @@
  * Event query filters and their translation to SQL over the events table: one WHERE
  * clause shared by paging and counting, using only indexed columns except for `q`,
  * which is a plain substring test (instr), never a pattern. Log lines (nearly every
- * row) are paged by id; other kinds have a partial (kind, ts) index; address and user
- * filters are answered bucket by bucket (store/buckets.ts).
+ * row) are paged by id; other kinds have a partial (kind, ts) index; filters by agent,
+ * type, address, user or time are planned bucket by bucket (store/event-lookup.ts).
  */
 import type { EventKind } from '../model.js';
 
@@ -29,11 +29,6 @@ export function isKindOnly(f: EventFilter): boolean {
   return f.agent === undefined && f.type === undefined && f.sourceIp === undefined &&
     f.userName === undefined && f.outcome === undefined && f.since === undefined &&
     f.until === undefined && f.q === undefined;
-}
-
-/** True when the filter looks up an address or a user: those go through the id-bucketed indexes. */
-export function isBucketed(f: EventFilter): boolean {
-  return f.sourceIp !== undefined || f.userName !== undefined;
 }
 
 const KINDS = new Set<string>(['log', 'metric', 'container', 'probe', 'loss', 'audit']);

@@ -1,17 +1,20 @@
 /**
  * The event store: inserts decoded events as compact rows (event-row.ts; inside the
- * caller's transaction, keeping the per-kind totals in step), pages them newest first with
- * keyset pagination on id, counts them (kind totals from the counter table, filtered counts
- * through indexes) and fetches one by id. Reads go through a separate connection.
+ * caller's transaction, keeping the per-kind totals and the summary in step), pages them
+ * newest first with keyset pagination on id, counts them (kind totals from the counter
+ * table, filtered counts from the summary, store/event-lookup.ts) and fetches one by id.
+ * Reads go through a separate connection. Its template encoder is its own.
  */
 import type { DB } from './db.js';
 import type { EcsFields, EventKind, NewEvent, StoredEvent } from '../model.js';
-import { isBucketed, isKindOnly, whereClause, type EventFilter } from './event-filter.js';
-import { BUCKET_EXPR, bucketRange, collectBuckets } from './buckets.js';
+import { isKindOnly, whereClause, type EventFilter } from './event-filter.js';
 import { unpackFields } from './event-row.js';
 import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from './page-budget.js';
-import { PUT_TEMPLATE_SQL } from './field-templates.js';
+import { BucketTemplates, PUT_TEMPLATE_SQL } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
+import { applyKeys, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
+import { bucketOf } from './buckets.js';
+import { createEventLookup, planned } from './event-lookup.js';
 import type Database from 'better-sqlite3';
 
 export type { NewEvent } from '../model.js';
@@ -25,6 +28,8 @@ export interface EventRow {
 export interface EventPage { events: StoredEvent[]; nextBeforeId: number | null }
 
 export interface EventStore {
+  /** The store's template encoder (per id bucket): every row this store's database gets is encoded with it. */
+  readonly templates: BucketTemplates;
   /** Inserts the events; must run inside a write transaction. Returns them with ids. */
   insertBatch(events: NewEvent[]): StoredEvent[];
   /** Newest first; beforeId continues a previous page; at most `maxBytes` of stored rows (page-budget.ts). */
@@ -45,6 +50,12 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
   const insert = writer.prepare(INSERT_EVENT_SQL);
   const bump = writer.prepare(BUMP_TOTAL_SQL);
   const putTemplate = writer.prepare(PUT_TEMPLATE_SQL);
+  const putKey = writer.prepare(PUT_KEY_SQL);
+  const putSpan = writer.prepare(PUT_SPAN_SQL);
+  const seal = SEAL_SQL.map((sql) => writer.prepare(sql));
+  const below = writer.prepare(SEALED_BELOW_SQL).pluck();
+  const maxId = writer.prepare('SELECT max(id) FROM events').pluck();
+  const templates = new BucketTemplates();
   const toEvent = (row: EventRow) => rowToStoredEvent(row, reader);
   const total = reader.prepare('SELECT n FROM event_totals WHERE kind = ?').pluck();
   const byId = reader.prepare('SELECT * FROM events WHERE id = ?');
@@ -54,27 +65,34 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
     if (!s) { s = reader.prepare(sql); cache.set(sql, s); }
     return s;
   };
+  const lookup = createEventLookup(reader, stmt);
 
   return {
+    templates,
     insertBatch(events) {
-      const { values, totals, templates } = encodeRows(events, new Array<null>(events.length).fill(null));
-      for (const t of templates) putTemplate.run(t);
+      // The ids SQLite would give (max + 1 on): the bucket of each row decides its templates' scope.
+      const first = ((maxId.get() as number | null) ?? 0) + 1;
+      const ids = Array.from({ length: events.length }, (_, i) => first + i);
+      const { values, totals, templates: used, keys } = encodeRows(events, ids, templates);
+      for (const t of used) putTemplate.run(t);
       const out: StoredEvent[] = new Array(events.length);
       for (let i = 0; i < events.length; i++) {
-        const info = insert.run(values.slice(i * ROW_WIDTH, (i + 1) * ROW_WIDTH));
+        insert.run(values.slice(i * ROW_WIDTH, (i + 1) * ROW_WIDTH));
         const e = events[i];
-        out[i] = { id: Number(info.lastInsertRowid), agent: e.agent, seq: e.seq, kind: e.kind, fields: e.fields };
+        out[i] = { id: ids[i], agent: e.agent, seq: e.seq, kind: e.kind, fields: e.fields };
       }
       for (const [kind, n] of totals) bump.run(n, kind);
+      applyKeys(putKey, putSpan, below, seal, keys.keys(), keys.spans(), bucketOf(first));
       return out;
     },
     query(filter, limit, beforeId, maxBytes = Infinity) {
-      const w = whereClause(filter, beforeId);
       // Sizes first, then only the rows the page's byte budget takes.
-      const sizes = isBucketed(filter)
-        ? collectBuckets(bucketRange(reader, beforeId), limit + 1, (b, want) =>
-          stmt(`SELECT ${SIZE} FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql} ORDER BY id DESC LIMIT ?`).all(b, ...w.params, want) as SizedRow[])
-        : stmt(`SELECT ${SIZE} FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as SizedRow[];
+      let sizes: SizedRow[];
+      if (planned(filter)) sizes = lookup.rows<SizedRow>(filter, SIZE, limit + 1, beforeId);
+      else {
+        const w = whereClause(filter, beforeId);
+        sizes = stmt(`SELECT ${SIZE} FROM events WHERE ${w.sql} ORDER BY id DESC LIMIT ?`).all(...w.params, limit + 1) as SizedRow[];
+      }
       const { ids, more } = fitPage(sizes, limit, maxBytes);
       const events = rowsByIds<EventRow & Record<string, unknown>>(reader, 'events', 'id', ids).map(toEvent);
       const fit = fitSerialized(events, maxBytes);
@@ -83,13 +101,9 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
     },
     count(filter) {
       if (isKindOnly(filter)) return (total.get(filter.kind) as number | undefined) ?? 0;
+      if (planned(filter)) return lookup.count(filter);
       const w = whereClause(filter);
-      if (!isBucketed(filter)) return stmt(`SELECT COUNT(*) FROM events WHERE ${w.sql}`).pluck().get(...w.params) as number;
-      const range = bucketRange(reader);
-      const per = stmt(`SELECT COUNT(*) FROM events WHERE ${BUCKET_EXPR} = ? AND ${w.sql}`).pluck();
-      let n = 0;
-      if (range) for (let b = range.high; b >= range.low; b--) n += per.get(b, ...w.params) as number;
-      return n;
+      return stmt(`SELECT COUNT(*) FROM events WHERE ${w.sql}`).pluck().get(...w.params) as number;
     },
     get(id) {
       const row = byId.get(id) as EventRow | undefined;

@@ -1,9 +1,11 @@
 /**
  * Field templates: what repeats from row to row in a fields object (a decoder's constant
- * members, host and program, members a column already holds) is stored once, in
- * field_templates, under an id hashed from its text; the row keeps `[id, ...its values]`.
- * Rebuilding gives JSON.stringify of the object exactly, key order included. A key that
- * takes many values is inlined from then on; keys and templates are bounded.
+ * members, host and program, members a column already holds) is stored once per id bucket
+ * (store/buckets.ts), in field_templates, under an id hashed from its text; the row keeps
+ * `[id, ...its values]`. Rebuilding gives JSON.stringify of the object exactly, key order
+ * included. A key that takes many values is inlined from then on; keys and templates are
+ * bounded per bucket: each store instance's encoder starts afresh at a bucket boundary, so
+ * retention drops a bucket's templates with its last rows (store/retention.ts).
  */
 import { createHash } from 'node:crypto';
 import type { DB } from './db.js';
@@ -233,8 +235,20 @@ export function templateId(body: string): number {
   return createHash('sha256').update(body).digest().readUIntBE(0, 6) || 1;
 }
 
-/** One process-wide encoder: ids do not depend on the database. */
-export const templateEncoder = new TemplateEncoder();
+/**
+ * The encoder of one store instance: a fresh TemplateEncoder per id bucket (rows come in id
+ * order), so what it learnt and the templates it defines belong to that bucket.
+ */
+export class BucketTemplates {
+  private bucket = -1;
+  private encoder = new TemplateEncoder();
+
+  /** The encoder for rows of `bucket`. */
+  for(bucket: number): TemplateEncoder {
+    if (bucket !== this.bucket) { this.bucket = bucket; this.encoder = new TemplateEncoder(); }
+    return this.encoder;
+  }
+}
 
 /** A template as the decoder uses it: per entry a kind ('c', 's', 'v') and its text. */
 type Parsed = Array<[string, string]>;
@@ -259,7 +273,8 @@ export function templateOf(db: DB, id: number): Parsed {
   const c = cacheOf(db);
   let t = c.get(id);
   if (t === undefined) {
-    const body = db.prepare('SELECT body FROM field_templates WHERE id = ?').pluck().get(id) as string | undefined;
+    // Any bucket's copy: the id is a hash of the body, the same body in every bucket.
+    const body = db.prepare('SELECT body FROM field_templates WHERE id = ? LIMIT 1').pluck().get(id) as string | undefined;
     if (body === undefined) throw new Error(`field template ${id} is missing`);
     t = parse(body);
     c.set(id, t);
@@ -277,5 +292,5 @@ export function loadTemplates(db: DB): void {
   }
 }
 
-/** The SQL that stores a batch's templates with its rows (a template is written once). */
-export const PUT_TEMPLATE_SQL = 'INSERT OR IGNORE INTO field_templates (id, body) VALUES (?, ?)';
+/** The SQL that stores a batch's templates with its rows: (bucket, id, body), once per bucket. */
+export const PUT_TEMPLATE_SQL = 'INSERT OR IGNORE INTO field_templates (bucket, id, body) VALUES (?, ?, ?)';

@@ -2,8 +2,9 @@
  * Retention: deletes events whose INGESTION time is older than the configured age (a
  * replayed year-old log is kept on arrival), then the oldest events while the database
  * holds more than the size cap. Works from the oldest id in small chunks, one write
- * command each (`retention.chunk`, retention-writes.ts), so batches queued meanwhile commit in between and
- * ingest never stalls, and keeps the per-kind totals exact.
+ * command each (`retention.chunk`, retention-writes.ts), so batches queued meanwhile commit
+ * in between and ingest never stalls, and keeps the per-kind totals and the summary exact;
+ * a bucket's summary and field templates go with its last rows.
  */
 import type { DB } from './db.js';
 import type { WriteQueue } from './writer/queue.js';

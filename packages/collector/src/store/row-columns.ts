@@ -1,12 +1,15 @@
 /**
  * Turns NewEvents into the events table's column values, once, wherever the insert runs:
  * the derived columns (ts, indexed ECS members), the fields in template form (or compact
- * JSON), its shape and the templates the rows use. One INSERT text serves the main
- * connection (id NULL: SQLite assigns it) and the writer thread (ids pre-assigned).
+ * JSON), its shape, the templates the rows use (per id bucket) and the batch's summary
+ * counts (store/event-keys.ts). Ids are assigned before encoding (the bucket decides the
+ * template scope); one INSERT text serves the main connection and the writer thread.
  */
 import type { EventKind, NewEvent } from '../model.js';
 import { member, packFields, SHAPE_TEMPLATE, type RowMembers } from './event-row.js';
-import { templateEncoder, type ColumnValues } from './field-templates.js';
+import type { BucketTemplates, ColumnValues } from './field-templates.js';
+import { bucketOf } from './buckets.js';
+import { BatchKeys } from './event-keys.js';
 
 /** Values per row in a flat column array, in INSERT_EVENT_SQL's order. */
 export const ROW_WIDTH = 14;
@@ -57,24 +60,27 @@ class Derived {
 }
 
 /**
- * Column values of a batch of rows, how many rows of each kind it holds and the templates
- * its rows use (id, body), written with the rows (PUT_TEMPLATE_SQL).
+ * Column values of a batch of rows, how many rows of each kind it holds, the templates
+ * its rows use (bucket, id, body), written with the rows (PUT_TEMPLATE_SQL), and its
+ * summary counts.
  */
-export interface RowColumns { values: unknown[]; totals: Array<[EventKind, number]>; templates: Array<[number, string]> }
+export interface RowColumns { values: unknown[]; totals: Array<[EventKind, number]>; templates: Array<[number, number, string]>; keys: BatchKeys }
 
 /**
  * Encodes the events as ROW_WIDTH values each (strings, numbers and nulls only, so the
- * array crosses to a worker thread by structured clone). ids[i] is the row id, or null
- * to let SQLite assign it. `into`, an array already sent on, is filled again instead of a
- * new one (it stays packed: written in order, never holey, so it clones densely).
+ * array crosses to a worker thread by structured clone); ids[i] is the row id, ascending.
+ * `into`, an array already sent on, is filled again instead of a new one (it stays packed:
+ * written in order, never holey, so it clones densely); `keys` collects the summary
+ * counts across the chunks of one job.
  */
-export function encodeRows(events: NewEvent[], ids: Array<number | null>, into?: unknown[]): RowColumns {
+export function encodeRows(events: NewEvent[], ids: number[], encoders: BucketTemplates, into?: unknown[], keys = new BatchKeys()): RowColumns {
   // Grown by push: `new Array(n)` beyond ~100k slots starts in slow dictionary mode.
   const values: unknown[] = into ?? [];
   const perKind = new Map<EventKind, number>();
   const d = new Derived();
-  const used = new Set<number>();
-  const templates: Array<[number, string]> = [];
+  let bucket = -1;
+  const used = new Set<number>(); // templates listed for `bucket`
+  const templates: Array<[number, number, string]> = [];
   let k = 0;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
@@ -83,19 +89,26 @@ export function encodeRows(events: NewEvent[], ids: Array<number | null>, into?:
     const message = str(f.message);
     const exact = message?.isWellFormed() ? message : null;
     d.cols.message = exact;
-    let json = templateEncoder.encode(f, d.cols);
+    const b = bucketOf(ids[i]);
+    if (b !== bucket) { bucket = b; used.clear(); }
+    const encoder = encoders.for(b);
+    let json = encoder.encode(f, d.cols);
     let shape = SHAPE_TEMPLATE;
     if (json !== null) {
-      const t = templateEncoder.template;
-      if (!used.has(t.id)) { used.add(t.id); templates.push([t.id, t.body]); }
+      const t = encoder.template;
+      if (!used.has(t.id)) { used.add(t.id); templates.push([b, t.id, t.body]); }
     } else ({ json, shape } = packFields(JSON.stringify(f), exact, d.members));
+    const type = e.type ?? null;
+    const ip = str(f['source.ip']);
+    const user = str(f['user.name']);
     values[k++] = ids[i]; values[k++] = e.agent; values[k++] = e.seq; values[k++] = e.kind;
-    values[k++] = d.ts; values[k++] = e.ingested; values[k++] = e.type ?? null;
-    values[k++] = str(f['source.ip']); values[k++] = str(f['user.name']);
+    values[k++] = d.ts; values[k++] = e.ingested; values[k++] = type;
+    values[k++] = ip; values[k++] = user;
     values[k++] = str(f['event.outcome']); values[k++] = str(f['event.action']);
     values[k++] = message; values[k++] = json; values[k++] = shape;
     perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
+    keys.add(b, e.kind, d.ts, e.agent, type, ip, user);
   }
   if (values.length !== k) values.length = k;
-  return { values, totals: [...perKind], templates };
+  return { values, totals: [...perKind], templates, keys };
 }

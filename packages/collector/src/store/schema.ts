@@ -3,8 +3,9 @@
  * see event-row.ts) with their per-kind totals, the agent registry with per-instance
  * sequence high-water marks, API and agent tokens, and a revision row that triggers bump
  * whenever tokens change, so a running collector notices tokens the CLI creates or revokes.
- * Events by address and by user are indexed per id bucket (store/buckets.ts); field
- * templates hold what template-form rows share.
+ * Events by address and by user are indexed per id bucket (store/buckets.ts), summarised
+ * per bucket (store/event-keys.ts); field templates hold what template-form rows share,
+ * per bucket.
  */
 import { migrate, type DB, type MigrationStep } from './db.js';
 import { BUCKET_BITS } from './buckets.js';
@@ -71,9 +72,49 @@ const STEPS: MigrationStep[] = [
   `CREATE TABLE IF NOT EXISTS field_templates (id INTEGER PRIMARY KEY, body TEXT NOT NULL);`,
 ];
 
+/**
+ * Module 'buckets': what lives and dies with an id bucket (store/buckets.ts), the bucket's
+ * field templates and its summary.
+ */
+const BUCKET_STEPS: MigrationStep[] = [
+  // Templates per id bucket (retention drops a bucket's with its last rows). Templates of an
+  // older database go to its newest bucket: they stay until every row written before is gone.
+  `CREATE TABLE field_templates_b (bucket INTEGER NOT NULL, id INTEGER NOT NULL, body TEXT NOT NULL,
+     PRIMARY KEY (bucket, id)) WITHOUT ROWID;
+   INSERT INTO field_templates_b (bucket, id, body)
+     SELECT coalesce((SELECT max(id) FROM events), 0) >> ${BUCKET_BITS}, id, body FROM field_templates;
+   DROP TABLE field_templates;
+   ALTER TABLE field_templates_b RENAME TO field_templates;
+   CREATE INDEX field_templates_id ON field_templates (id);`,
+  // The summary (store/event-keys.ts): rows per bucket, kind and agent, type, address or
+  // user (those of log rows once a bucket is sealed: all but the newest), and per bucket
+  // and kind the @timestamp span; lookups by type get an index. An older database's rows
+  // are counted in once here.
+  `CREATE TABLE event_keys (bucket INTEGER NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
+     n INTEGER NOT NULL, PRIMARY KEY (bucket, kind, field, value)) WITHOUT ROWID;
+   CREATE TABLE event_spans (bucket INTEGER NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL,
+     min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, PRIMARY KEY (bucket, kind)) WITHOUT ROWID;
+   CREATE INDEX IF NOT EXISTS events_type_id ON events (type, id) WHERE type IS NOT NULL;
+   INSERT INTO event_spans (bucket, kind, n, min_ts, max_ts)
+     SELECT id >> ${BUCKET_BITS}, kind, count(*), min(ts), max(ts) FROM events GROUP BY 1, 2;
+   INSERT INTO event_keys (bucket, kind, field, value, n)
+     SELECT id >> ${BUCKET_BITS}, kind, 'agent', agent, count(*) FROM events GROUP BY 1, 2, 4;
+   INSERT INTO event_keys (bucket, kind, field, value, n)
+     SELECT id >> ${BUCKET_BITS}, kind, 'type', type, count(*) FROM events WHERE type IS NOT NULL GROUP BY 1, 2, 4;
+   CREATE TABLE event_seal (below INTEGER NOT NULL);
+   INSERT INTO event_seal (below) SELECT coalesce(max(id) >> ${BUCKET_BITS}, 0) FROM events;
+   INSERT INTO event_keys (bucket, kind, field, value, n)
+     SELECT id >> ${BUCKET_BITS}, kind, 'source.ip', source_ip, count(*) FROM events
+     WHERE source_ip IS NOT NULL AND (kind <> 'log' OR id >> ${BUCKET_BITS} < (SELECT below FROM event_seal)) GROUP BY 1, 2, 4;
+   INSERT INTO event_keys (bucket, kind, field, value, n)
+     SELECT id >> ${BUCKET_BITS}, kind, 'user.name', user_name, count(*) FROM events
+     WHERE user_name IS NOT NULL AND (kind <> 'log' OR id >> ${BUCKET_BITS} < (SELECT below FROM event_seal)) GROUP BY 1, 2, 4;`,
+];
+
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */
 export function migrateCore(db: DB): void {
   migrate(db, 'core', STEPS);
+  migrate(db, 'buckets', BUCKET_STEPS);
 }
 
 /** The database file inside the collector's --data directory. */
