@@ -14,7 +14,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 const dist = (p) => import(join(ROOT, 'packages', p));
 const proto = await dist('proto/dist/index.js');
 const { createDecoder, LOG_TYPES } = await dist('collector/dist/decoders/index.js');
-const { batchRows } = await dist('collector/dist/ingest/batch-rows.js');
+const { batchChunks } = await dist('collector/dist/ingest/batch-rows.js');
+const { BodyHandlers } = await dist('collector/dist/ingest/handlers.js');
+const { EnumGuard } = await dist('collector/dist/telemetry/enums.js');
+const { MetricsRegistry } = await dist('collector/dist/metrics/registry.js');
 const { DecoderCache } = await dist('collector/dist/ingest/decoder-cache.js');
 const { registerTelemetryHandlers } = await dist('collector/dist/telemetry/handlers.js');
 const { TelemetryStore } = await dist('collector/dist/telemetry/store.js');
@@ -137,7 +140,9 @@ function lineTarget(type) {
 
 const KINDS = new Set(['log', 'metric', 'container', 'probe', 'loss', 'audit']);
 const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'vigil-fuzz-')), 'fuzz.db'));
-registerTelemetryHandlers(new TelemetryStore(db));
+const bodies = new BodyHandlers();
+const unknownValues = new MetricsRegistry().counter('fuzz_unknown_values_total', 'Unknown enum values met by the fuzzer.');
+registerTelemetryHandlers(bodies, new TelemetryStore(db), new EnumGuard(proto.createLogger('silent'), unknownValues));
 
 /** What a collector does with the bytes of one WebSocket message up to the store: frame, expansion, rows. */
 function frameRows(buf) {
@@ -152,7 +157,9 @@ function frameRows(buf) {
   }
   const b = frame.batch;
   if (!b || !Number.isSafeInteger(b.firstSeq) || b.firstSeq < 1) return null; // the session refuses these
-  return batchRows('fuzz', b, 0, NOW, new DecoderCache());
+  const rows = [];
+  batchChunks('fuzz', b, 0, NOW, new DecoderCache(), bodies, 256, (chunk) => { for (const r of chunk) rows.push(r); });
+  return { rows };
 }
 
 const frame = {
