@@ -16,10 +16,14 @@ const proto = await dist('proto/dist/index.js');
 const { createDecoder, LOG_TYPES } = await dist('collector/dist/decoders/index.js');
 const { batchChunks } = await dist('collector/dist/ingest/batch-rows.js');
 const { BodyHandlers } = await dist('collector/dist/ingest/handlers.js');
-const { EnumGuard } = await dist('collector/dist/telemetry/enums.js');
-const { MetricsRegistry } = await dist('collector/dist/metrics/registry.js');
 const { DecoderCache } = await dist('collector/dist/ingest/decoder-cache.js');
 const { registerTelemetryHandlers } = await dist('collector/dist/telemetry/handlers.js');
+const { EnumGuard } = await dist('collector/dist/telemetry/enums.js');
+const { MetricsRegistry } = await dist('collector/dist/metrics/registry.js');
+const { encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } = await dist('collector/dist/store/row-columns.js');
+const { BucketTemplates, PUT_TEMPLATE_SQL } = await dist('collector/dist/store/field-templates.js');
+const { SHAPE_TEMPLATE, unpackFields } = await dist('collector/dist/store/event-row.js');
+const { migrateCore } = await dist('collector/dist/store/schema.js');
 const { TelemetryStore } = await dist('collector/dist/telemetry/store.js');
 const { openDatabase } = await dist('collector/dist/store/db.js');
 const { loadConfig: loadCollectorConfig } = await dist('collector/dist/config/load.js');
@@ -141,8 +145,13 @@ function lineTarget(type) {
 const KINDS = new Set(['log', 'metric', 'container', 'probe', 'loss', 'audit']);
 const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'vigil-fuzz-')), 'fuzz.db'));
 const bodies = new BodyHandlers();
-const unknownValues = new MetricsRegistry().counter('fuzz_unknown_values_total', 'Unknown enum values met by the fuzzer.');
-registerTelemetryHandlers(bodies, new TelemetryStore(db), new EnumGuard(proto.createLogger('silent'), unknownValues));
+const unknownValues = new MetricsRegistry().counter('vigil_ingest_unknown_values_total', 'fuzz');
+registerTelemetryHandlers(bodies, new TelemetryStore(db), new EnumGuard(proto.createLogger('silent'), unknownValues, () => NOW));
+migrateCore(db);
+const putTemplate = db.prepare(PUT_TEMPLATE_SQL);
+const insertRow = db.prepare(INSERT_EVENT_SQL);
+const readRow = db.prepare('SELECT * FROM events WHERE id = ?');
+let lastId = 0;
 
 /** What a collector does with the bytes of one WebSocket message up to the store: frame, expansion, rows. */
 function frameRows(buf) {
@@ -158,8 +167,24 @@ function frameRows(buf) {
   const b = frame.batch;
   if (!b || !Number.isSafeInteger(b.firstSeq) || b.firstSeq < 1) return null; // the session refuses these
   const rows = [];
-  batchChunks('fuzz', b, 0, NOW, new DecoderCache(), bodies, 256, (chunk) => { for (const r of chunk) rows.push(r); });
+  batchChunks('fuzz', b, 0, NOW, new DecoderCache(), bodies, 1000, (chunk) => rows.push(...chunk));
   return { rows };
+}
+
+/** The rows as the store encodes them must rebuild to the very same fields, key order included. */
+function checkRowCodec(rows) {
+  const ids = rows.map(() => ++lastId);
+  // A fresh encoder with small bounds: an input reaches both learnt and plain templates.
+  const { values, templates } = encodeRows(rows, ids, new BucketTemplates({ maxKeys: 8, maxTemplates: 4, maxNodes: 32 }));
+  db.transaction(() => {
+    for (const t of templates) putTemplate.run(t);
+    for (let i = 0; i < rows.length; i++) insertRow.run(values.slice(i * ROW_WIDTH, (i + 1) * ROW_WIDTH));
+  })();
+  for (let i = 0; i < rows.length; i++) {
+    const stored = readRow.get(ids[i]);
+    must(stored.shape === SHAPE_TEMPLATE, `row ${i + 1} not in template form (shape ${stored.shape})`);
+    must(unpackFields(stored, db) === JSON.stringify(rows[i].fields), `row ${i + 1} does not rebuild its fields exactly`);
+  }
 }
 
 const frame = {
@@ -177,6 +202,7 @@ const frame = {
       else must(row.fields && typeof row.fields === 'object', `${row.kind} row without fields`);
     }
     must(isDeepStrictEqual(JSON.parse(JSON.stringify(r.rows)), JSON.parse(JSON.stringify(frameRows(buf).rows))), 'the same frame gives different rows');
+    checkRowCodec(r.rows);
   },
 };
 

@@ -17,6 +17,7 @@ import { validateConfig } from '../src/config/load.js';
 import { startCollector, type RunningCollector } from '../src/server.js';
 import { DB_FILE, migrateCore } from '../src/store/schema.js';
 import { createEventStore } from '../src/store/events.js';
+import type { BucketTemplates } from '../src/store/field-templates.js';
 
 export const quietLog = createLogger('silent');
 
@@ -34,11 +35,11 @@ export function tempDir(prefix = 'vigil-core-'): { dir: string; cleanup(): void 
 }
 
 /** A migrated database file with an event store on it (writer and reader the same connection). */
-export function testEventStore() {
+export function testEventStore(templates?: BucketTemplates) {
   const t = tempDir();
   const db = openDatabase(join(t.dir, DB_FILE));
   migrateCore(db);
-  return { db, events: createEventStore(db, db), close: () => { db.close(); t.cleanup(); } };
+  return { db, events: createEventStore(db, db, templates), close: () => { db.close(); t.cleanup(); } };
 }
 
 export function testCore(dir: string, config: Record<string, unknown> = {}, now: () => number = Date.now, writer: WorkerWriteQueueOptions = {}) {

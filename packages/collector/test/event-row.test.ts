@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DB } from '../src/store/db.js';
 import type { createEventStore, NewEvent } from '../src/store/events.js';
-import { SHAPE_MESSAGE, SHAPE_TEMPLATE, SHAPE_TS, useFieldsFunction } from '../src/store/event-row.js';
+import { SHAPE_AGENT, SHAPE_INGESTED, SHAPE_MESSAGE, SHAPE_TEMPLATE, SHAPE_TS, SHAPE_TYPE, useFieldsFunction } from '../src/store/event-row.js';
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import type { EcsFields } from '../src/model.js';
 import { BUCKET_BITS, BUCKET_EXPR } from '../src/store/buckets.js';
-import { TemplateEncoder } from '../src/store/field-templates.js';
+import { BucketTemplates, TemplateEncoder, type EncoderBounds } from '../src/store/field-templates.js';
 import { testEventStore } from './core-helpers.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => { while (cleanups.length) cleanups.pop()!(); });
 
-function store() {
-  const s = testEventStore();
+function store(templates?: BucketTemplates) {
+  const s = testEventStore(templates);
   cleanups.push(s.close);
   return s;
 }
@@ -120,13 +120,20 @@ describe('compact event rows', () => {
     ]);
   });
 
-  it('reads rows written before the compact form (shape 0) unchanged', () => {
+  it('reads rows of older databases: shape 0 unchanged, the compact form rebuilt', () => {
     const { db, events } = store();
     const f = logFields();
     db.prepare(`INSERT INTO events (agent, seq, kind, ts, ingested, type, message, fields)
       VALUES ('web-1', 1, 'log', 0, 0, 'auth', 'm', ?)`).run(JSON.stringify(f));
     const page = events.query({ kind: 'log' }, 10);
     expect(JSON.stringify(page.events[0].fields)).toBe(JSON.stringify(f));
+    // The compact form: the JSON without the members the columns hold (as written before issue 14).
+    const ts = Date.parse('2026-11-01T00:00:00.000Z');
+    const { '@timestamp': _t, message: _m, 'agent.name': _a, 'event.ingested': _i, 'vigil.type': _y, ...rest } = f;
+    const id = db.prepare(`INSERT INTO events (agent, seq, kind, ts, ingested, type, message, fields, shape)
+      VALUES ('web-1', 2, 'log', ?, ?, 'auth', ?, ?, ?)`).run(ts, NOW, f.message, JSON.stringify(rest),
+      SHAPE_TS | SHAPE_MESSAGE | SHAPE_AGENT | SHAPE_INGESTED | SHAPE_TYPE).lastInsertRowid as number;
+    expect(JSON.stringify(events.get(id)!.fields)).toBe(JSON.stringify(f));
   });
 
   it('filtered queries still go through indexes', () => {
@@ -197,17 +204,49 @@ describe('compact event rows', () => {
   });
 
   // It fills its store's encoder's key bound for the bucket.
-  it('inlines a key that takes many values, and falls back to compact JSON past its bounds', () => {
+  it('inlines a key that takes many values, and gives a row past its bounds a plain template', () => {
     const { db, events } = store();
     // 200 hosts, each seen twice: only the first ones become constants, then the key is inlined.
     const list = Array.from({ length: 400 }, (_, i) => ({ fields: logFields({ 'host.name': `h${i >> 1}` }) }));
     roundTrip(db, events, list);
     expect(db.prepare('SELECT count(*) FROM field_templates').pluck().get()).toBeLessThan(40);
-    // An object with more distinct keys than the encoder keeps: stored as compact JSON, still exact.
+    // An object with more distinct keys than the encoder keeps: a template of its own keys, still exact.
     const wide: EcsFields = logFields();
     for (let i = 0; i < 5000; i++) wide[`k${i}`] = i;
     const [row] = roundTrip(db, events, [{ fields: wide }]);
-    expect(row.shape).toBe(SHAPE_TS | SHAPE_MESSAGE); // the compact form: what columns hold at the start is left out
-    expect(JSON.parse(row.fields)['k4999']).toBe(4999);
+    expect(row.shape).toBe(SHAPE_TEMPLATE); // the one row form (was the compact JSON form before issue 14)
+    expect(JSON.parse(row.fields).at(-1)).toBe(4999);
+  });
+
+  it('keeps every row past a tiny bound in template form, exact, and the encoder within its bounds', () => {
+    const cases: Array<[string, Partial<EncoderBounds>]> = [['keys', { maxKeys: 4 }], ['templates', { maxTemplates: 2 }], ['nodes', { maxNodes: 6 }]];
+    for (const [name, bounds] of cases) {
+      const encoders = new BucketTemplates(bounds);
+      const { db, events } = store(encoders);
+      // Ever new keys, key orders and values: each row needs what the bound no longer allows.
+      const list = Array.from({ length: 60 }, (_, i) => {
+        const f: EcsFields = i % 3 === 0 ? logFields({ [`extra.${i}`]: `v${i % 5}` }) : { [`k${i}`]: i, nested: { a: [i, null] }, '@timestamp': '2026-11-01T00:00:00.000Z', [`z${i % 4}`]: 'same' };
+        if (i % 7 === 0) f['odd "key"'] = 'x\u2028y';
+        return { fields: f };
+      });
+      const rows = roundTrip(db, events, list); // JSON.stringify equal, key order included
+      expect(rows.every((r) => r.shape === SHAPE_TEMPLATE), name).toBe(true);
+      const size = encoders.for(0).size;
+      expect(size.keys, name).toBeLessThanOrEqual(bounds.maxKeys ?? 4096);
+      expect(size.templates, name).toBeLessThanOrEqual(bounds.maxTemplates ?? 4096);
+      expect(size.nodes, name).toBeLessThanOrEqual(bounds.maxNodes ?? 65536);
+      if (bounds.maxKeys) expect(size.keys).toBe(bounds.maxKeys);
+      if (bounds.maxTemplates) expect(size.templates).toBe(bounds.maxTemplates);
+      if (bounds.maxNodes) expect(size.nodes).toBe(bounds.maxNodes);
+      // A plain template: every member the row's own value, in the row's key order.
+      const last = JSON.parse(rows[59].fields) as unknown[];
+      const body = JSON.parse(db.prepare('SELECT body FROM field_templates WHERE id = ?').pluck().get(last[0]) as string) as string[];
+      expect(body).toEqual(Object.keys(list[59].fields).map((k) => 'v' + k));
+      expect(last.slice(1)).toEqual(Object.values(list[59].fields));
+      // Read through the SQL function too, as reports do.
+      useFieldsFunction(db);
+      const all = db.prepare('SELECT vigil_fields(fields, shape, agent, ts, ingested, type, message) FROM events ORDER BY id').pluck().all() as string[];
+      expect(all).toEqual(list.map((x) => JSON.stringify(x.fields)));
+    }
   });
 });

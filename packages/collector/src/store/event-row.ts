@@ -1,14 +1,16 @@
 /**
- * The compact events-row codec: the `fields` JSON is stored WITHOUT the members the row's
- * columns already hold ('@timestamp' = ts, 'message', 'agent.name' = agent, 'event.ingested'
- * = ingested, 'vigil.type' = type), and `shape` flags say which were left out, so reading
- * rebuilds the very same object, key order included. Rows in template form (SHAPE_TEMPLATE,
- * store/field-templates.ts) keep only their own values; the template holds the rest.
+ * The events-row codec. New rows take one form, template form (SHAPE_TEMPLATE,
+ * store/field-templates.ts): `fields` is `[template id, ...values]`, and the template says
+ * per member whether it is a constant, a column ('@timestamp' = ts, 'message', 'agent.name'
+ * = agent, 'event.ingested' = ingested, 'vigil.type' = type) or the row's next value, so
+ * reading rebuilds the very same object, key order included. Read only: rows of older
+ * databases, shape 0 (the whole JSON) and the compact form (the JSON without the members
+ * the SHAPE_TS..SHAPE_TYPE bits say the columns hold).
  */
 import type { DB } from './db.js';
 import { loadTemplates, templateOf } from './field-templates.js';
 
-/** Bits of the `shape` column; 0 means the JSON is the whole object (rows written before). */
+/** Bits of the `shape` column; 0 means the JSON is the whole object (read only, like the compact bits). */
 export const SHAPE_TS = 1;
 export const SHAPE_MESSAGE = 2;
 export const SHAPE_AGENT = 4;
@@ -16,19 +18,6 @@ export const SHAPE_INGESTED = 8;
 export const SHAPE_TYPE = 16;
 /** `fields` is `[template id, ...values]` (store/field-templates.ts). */
 export const SHAPE_TEMPLATE = 32;
-
-/**
- * What the columns hold, as complete JSON members ('"agent.name":"web-1"'), or null where a
- * column cannot rebuild the member exactly. The caller builds them once per change.
- */
-export interface RowMembers {
-  ts: string | null;
-  agent: string | null;
-  ingested: string | null;
-  type: string | null;
-}
-
-export interface PackedFields { json: string; shape: number }
 
 const TS_MEMBER = '"@timestamp":';
 const MESSAGE_MEMBER = '"message":';
@@ -39,72 +28,9 @@ const TYPE_MEMBER = '"vigil.type":';
 // Node 20 has String.prototype.isWellFormed; the project's TypeScript lib predates it.
 declare global { interface String { isWellFormed(): boolean } }
 
-/** JSON of a column value the codec may rebuild, or null when SQLite's UTF-8 would not round-trip it. */
-export function exactJson(v: string | null | undefined): string | null {
-  return typeof v === 'string' && v.isWellFormed() ? JSON.stringify(v) : null;
-}
-
-/** The member text for a value, or null when the value cannot be rebuilt exactly. */
-export function member(key: 'ts' | 'agent' | 'ingested' | 'type', value: string | null | undefined): string | null {
-  const json = exactJson(value);
-  if (json === null) return null;
-  return (key === 'ts' ? TS_MEMBER : key === 'agent' ? AGENT_MEMBER : key === 'ingested' ? INGESTED_MEMBER : TYPE_MEMBER) + json;
-}
-
-/** The index just past the JSON string token starting at `at` (a '"'), or -1. */
-function stringTokenEnd(json: string, at: number): number {
-  if (json.charCodeAt(at) !== 34) return -1;
-  for (let i = at + 1; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c === 92) i++; // '\\': skip the escaped character
-    else if (c === 34) return i + 1;
-  }
-  return -1;
-}
-
-/** Cuts member m off the end of full[pos, end) when it is the last member there; returns the new end or -1. */
-function cutTail(full: string, pos: number, end: number, m: string | null): number {
-  if (m === null) return -1;
-  const at = end - m.length;
-  if (at < pos || !full.startsWith(m, at)) return -1;
-  if (at === pos) return pos;
-  return full.charCodeAt(at - 1) === 44 ? at - 1 : -1; // preceded by ','
-}
-
-/**
- * Strips the column-held members from `full` (JSON.stringify of the fields). JSON.stringify
- * is deterministic, so a member is matched by its exact text at the start or end of the
- * object; a string token cannot end early, so a match is always a whole top-level member.
- * `message` is the object's own `message` value (null when it is not a well-formed string).
- */
-export function packFields(full: string, message: string | null, m: RowMembers): PackedFields {
-  let shape = 0;
-  let pos = 1;
-  if (m.ts !== null && full.startsWith(m.ts, pos)) {
-    shape |= SHAPE_TS;
-    pos += m.ts.length;
-    if (full.charCodeAt(pos) === 44) pos++; // ','
-  }
-  if (message !== null && full.startsWith(MESSAGE_MEMBER, pos)) {
-    // The member's value is JSON.stringify(message) (the caller passes fields.message):
-    // find where that string token ends instead of serializing the message again.
-    const end = stringTokenEnd(full, pos + MESSAGE_MEMBER.length);
-    if (end > 0) {
-      shape |= SHAPE_MESSAGE;
-      pos = end;
-      if (full.charCodeAt(pos) === 44) pos++;
-    }
-  }
-  // Rebuild appends agent, ingested, type in that order; strip them from the end in reverse.
-  let end = full.length - 1; // the closing '}'
-  let e = cutTail(full, pos, end, m.type);
-  if (e >= 0) { shape |= SHAPE_TYPE; end = e; }
-  e = cutTail(full, pos, end, m.ingested);
-  if (e >= 0) { shape |= SHAPE_INGESTED; end = e; }
-  e = cutTail(full, pos, end, m.agent);
-  if (e >= 0) { shape |= SHAPE_AGENT; end = e; }
-  if (shape === 0) return { json: full, shape };
-  return { json: end > pos ? `{${full.slice(pos, end)}}` : '{}', shape };
+/** `v` when a column may rebuild it as a member, or null when SQLite's UTF-8 would not round-trip it. */
+export function exactString(v: unknown): string | null {
+  return typeof v === 'string' && v.isWellFormed() ? v : null;
 }
 
 /** The stored columns of one row, as read back. */

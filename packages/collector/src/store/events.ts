@@ -46,7 +46,8 @@ export function rowToStoredEvent(row: EventRow, db: DB): StoredEvent {
 /** A row's id and stored size (its fields and message), for the page budget. */
 const SIZE = `id, ${bytesOf('fields')} + coalesce(${bytesOf('message')}, 0) AS n`;
 
-export function createEventStore(writer: DB, reader: DB): EventStore {
+/** `templates`: the store's encoder (its own unless given, e.g. with smaller bounds in a test). */
+export function createEventStore(writer: DB, reader: DB, templates = new BucketTemplates()): EventStore {
   const insert = writer.prepare(INSERT_EVENT_SQL);
   const bump = writer.prepare(BUMP_TOTAL_SQL);
   const putTemplate = writer.prepare(PUT_TEMPLATE_SQL);
@@ -55,7 +56,6 @@ export function createEventStore(writer: DB, reader: DB): EventStore {
   const seal = SEAL_SQL.map((sql) => writer.prepare(sql));
   const below = writer.prepare(SEALED_BELOW_SQL).pluck();
   const maxId = writer.prepare('SELECT max(id) FROM events').pluck();
-  const templates = new BucketTemplates();
   const toEvent = (row: EventRow) => rowToStoredEvent(row, reader);
   const total = reader.prepare('SELECT n FROM event_totals WHERE kind = ?').pluck();
   const byId = reader.prepare('SELECT * FROM events WHERE id = ?');

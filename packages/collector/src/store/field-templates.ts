@@ -3,9 +3,11 @@
  * members, host and program, members a column already holds) is stored once per id bucket
  * (store/buckets.ts), in field_templates, under an id hashed from its text; the row keeps
  * `[id, ...its values]`. Rebuilding gives JSON.stringify of the object exactly, key order
- * included. A key that takes many values is inlined from then on; keys and templates are
- * bounded per bucket: each store instance's encoder starts afresh at a bucket boundary, so
- * retention drops a bucket's templates with its last rows (store/retention.ts).
+ * included. A key that takes many values is inlined from then on; keys, templates and trie
+ * nodes are bounded per bucket: past a bound a row gets a plain template of its own key
+ * list (every member a value), learnt nowhere. Each store instance's encoder starts afresh
+ * at a bucket boundary, so retention drops a bucket's templates with its last rows
+ * (store/retention.ts).
  */
 import { createHash } from 'node:crypto';
 import type { DB } from './db.js';
@@ -24,9 +26,15 @@ const MAX_ONCE_ROUNDS = 4;
 const RECENT = 4;
 /** Longer values are always inlined. */
 const MAX_CONST_CHARS = 80;
-/** Past these, new keys or templates fall back to the plain row form (event-row.ts). */
+/** Past these, a row that needs a new key, template or trie node gets a plain template (TemplateEncoder.plain). */
 const MAX_KEYS = 4096;
 const MAX_TEMPLATES = 4096;
+/** Nodes of the trie: rows that stop at a bound part way must not grow it either. */
+const MAX_NODES = 16 * MAX_TEMPLATES;
+
+/** How much one bucket's encoder learns at most (the defaults above; smaller in tests). */
+export interface EncoderBounds { maxKeys: number; maxTemplates: number; maxNodes: number }
+const DEFAULT_BOUNDS: EncoderBounds = { maxKeys: MAX_KEYS, maxTemplates: MAX_TEMPLATES, maxNodes: MAX_NODES };
 
 /** Members the row's columns can rebuild, in template order: 's' + name. */
 const COLUMN_NAMES = ['ts', 'message', 'agent', 'ingested', 'type'] as const;
@@ -82,14 +90,24 @@ export class TemplateEncoder {
   private readonly root: Node = newNode(null, 0);
   private readonly ids = new Map<number, string>();
   private readonly values: unknown[] = [0];
+  private readonly maxKeys: number;
+  private readonly maxTemplates: number;
+  private readonly maxNodes: number;
+  private nodes = 1;
   /** The template of the row encode() returned last. */
   template: Template = this.root;
 
-  /**
-   * The row form of `f` (`[template id, ...values]`, its template in `template`), or null
-   * when it must stay plain (a bound is reached).
-   */
-  encode(f: EcsFields, cols: ColumnValues): string | null {
+  constructor(bounds: Partial<EncoderBounds> = {}) {
+    ({ maxKeys: this.maxKeys, maxTemplates: this.maxTemplates, maxNodes: this.maxNodes } = { ...DEFAULT_BOUNDS, ...bounds });
+  }
+
+  /** What the encoder holds: keys, templates and trie nodes (each stays within its bound). */
+  get size(): { keys: number; templates: number; nodes: number } {
+    return { keys: this.keys.size, templates: this.ids.size, nodes: this.nodes };
+  }
+
+  /** The row form of `f`: `[template id, ...values]`, its template in `template`. */
+  encode(f: EcsFields, cols: ColumnValues): string {
     const values = this.values;
     let n = 1;
     let node = this.root;
@@ -99,7 +117,7 @@ export class TemplateEncoder {
       let info = node.lastKey === k ? node.lastInfo : null;
       if (info === null) {
         info = this.keys.get(k) ?? this.addKey(k);
-        if (info === null) return null;
+        if (info === null) return this.plain(f);
         node.lastKey = k;
         node.lastInfo = info;
       }
@@ -122,7 +140,8 @@ export class TemplateEncoder {
       if (tok === info.token) values[n++] = v;
       let child = node.lastTok === tok ? node.lastChild : node.next?.get(tok);
       if (child == null) {
-        if (this.ids.size >= MAX_TEMPLATES) return null;
+        if (this.ids.size >= this.maxTemplates || this.nodes >= this.maxNodes) return this.plain(f);
+        this.nodes++;
         child = newNode(node, tok);
         (node.next ??= new Map()).set(tok, child);
       }
@@ -130,15 +149,40 @@ export class TemplateEncoder {
       node.lastChild = child;
       node = child;
     }
-    if (node.id === 0 && !this.define(node)) return null;
+    if (node.id === 0 && !this.define(node)) return this.plain(f);
     values[0] = node.id;
     values.length = n;
     this.template = node;
     return JSON.stringify(values);
   }
 
+  /**
+   * The row form where a bound is reached: a template of the row's own key list, every
+   * member a value (no constants, no columns: exact), learnt nowhere, so the encoder's
+   * memory stays bounded. Such templates are at most one per row of the bucket, and go
+   * with it. Its id is its body's hash (another one on the rare clash with a known template).
+   */
+  private plain(f: EcsFields): string {
+    const values = this.values;
+    const parts: string[] = [];
+    let n = 1;
+    for (const k in f) {
+      const v = f[k];
+      if (v === undefined) continue;
+      parts.push('v' + k);
+      values[n++] = v;
+    }
+    const body = JSON.stringify(parts);
+    let id = templateId(body);
+    for (let salt = 1; this.ids.has(id) && this.ids.get(id) !== body; salt++) id = templateId(`${body}#${salt}`);
+    values[0] = id;
+    values.length = n;
+    this.template = { id, body };
+    return JSON.stringify(values);
+  }
+
   private addKey(k: string): KeyInfo | null {
-    if (this.keys.size >= MAX_KEYS) return null;
+    if (this.keys.size >= this.maxKeys) return null;
     const info: KeyInfo = {
       token: 2 * this.keyNames.length + 1, column: COLUMN_KEYS.indexOf(k) + 1,
       quoted: JSON.stringify(k) + ':', consts: new Map(), objects: new Map(), once: new Set(), onceRounds: 0, recent: [], recentTok: [], recentAt: 0,
@@ -241,11 +285,16 @@ export function templateId(body: string): number {
  */
 export class BucketTemplates {
   private bucket = -1;
-  private encoder = new TemplateEncoder();
+  private encoder: TemplateEncoder;
+
+  /** `bounds`: each bucket's encoder's (the defaults unless a test gives smaller ones). */
+  constructor(private readonly bounds: Partial<EncoderBounds> = {}) {
+    this.encoder = new TemplateEncoder(bounds);
+  }
 
   /** The encoder for rows of `bucket`. */
   for(bucket: number): TemplateEncoder {
-    if (bucket !== this.bucket) { this.bucket = bucket; this.encoder = new TemplateEncoder(); }
+    if (bucket !== this.bucket) { this.bucket = bucket; this.encoder = new TemplateEncoder(this.bounds); }
     return this.encoder;
   }
 }

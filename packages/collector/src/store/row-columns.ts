@@ -1,12 +1,12 @@
 /**
  * Turns NewEvents into the events table's column values, once, wherever the insert runs:
- * the derived columns (ts, indexed ECS members), the fields in template form (or compact
- * JSON), its shape, the templates the rows use (per id bucket) and the batch's summary
+ * the derived columns (ts, indexed ECS members), the fields in template form (the one row
+ * form new rows take), its shape, the templates the rows use (per id bucket) and the batch's summary
  * counts (store/event-keys.ts). Ids are assigned before encoding (the bucket decides the
  * template scope); one INSERT text serves the main connection and the writer thread.
  */
 import type { EventKind, NewEvent } from '../model.js';
-import { member, packFields, SHAPE_TEMPLATE, type RowMembers } from './event-row.js';
+import { exactString, SHAPE_TEMPLATE } from './event-row.js';
 import type { BucketTemplates, ColumnValues } from './field-templates.js';
 import { bucketOf } from './buckets.js';
 import { BatchKeys } from './event-keys.js';
@@ -27,7 +27,6 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
  * time and (to the second) event time, so each is parsed or formatted once per change.
  */
 class Derived {
-  readonly members: RowMembers = { ts: null, agent: null, ingested: null, type: null };
   private agent: string | undefined;
   private type: string | null | undefined = null;
   private ingested = NaN;
@@ -38,22 +37,15 @@ class Derived {
   readonly cols: ColumnValues = { ts: null, message: null, agent: null, ingested: null, type: null };
 
   set(agent: string, type: string | undefined, ingested: number, stamp: unknown, fallbackMs: number): void {
-    const m = this.members;
     const c = this.cols;
-    if (agent !== this.agent) { this.agent = agent; m.agent = member('agent', agent); c.agent = m.agent === null ? null : agent; }
-    if (type !== this.type) { this.type = type; m.type = member('type', type); c.type = m.type === null ? null : type ?? null; }
-    if (ingested !== this.ingested) {
-      this.ingested = ingested;
-      const iso = new Date(ingested).toISOString();
-      m.ingested = member('ingested', iso);
-      c.ingested = iso;
-    }
-    if (typeof stamp !== 'string') { this.stamp = undefined; this.ts = fallbackMs; m.ts = c.ts = null; return; }
+    if (agent !== this.agent) { this.agent = agent; c.agent = exactString(agent); }
+    if (type !== this.type) { this.type = type; c.type = exactString(type); }
+    if (ingested !== this.ingested) { this.ingested = ingested; c.ingested = new Date(ingested).toISOString(); }
+    if (typeof stamp !== 'string') { this.stamp = undefined; this.ts = fallbackMs; c.ts = null; return; }
     if (stamp !== this.stamp) {
       this.stamp = stamp;
       this.parsed = Date.parse(stamp);
-      m.ts = Number.isFinite(this.parsed) && new Date(this.parsed).toISOString() === stamp ? member('ts', stamp) : null;
-      c.ts = m.ts === null ? null : stamp;
+      c.ts = Number.isFinite(this.parsed) && new Date(this.parsed).toISOString() === stamp ? stamp : null;
     }
     this.ts = Number.isFinite(this.parsed) ? this.parsed : fallbackMs;
   }
@@ -87,17 +79,13 @@ export function encodeRows(events: NewEvent[], ids: number[], encoders: BucketTe
     const f = e.fields;
     d.set(e.agent, e.type, e.ingested, f['@timestamp'], e.timeMs);
     const message = str(f.message);
-    const exact = message?.isWellFormed() ? message : null;
-    d.cols.message = exact;
+    d.cols.message = exactString(message);
     const b = bucketOf(ids[i]);
     if (b !== bucket) { bucket = b; used.clear(); }
     const encoder = encoders.for(b);
-    let json = encoder.encode(f, d.cols);
-    let shape = SHAPE_TEMPLATE;
-    if (json !== null) {
-      const t = encoder.template;
-      if (!used.has(t.id)) { used.add(t.id); templates.push([b, t.id, t.body]); }
-    } else ({ json, shape } = packFields(JSON.stringify(f), exact, d.members));
+    const json = encoder.encode(f, d.cols);
+    const t = encoder.template;
+    if (!used.has(t.id)) { used.add(t.id); templates.push([b, t.id, t.body]); }
     const type = e.type ?? null;
     const ip = str(f['source.ip']);
     const user = str(f['user.name']);
@@ -105,7 +93,7 @@ export function encodeRows(events: NewEvent[], ids: number[], encoders: BucketTe
     values[k++] = d.ts; values[k++] = e.ingested; values[k++] = type;
     values[k++] = ip; values[k++] = user;
     values[k++] = str(f['event.outcome']); values[k++] = str(f['event.action']);
-    values[k++] = message; values[k++] = json; values[k++] = shape;
+    values[k++] = message; values[k++] = json; values[k++] = SHAPE_TEMPLATE;
     perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
     keys.add(b, e.kind, d.ts, e.agent, type, ip, user);
   }
