@@ -17,6 +17,7 @@ import type { DecoderCache } from './decoder-cache.js';
 import type { BodyHandlers } from './handlers.js';
 import { batchChunks, lagMs } from './batch-rows.js';
 import { BucketTemplates } from '../store/field-templates.js';
+import { NEXT_ID_SQL } from '../store/event-keys.js';
 import { JobRows, type AcceptedListener } from './job-rows.js';
 
 /** Batches handed to the writer before the next one waits in this queue undecoded. */
@@ -72,7 +73,7 @@ export interface PipelineDeps {
 export function createCommitPipeline(deps: PipelineDeps): CommitPipeline {
   const { writer, agents, decoders, bodies } = deps;
   const templates = deps.templates ?? new BucketTemplates();
-  let nextId = ((deps.reader.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0) + 1;
+  let nextId = deps.reader.prepare(NEXT_ID_SQL).pluck().get() as number; // never an id given before, also after retention emptied the table
   const marks = new Map<string, Mark>();
   const queue: Job[] = []; // places taken, not decoded yet
   let ahead = 0; // jobs with the writer

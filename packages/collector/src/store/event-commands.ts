@@ -10,7 +10,7 @@ import type { EventKind } from '../model.js';
 import { HWM_SQL } from './agent-writes.js';
 import { BUMP_TOTAL_SQL, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import { PUT_TEMPLATE_SQL } from './field-templates.js';
-import { applyKeys, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
+import { applyKeys, LAST_ID_SQL, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
 import type { DB } from './db.js';
 import type { CommandTable, Nested } from './writer/types.js';
 
@@ -58,6 +58,7 @@ export const eventCommands = {
     const putSpan = db.prepare(PUT_SPAN_SQL);
     const seal = SEAL_SQL.map((sql) => db.prepare(sql));
     const sealedBelow = db.prepare(SEALED_BELOW_SQL).pluck();
+    const lastId = db.prepare(LAST_ID_SQL);
     // A row's values as separate arguments: better-sqlite3 binds them faster than an array
     // it must read element by element (about 0.3 us a row less).
     const rows = (v: unknown[]) => {
@@ -71,8 +72,11 @@ export const eventCommands = {
         if (stored !== m.expect) throw new Error(`high-water mark moved: expected ${m.expect}, stored ${stored}`);
       }
       for (const t of m.templates) putTemplate.run(t);
-      if (m.ahead) for (const v of m.ahead) rows(v);
+      let last = 0; // ids ascend within a batch: the last row's is its highest
+      if (m.ahead) for (const v of m.ahead) { rows(v); if (v.length) last = v[v.length - 14] as number; }
       rows(m.values);
+      if (m.values.length) last = m.values[m.values.length - 14] as number;
+      if (last > 0) lastId.run({ last });
       for (const [kind, n] of m.totals) bump.run(n, kind);
       applyKeys(putKey, putSpan, sealedBelow, seal, m.keys, m.spans, m.seal);
       for (const [op, args] of m.derived) nested(op, args);

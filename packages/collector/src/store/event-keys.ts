@@ -19,6 +19,11 @@ export type KeyField = typeof KEY_FIELDS[number];
 /** Those whose log rows are counted when their bucket is sealed, from the bucket's index on them (the rest per batch). */
 export const SEALED_FIELDS: ReadonlySet<KeyField> = new Set(['source.ip', 'user.name']);
 
+/** The next event id to give: above every id ever stored (event_ids keeps the highest, also once retention emptied the table). */
+export const NEXT_ID_SQL = 'SELECT max(coalesce((SELECT max(id) FROM events), 0), coalesce((SELECT last FROM event_ids), 0)) + 1';
+/** Raises the highest id given (run with each batch, @last its highest id). */
+export const LAST_ID_SQL = 'UPDATE event_ids SET last = @last WHERE last < @last';
+
 /** The first bucket not sealed yet (event_seal holds one row). */
 export const SEALED_BELOW_SQL = 'SELECT below FROM event_seal';
 

@@ -12,7 +12,7 @@ import { unpackFields } from './event-row.js';
 import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from './page-budget.js';
 import { BucketTemplates, PUT_TEMPLATE_SQL } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
-import { applyKeys, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
+import { applyKeys, LAST_ID_SQL, NEXT_ID_SQL, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
 import { bucketOf } from './buckets.js';
 import { createEventLookup, planned } from './event-lookup.js';
 import type Database from 'better-sqlite3';
@@ -55,7 +55,8 @@ export function createEventStore(writer: DB, reader: DB, templates = new BucketT
   const putSpan = writer.prepare(PUT_SPAN_SQL);
   const seal = SEAL_SQL.map((sql) => writer.prepare(sql));
   const below = writer.prepare(SEALED_BELOW_SQL).pluck();
-  const maxId = writer.prepare('SELECT max(id) FROM events').pluck();
+  const nextId = writer.prepare(NEXT_ID_SQL).pluck();
+  const lastId = writer.prepare(LAST_ID_SQL);
   const toEvent = (row: EventRow) => rowToStoredEvent(row, reader);
   const total = reader.prepare('SELECT n FROM event_totals WHERE kind = ?').pluck();
   const byId = reader.prepare('SELECT * FROM events WHERE id = ?');
@@ -71,7 +72,7 @@ export function createEventStore(writer: DB, reader: DB, templates = new BucketT
     templates,
     insertBatch(events) {
       // The ids SQLite would give (max + 1 on): the bucket of each row decides its templates' scope.
-      const first = ((maxId.get() as number | null) ?? 0) + 1;
+      const first = nextId.get() as number;
       const ids = Array.from({ length: events.length }, (_, i) => first + i);
       const { values, totals, templates: used, keys } = encodeRows(events, ids, templates);
       for (const t of used) putTemplate.run(t);
@@ -83,6 +84,7 @@ export function createEventStore(writer: DB, reader: DB, templates = new BucketT
       }
       for (const [kind, n] of totals) bump.run(n, kind);
       applyKeys(putKey, putSpan, below, seal, keys.keys(), keys.spans(), bucketOf(first));
+      if (events.length > 0) lastId.run({ last: ids[ids.length - 1] });
       return out;
     },
     query(filter, limit, beforeId, maxBytes = Infinity) {

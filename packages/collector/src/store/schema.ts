@@ -109,6 +109,10 @@ const BUCKET_STEPS: MigrationStep[] = [
    INSERT INTO event_keys (bucket, kind, field, value, n)
      SELECT id >> ${BUCKET_BITS}, kind, 'user.name', user_name, count(*) FROM events
      WHERE user_name IS NOT NULL AND (kind <> 'log' OR id >> ${BUCKET_BITS} < (SELECT below FROM event_seal)) GROUP BY 1, 2, 4;`,
+  // The highest event id ever given (retention may empty the table: ids never go back, so
+  // buckets, seals and id cursors such as compliance's stay ahead of every id used before).
+  `CREATE TABLE IF NOT EXISTS event_ids (last INTEGER NOT NULL);
+   INSERT INTO event_ids (last) SELECT coalesce(max(id), 0) FROM events;`,
 ];
 
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */

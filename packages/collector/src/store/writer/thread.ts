@@ -38,6 +38,7 @@ export class WorkerWriteQueue extends OrderedQueue {
     const w = spawnWorker(import.meta.url, 'worker', data);
     w.unref();
     w.on('message', (m: FromWriter) => {
+      if (w !== this.worker) return; // a reply of a thread already replaced: its commands were failed
       const job = this.inflight.shift();
       if (this.inflight.length === 0) w.unref();
       if (!job) return;
