@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DB } from '../src/store/db.js';
-import type { createEventStore, NewEvent } from '../src/store/events.js';
+import { createEventStore, type NewEvent } from '../src/store/events.js';
 import { SHAPE_AGENT, SHAPE_INGESTED, SHAPE_MESSAGE, SHAPE_TEMPLATE, SHAPE_TS, SHAPE_TYPE, useFieldsFunction } from '../src/store/event-row.js';
 import { whereClause, type EventFilter } from '../src/store/event-filter.js';
 import type { EcsFields } from '../src/model.js';
@@ -248,5 +248,26 @@ describe('compact event rows', () => {
       const all = db.prepare('SELECT vigil_fields(fields, shape, agent, ts, ingested, type, message) FROM events ORDER BY id').pluck().all() as string[];
       expect(all).toEqual(list.map((x) => JSON.stringify(x.fields)));
     }
+  });
+});
+
+describe('template ids', () => {
+  // Ids are keyed per database (store_keys): stable for one database across store instances
+  // (and restarts), different in another, so log text cannot be made to clash with them.
+  it('are the same for one body in every store on a database and differ between databases', () => {
+    const a = store();
+    const row = { agent: 'web1', seq: 1, kind: 'log' as const, ingested: 1, timeMs: 1, fields: { '@timestamp': '2026-11-27T10:00:00.000Z', message: 'm', 'event.outcome': 'failure' } };
+    const idOf = (s: ReturnType<typeof store>, seq: number) => {
+      s.db.transaction(() => s.events.insertBatch([{ ...row, seq }]))();
+      return JSON.parse(s.db.prepare('SELECT fields FROM events ORDER BY id DESC LIMIT 1').pluck().get() as string)[0] as number;
+    };
+    const first = idOf(a, 1);
+    expect(Number.isSafeInteger(first) && first > 0).toBe(true);
+    const again = createEventStore(a.db, a.db); // another store instance on the same database
+    a.db.transaction(() => again.insertBatch([{ ...row, seq: 2 }]))();
+    expect(JSON.parse(a.db.prepare('SELECT fields FROM events ORDER BY id DESC LIMIT 1').pluck().get() as string)[0]).toBe(first);
+    const b = store();
+    expect(idOf(b, 1)).not.toBe(first);
+    expect(JSON.stringify(again.get(2)!.fields)).toBe(JSON.stringify(row.fields));
   });
 });

@@ -10,7 +10,7 @@ import type { EcsFields, EventKind, NewEvent, StoredEvent } from '../model.js';
 import { isKindOnly, whereClause, type EventFilter } from './event-filter.js';
 import { unpackFields } from './event-row.js';
 import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from './page-budget.js';
-import { BucketTemplates, PUT_TEMPLATE_SQL } from './field-templates.js';
+import { BucketTemplates, PUT_TEMPLATE_SQL, templateKey } from './field-templates.js';
 import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
 import { applyKeys, LAST_ID_SQL, NEXT_ID_SQL, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
 import { bucketOf } from './buckets.js';
@@ -47,7 +47,7 @@ export function rowToStoredEvent(row: EventRow, db: DB): StoredEvent {
 const SIZE = `id, ${bytesOf('fields')} + coalesce(${bytesOf('message')}, 0) AS n`;
 
 /** `templates`: the store's encoder (its own unless given, e.g. with smaller bounds in a test). */
-export function createEventStore(writer: DB, reader: DB, templates = new BucketTemplates()): EventStore {
+export function createEventStore(writer: DB, reader: DB, templates = new BucketTemplates({}, templateKey(writer))): EventStore {
   const insert = writer.prepare(INSERT_EVENT_SQL);
   const bump = writer.prepare(BUMP_TOTAL_SQL);
   const putTemplate = writer.prepare(PUT_TEMPLATE_SQL);

@@ -9,7 +9,7 @@
  * at a bucket boundary, so retention drops a bucket's templates with its last rows
  * (store/retention.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { DB } from './db.js';
 import type { EcsFields } from '../model.js';
 
@@ -97,7 +97,8 @@ export class TemplateEncoder {
   /** The template of the row encode() returned last. */
   template: Template = this.root;
 
-  constructor(bounds: Partial<EncoderBounds> = {}) {
+  /** `key`: the store's template key (templateKey); a random one for an encoder of its own. */
+  constructor(bounds: Partial<EncoderBounds> = {}, private readonly key: Buffer = randomBytes(32)) {
     ({ maxKeys: this.maxKeys, maxTemplates: this.maxTemplates, maxNodes: this.maxNodes } = { ...DEFAULT_BOUNDS, ...bounds });
   }
 
@@ -173,8 +174,8 @@ export class TemplateEncoder {
       values[n++] = v;
     }
     const body = JSON.stringify(parts);
-    let id = templateId(body);
-    for (let salt = 1; this.ids.has(id) && this.ids.get(id) !== body; salt++) id = templateId(`${body}#${salt}`);
+    let id = templateId(body, this.key);
+    for (let salt = 1; this.ids.has(id) && this.ids.get(id) !== body; salt++) id = templateId(`${body}#${salt}`, this.key);
     values[0] = id;
     values.length = n;
     this.template = { id, body };
@@ -233,7 +234,7 @@ export class TemplateEncoder {
       parts.push(t < 0 ? 's' + COLUMN_NAMES[-t - 1] : t % 2 === 0 ? 'c' + this.members[t / 2] : 'v' + this.keyNames[(t - 1) / 2]);
     }
     const body = JSON.stringify(parts.reverse());
-    const id = templateId(body);
+    const id = templateId(body, this.key);
     const had = this.ids.get(id);
     if (had !== undefined && had !== body) return false;
     this.ids.set(id, body);
@@ -274,9 +275,19 @@ function columnValue(c: ColumnValues, i: number): string | null {
   return i === 1 ? c.ts : i === 2 ? c.message : i === 3 ? c.agent : i === 4 ? c.ingested : c.type;
 }
 
-/** 48 bits of the body's SHA-256: the same template gets the same id in any process. */
-export function templateId(body: string): number {
-  return createHash('sha256').update(body).digest().readUIntBE(0, 6) || 1;
+/**
+ * 53 bits of the body's HMAC-SHA256 under the store's template key (store_keys, made once
+ * per database): the same template gets the same id in every process on that database, and
+ * whoever writes log text cannot compute ids, so cannot make a body of theirs clash with a
+ * real template's id (with a plain hash of 48 bits, about 2^24 tries would find one).
+ */
+export function templateId(body: string, key: Buffer): number {
+  return Number(createHmac('sha256', key).update(body).digest().readBigUInt64BE(0) >> 11n) || 1;
+}
+
+/** The template key of a migrated database (store_keys). */
+export function templateKey(db: DB): Buffer {
+  return db.prepare("SELECT key FROM store_keys WHERE name = 'templates'").pluck().get() as Buffer;
 }
 
 /**
@@ -287,14 +298,18 @@ export class BucketTemplates {
   private bucket = -1;
   private encoder: TemplateEncoder;
 
-  /** `bounds`: each bucket's encoder's (the defaults unless a test gives smaller ones). */
-  constructor(private readonly bounds: Partial<EncoderBounds> = {}) {
-    this.encoder = new TemplateEncoder(bounds);
+  /**
+   * `bounds`: each bucket's encoder's (the defaults unless a test gives smaller ones); `key`:
+   * the store's template key (templateKey), or a random one for an encoder of its own (its
+   * ids then differ from the store's: a template may be stored twice, never misread).
+   */
+  constructor(private readonly bounds: Partial<EncoderBounds> = {}, private readonly key: Buffer = randomBytes(32)) {
+    this.encoder = new TemplateEncoder(bounds, key);
   }
 
   /** The encoder for rows of `bucket`. */
   for(bucket: number): TemplateEncoder {
-    if (bucket !== this.bucket) { this.bucket = bucket; this.encoder = new TemplateEncoder(this.bounds); }
+    if (bucket !== this.bucket) { this.bucket = bucket; this.encoder = new TemplateEncoder(this.bounds, this.key); }
     return this.encoder;
   }
 }

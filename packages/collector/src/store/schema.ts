@@ -113,6 +113,9 @@ const BUCKET_STEPS: MigrationStep[] = [
   // buckets, seals and id cursors such as compliance's stay ahead of every id used before).
   `CREATE TABLE IF NOT EXISTS event_ids (last INTEGER NOT NULL);
    INSERT INTO event_ids (last) SELECT coalesce(max(id), 0) FROM events;`,
+  // The key of template ids (store/field-templates.ts templateId): made once per database.
+  `CREATE TABLE IF NOT EXISTS store_keys (name TEXT PRIMARY KEY, key BLOB NOT NULL);
+   INSERT OR IGNORE INTO store_keys (name, key) VALUES ('templates', randomblob(32));`,
 ];
 
 /** Creates or upgrades the core tables; idempotent, safe while another process runs. */
