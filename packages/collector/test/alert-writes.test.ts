@@ -24,7 +24,7 @@ const log = captureLog();
 beforeAll(async () => {
   tmp = tempDir('vigil-alert-writes-');
   c = await startCollector({ host: '127.0.0.1', port: 0, dataDir: tmp.dir, config: validateConfig({}), log, throttle: { freeFailures: 1000 } });
-  admin = c.core.tokens.create('api', 'alice', 'admin');
+  admin = await c.core.tokens.create('api', 'alice', 'admin');
 });
 afterAll(async () => { await c?.stop(); tmp?.cleanup(); });
 
@@ -43,7 +43,7 @@ describe('alert writes on the write queue', () => {
         INSERT INTO evidence_check SELECT NEW.id, (SELECT COUNT(*) FROM json_each(NEW.evidence)),
           (SELECT COUNT(*) FROM json_each(NEW.evidence) j WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = j.value));
       END;`);
-    const token = c.core.tokens.create('agent', 'web1');
+    const token = await c.core.tokens.create('agent', 'web1');
     const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'web1' });
     try {
       a.send({ hello: { agentName: 'web1', instanceId: 'i1', version: '0.1.0', clockMs: Date.now(), host: { hostname: 'web1' } } });
