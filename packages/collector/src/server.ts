@@ -49,13 +49,6 @@ export interface RunningCollector {
   stop(): Promise<void>;
 }
 
-/**
- * Whether the main connection refuses writes once every module has migrated its tables
- * (store/db.ts refuseWrites). Off until alerts, rules, compliance and tokens send their
- * writes as commands of ctx.writer (issue 14): they still write on ctx.db.
- */
-const MAIN_CONNECTION_READ_ONLY = false;
-
 export { DB_FILE } from './store/schema.js';
 import { DB_FILE } from './store/schema.js';
 
@@ -133,7 +126,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
       metrics: core.metrics,
       bodies,
     });
-    if (MAIN_CONNECTION_READ_ONLY) refuseWrites(db); // every module has migrated: from here on, writes go through ctx.writer
+    refuseWrites(db);               // every module has migrated: from here on, every write goes through ctx.writer
     await core.ready;               // agents of a previous run are marked disconnected before any hello
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {
