@@ -1,7 +1,8 @@
 /**
- * Starts a collector: opens the database (a writer and a read-only reader), builds the
+ * Starts a collector: opens the database (the write queue, a read-only reader), builds the
  * core services, the API and ingest, starts the feature MODULES (in the order their
- * declarations give, module-order.ts), routes
+ * declarations give, module-order.ts; they migrate their tables), then makes the main
+ * connection refuse writes (every write is a command of ctx.writer), routes
  * WebSocket upgrades by path, runs retention periodically and listens (http or https)
  * behind the connection guard (caps per address and in total, header and idle timeouts).
  * stop() refuses new work, closes agent sessions (a batch is acked only once committed),
