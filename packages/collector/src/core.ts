@@ -51,7 +51,7 @@ export function createCore(ctx: CollectorContext, opts: CoreOptions = {}): CoreS
   const events = createEventStore(ctx.db, reader);
   const agents = createAgentRegistry(writer, reader, config.ingest.heartbeat_timeout);
   const ready = agents.resetConnections().catch((err: Error) => ctx.log.error('agents not marked disconnected', { error: err.message }));
-  const tokens = createTokenStore(ctx.db, reader);
+  const tokens = createTokenStore(writer, reader, { now: ctx.now, log: ctx.log });
   const watch = new TokenWatch(tokens);
   const throttle = new FailureThrottle(opts.throttle, ctx.now);
   const auth = new Authenticator(tokens, throttle, ctx.now);

@@ -1,7 +1,8 @@
 /**
- * Starts a collector: opens the database (a writer and a read-only reader), builds the
+ * Starts a collector: opens the database (the write queue, a read-only reader), builds the
  * core services, the API and ingest, starts the feature MODULES (in the order their
- * declarations give, module-order.ts), routes
+ * declarations give, module-order.ts; they migrate their tables), then makes the main
+ * connection refuse writes (every write is a command of ctx.writer), routes
  * WebSocket upgrades by path, runs retention periodically and listens (http or https)
  * behind the connection guard (caps per address and in total, header and idle timeouts).
  * stop() refuses new work, closes agent sessions (a batch is acked only once committed),
@@ -48,13 +49,6 @@ export interface RunningCollector {
   modules: RunningModules;
   stop(): Promise<void>;
 }
-
-/**
- * Whether the main connection refuses writes once every module has migrated its tables
- * (store/db.ts refuseWrites). Off until alerts, rules, compliance and tokens send their
- * writes as commands of ctx.writer (issue 14): they still write on ctx.db.
- */
-const MAIN_CONNECTION_READ_ONLY = false;
 
 export { DB_FILE } from './store/schema.js';
 import { DB_FILE } from './store/schema.js';
@@ -133,7 +127,7 @@ export async function startCollector(o: StartOptions): Promise<RunningCollector>
       metrics: core.metrics,
       bodies,
     });
-    if (MAIN_CONNECTION_READ_ONLY) refuseWrites(db); // every module has migrated: from here on, writes go through ctx.writer
+    refuseWrites(db);               // every module has migrated: from here on, every write goes through ctx.writer
     await core.ready;               // agents of a previous run are marked disconnected before any hello
     await app.listen({ host: o.host, port: o.port });
   } catch (err) {

@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../src/server.js';
-import { startCollector } from '../src/server.js';
+import { DB_FILE, startCollector } from '../src/server.js';
+import { openDatabase } from '../src/store/db.js';
+import { join } from 'node:path';
 import { validateConfig } from '../src/config/load.js';
 import { ALERTS } from '../src/alerts/key.js';
 import type { CheckResult } from '../src/compliance/types.js';
@@ -24,7 +26,7 @@ const log = captureLog();
 beforeAll(async () => {
   tmp = tempDir('vigil-alert-writes-');
   c = await startCollector({ host: '127.0.0.1', port: 0, dataDir: tmp.dir, config: validateConfig({}), log, throttle: { freeFailures: 1000 } });
-  admin = c.core.tokens.create('api', 'alice', 'admin');
+  admin = await c.core.tokens.create('api', 'alice', 'admin');
 });
 afterAll(async () => { await c?.stop(); tmp?.cleanup(); });
 
@@ -34,7 +36,9 @@ const api = (method: 'GET' | 'POST' | 'DELETE', path: string) =>
 describe('alert writes on the write queue', () => {
   it('stores an alert only once the events of its evidence are stored', async () => {
     // At the moment an alert row is written, count the evidence ids that are not (yet) events.
-    c.ctx.db.exec(`CREATE TABLE evidence_check (alert_id INTEGER, refs INTEGER, missing INTEGER);
+    // (Set up on a connection of the test's own: the collector's main one refuses writes.)
+    const own = openDatabase(join(tmp.dir, DB_FILE));
+    own.exec(`CREATE TABLE evidence_check (alert_id INTEGER, refs INTEGER, missing INTEGER);
       CREATE TRIGGER evidence_on_insert AFTER INSERT ON alerts BEGIN
         INSERT INTO evidence_check SELECT NEW.id, (SELECT COUNT(*) FROM json_each(NEW.evidence)),
           (SELECT COUNT(*) FROM json_each(NEW.evidence) j WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = j.value));
@@ -43,7 +47,8 @@ describe('alert writes on the write queue', () => {
         INSERT INTO evidence_check SELECT NEW.id, (SELECT COUNT(*) FROM json_each(NEW.evidence)),
           (SELECT COUNT(*) FROM json_each(NEW.evidence) j WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = j.value));
       END;`);
-    const token = c.core.tokens.create('agent', 'web1');
+    own.close();
+    const token = await c.core.tokens.create('agent', 'web1');
     const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'web1' });
     try {
       a.send({ hello: { agentName: 'web1', instanceId: 'i1', version: '0.1.0', clockMs: Date.now(), host: { hostname: 'web1' } } });

@@ -54,8 +54,8 @@ export async function startHarness(o: HarnessOptions = {}) {
   } else {
     await app.ready();
   }
-  const admin = core.tokens.create('api', 'alice', 'admin');
-  const viewer = core.tokens.create('api', 'victor', 'viewer');
+  const admin = await core.tokens.create('api', 'alice', 'admin');
+  const viewer = await core.tokens.create('api', 'victor', 'viewer');
   return {
     ctx, core, app, base, admin, viewer, dir, hooks, modules,
     svc: modules.services.find(ALERTS)!,

@@ -26,8 +26,8 @@ async function walk<T>(fetchPage: (cursor?: string) => Promise<{ items: T[]; nex
 async function collectorWith(config: Record<string, unknown>, batches: Array<ReturnType<typeof line>[]>): Promise<{ c: RunningCollector; cleanup: () => void; viewer: string }> {
   const t = tempDir();
   const c = await testCollector(t.dir, config);
-  const viewer = c.core.tokens.create('api', 'dash', 'viewer');
-  const token = c.core.tokens.create('agent', 'web1');
+  const viewer = await c.core.tokens.create('api', 'dash', 'viewer');
+  const token = await c.core.tokens.create('agent', 'web1');
   const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'web1' });
   try {
     a.send({ hello: { agentName: 'web1', instanceId: 'i1', version: '0.1.0', clockMs: Date.now() } });

@@ -48,8 +48,8 @@ beforeAll(async () => {
   app.get('/api/test/crash', { preHandler: requireRole(authenticate, 'viewer') }, async () => { throw new Error('SQLITE_CORRUPT: /var/lib/vigil/secret.db page 7'); });
   app.get('/api/test/admin-read', { preHandler: requireRole(authenticate, 'admin') }, async (req) => ({ who: principalOf(req) }));
   await app.ready();
-  admin = core.tokens.create('api', 'alice', 'admin');
-  viewer = core.tokens.create('api', 'victor', 'viewer');
+  admin = await core.tokens.create('api', 'alice', 'admin');
+  viewer = await core.tokens.create('api', 'victor', 'viewer');
 });
 afterAll(async () => {
   await app?.close();

@@ -18,9 +18,9 @@ beforeAll(async () => {
   const t = tempDir();
   const c = testCore(t.dir);
   cleanups.push(t.cleanup, c.close);
-  viewer = c.core.tokens.create('api', 'dash', 'viewer');
-  admin = c.core.tokens.create('api', 'ops', 'admin');
-  agentToken = c.core.tokens.create('agent', 'web1');
+  viewer = await c.core.tokens.create('api', 'dash', 'viewer');
+  admin = await c.core.tokens.create('api', 'ops', 'admin');
+  agentToken = await c.core.tokens.create('agent', 'web1');
   await c.core.agents.hello({ agentName: 'web1', instanceId: 'i1', version: '1.0' }, Date.now());
   const committer = createBatchCommitter({ writer: c.ctx.writer, reader: c.ctx.db, agents: c.core.agents, decoders: new DecoderCache(), bodies: new BodyHandlers() });
   cleanups.push(() => committer.close());

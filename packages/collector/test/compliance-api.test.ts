@@ -44,8 +44,8 @@ describe('compliance API', () => {
     db.close();
     c = await startCollector({ host: '127.0.0.1', port: 0, dataDir: tmp.dir, log: quietLog, now: () => clock,
       config: validateConfig({ compliance: { interval: '1h' } }), throttle: { freeFailures: 1000 } });
-    viewer = c.core.tokens.create('api', 'ops-viewer', 'viewer');
-    admin = c.core.tokens.create('api', 'ops-admin', 'admin');
+    viewer = await c.core.tokens.create('api', 'ops-viewer', 'viewer');
+    admin = await c.core.tokens.create('api', 'ops-admin', 'admin');
   });
   afterAll(async () => { await c?.stop(); tmp?.cleanup(); });
 
@@ -60,7 +60,7 @@ describe('compliance API', () => {
   });
 
   it('stores probe results sent by a real agent over the WebSocket', async () => {
-    const agentToken = c.core.tokens.create('agent', 'web1');
+    const agentToken = await c.core.tokens.create('agent', 'web1');
     const a = await AgentClient.connect(c.url, { authorization: `Bearer ${agentToken}`, 'x-vigil-agent': 'web1' });
     a.send({ hello: { agentName: 'web1', instanceId: 'i-1', clockMs: clock } });
     expect((await a.next()).welcome).toBeDefined();

@@ -139,7 +139,7 @@ describe('connection limits', () => {
   });
 
   async function agentUpgrade(c: RunningCollector, name: string): Promise<number> {
-    const token = c.core.tokens.create('agent', name);
+    const token = await c.core.tokens.create('agent', name);
     return new Promise<number>((resolve) => {
       const ws = new WebSocket(`${c.url.replace('http', 'ws')}/ingest`, { headers: { authorization: `Bearer ${token}`, 'x-vigil-agent': name }, localAddress: '127.0.0.1' });
       const t = setTimeout(() => { ws.terminate(); resolve(0); }, 5000);
@@ -169,7 +169,7 @@ describe('connection limits', () => {
 
   it('keeps room for pending sockets: upgrades beyond max_total - max_pending get 503', async () => {
     const c = await collector({ max_total: 16, max_pending: 8 });
-    const token = c.core.tokens.create('api', 'viewer', 'viewer');
+    const token = await c.core.tokens.create('api', 'viewer', 'viewer');
     const feeds: WebSocket[] = [];
     const statuses: number[] = [];
     for (let i = 0; i < 9; i++) {
@@ -190,7 +190,7 @@ describe('connection limits', () => {
 describe('bad-token throttle', () => {
   it('refuses a valid token too while a wave of bad ones waits, and bounds the tokens checked per second', async () => {
     const c = await collector({ max_pending_per_address: 1000 }, { throttle: {} });
-    const valid = c.core.tokens.create('api', 'viewer', 'viewer');
+    const valid = await c.core.tokens.create('api', 'viewer', 'viewer');
     const bad = 'vgl_000000000000_' + 'x'.repeat(43);
     const ask = (token: string) => fetch(`${c.url}/api/events?limit=1`, { headers: { authorization: `Bearer ${token}` } })
       .then(async (r) => { await r.arrayBuffer(); return { status: r.status, retry: r.headers.get('retry-after') }; });
@@ -230,7 +230,7 @@ describe('bad-token throttle', () => {
         .then(async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), at: Date.now() - t0, body: await r.json() }))));
         // While the wave waits, a valid agent's upgrade from that address is refused the same way.
     await waitFor(() => /vigil_auth_throttled_total (\d+)/.exec(c.core.metrics.render())![1] !== '0', 10_000, 'wave capped');
-    const agentToken = c.core.tokens.create('agent', 'a');
+    const agentToken = await c.core.tokens.create('agent', 'a');
     const status = await new Promise<{ code?: number; retry?: string }>((resolve) => {
       const ws = new WebSocket(`${c.url.replace('http', 'ws')}/ingest`, { headers: { authorization: `Bearer ${agentToken}`, 'x-vigil-agent': 'a' } });
       ws.once('open', () => { ws.close(); resolve({ code: 101 }); });
@@ -250,8 +250,8 @@ const by = (s: number) => answers.filter((a) => a.status === s);
 
   it('records last use only for an accepted token', async () => {
     const c = await collector({});
-    const agentToken = c.core.tokens.create('agent', 'web-1');
-    const viewer = c.core.tokens.create('api', 'viewer', 'viewer');
+    const agentToken = await c.core.tokens.create('agent', 'web-1');
+    const viewer = await c.core.tokens.create('api', 'viewer', 'viewer');
     // An agent token on the API and a viewer token on an admin route are refused.
     expect((await fetch(`${c.url}/api/events`, { headers: { authorization: `Bearer ${agentToken}` } })).status).toBe(401);
     expect((await fetch(`${c.url}/api/compliance/evaluate`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } })).status).toBe(403);
@@ -259,7 +259,9 @@ const by = (s: number) => answers.filter((a) => a.status === s);
     expect(used('web-1')).toBeNull();
     expect(used('viewer')).toBeNull();
     expect((await fetch(`${c.url}/api/events`, { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(200);
+    await waitFor(() => used('viewer') !== null, 5000, 'last use recorded'); // sent, not awaited by authentication
     expect(used('viewer')).not.toBeNull();
+    expect(used('web-1')).toBeNull();
   });
 });
 
@@ -290,7 +292,7 @@ describe('rate-limited logs', () => {
   it('malformed agent sessions do not log a line each', async () => {
     const log = captureLog();
     const c = await collector({}, { log });
-    const token = c.core.tokens.create('agent', 'edge-1');
+    const token = await c.core.tokens.create('agent', 'edge-1');
     for (let i = 0; i < 30; i++) {
       await new Promise<void>((resolve) => {
         const ws = new WebSocket(`${c.url.replace('http', 'ws')}/ingest`, { headers: { authorization: `Bearer ${token}`, 'x-vigil-agent': 'edge-1' } });

@@ -138,7 +138,7 @@ describe('live feed over WebSocket', () => {
     const ws = new WebSocket(`ws://${h.base}/api/feed`, { headers: bearer(h.viewer) });
     await new Promise((r) => ws.once('open', r));
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
-    h.core.tokens.revoke('victor', Date.now());
+    await h.core.tokens.revoke('victor', Date.now());
     expect(await closed).toBe(1008);
   });
 });

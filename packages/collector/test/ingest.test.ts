@@ -20,7 +20,7 @@ beforeAll(async () => {
   const t = tempDir();
   cleanup = t.cleanup;
   c = await testCollector(t.dir);
-  token = c.core.tokens.create('agent', 'web1');
+  token = await c.core.tokens.create('agent', 'web1');
   c.ctx.bus.on('committed', (evs) => committed.push(...evs));
 });
 afterAll(async () => { await c.stop(); cleanup(); });
@@ -40,8 +40,8 @@ async function session(name = 'web1', instanceId = 'inst-a', tok = token): Promi
 
 describe('ingest over a real WebSocket', () => {
   it('refuses bad credentials with HTTP 401 before any upgrade', async () => {
-    const other = c.core.tokens.create('agent', 'db1');
-    const api = c.core.tokens.create('api', 'dash', 'admin');
+    const other = await c.core.tokens.create('agent', 'db1');
+    const api = await c.core.tokens.create('api', 'dash', 'admin');
     const attempts: Array<Record<string, string>> = [
       {}, { 'x-vigil-agent': 'web1' }, headers('vgl_000000000000_' + 'A'.repeat(43), 'web1'),
       headers(other, 'web1'), headers(api, 'web1'), { authorization: `Bearer ${token}` },
@@ -140,7 +140,7 @@ describe('ingest over a real WebSocket', () => {
       const { a, lastSeq } = await session('web1', instance);
       expect(lastSeq).toBe(0);
       const before = logCount();
-      const api = c.core.tokens.create('api', `bytes-${codec}`, 'viewer');
+      const api = await c.core.tokens.create('api', `bytes-${codec}`, 'viewer');
       const bytesIn = async () => Number(/^vigil_ingest_bytes_total (\d+)/m.exec(await (await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${api}` } })).text())?.[1]);
       const bytes0 = await bytesIn();
       const events = Array.from({ length: 500 }, (_, i) => line(i * 80, `Failed password for root from 198.51.100.${i % 250} port ${1000 + i} ssh2`));
@@ -207,10 +207,10 @@ describe('ingest over a real WebSocket', () => {
   });
 
   it('closes the socket of a revoked token within about a second', async () => {
-    const t2 = c.core.tokens.create('agent', 'web2');
+    const t2 = await c.core.tokens.create('agent', 'web2');
     const { a } = await session('web2', 'w2', t2);
     const started = Date.now();
-    c.core.tokens.revoke('web2', Date.now());
+    await c.core.tokens.revoke('web2', Date.now());
     await a.closed;
     expect(Date.now() - started).toBeLessThan(1500);
     expect(a.closeCode).toBe(1008);
@@ -221,7 +221,7 @@ describe('ingest over a real WebSocket', () => {
 
 describe('ingest bounds what an agent token can store', () => {
   it('cuts a 15 MiB line at the collector line cap (UTF-8 boundary) and flags it like the agent does', async () => {
-    const t3 = c.core.tokens.create('agent', 'big1');
+    const t3 = await c.core.tokens.create('agent', 'big1');
     const { a } = await session('big1', 'big-a', t3);
     try {
       // 65535 ASCII bytes, then 'é' (2 bytes) across the 64 KiB cap, then 15 MiB more.
@@ -247,7 +247,7 @@ describe('ingest bounds what an agent token can store', () => {
   });
 
   it('refuses a batch whose sequence crosses 2^53-1, acks nothing, and leaves the instance usable', async () => {
-    const t4 = c.core.tokens.create('agent', 'seq1');
+    const t4 = await c.core.tokens.create('agent', 'seq1');
     const first = await session('seq1', 'seq-a', t4);
     first.a.send({ batch: { firstSeq: 1, events: [line(0, 'before')] } });
     expect((await first.a.next()).ack).toEqual({ seq: 1 });
@@ -280,7 +280,7 @@ describe('ingest bounds what an agent token can store', () => {
   });
 
   it('caps a 1 MiB path, 1 MiB journal fields and 1 MiB host facts before they are keys or stored, and counts the cuts', async () => {
-    const t5 = c.core.tokens.create('agent', 'caps1');
+    const t5 = await c.core.tokens.create('agent', 'caps1');
     const MiB = 1024 * 1024;
     const a = await AgentClient.connect(c.url, headers(t5, 'caps1'));
     try {
@@ -309,8 +309,8 @@ describe('ingest bounds what an agent token can store', () => {
   });
 
   it('caps a 1 MiB container name and 10,000 labels; /api/containers pages with next_cursor', async () => {
-    const t6 = c.core.tokens.create('agent', 'caps2');
-    const viewer = c.core.tokens.create('api', 'caps-viewer', 'viewer');
+    const t6 = await c.core.tokens.create('agent', 'caps2');
+    const viewer = await c.core.tokens.create('api', 'caps-viewer', 'viewer');
     const { a } = await session('caps2', 'caps2-a', t6);
     try {
       // 10,000 labels, the first ones with 1 KiB keys and 4 KiB values (a map keeps its first 64 entries).
@@ -366,7 +366,7 @@ describe('ingest bounds what an agent token can store', () => {
   });
 
   it('every list route answers a bad cursor or an unparsable time with one 400 shape naming the parameter', async () => {
-    const viewer = c.core.tokens.create('api', 'params-viewer', 'viewer');
+    const viewer = await c.core.tokens.create('api', 'params-viewer', 'viewer');
     const ask = async (path: string) => {
       const r = await fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${viewer}` } });
       return { status: r.status, body: await r.json() as { error: string; parameter: string } };

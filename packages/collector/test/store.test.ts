@@ -151,11 +151,11 @@ describe('core store', () => {
     expect(newest.fields.message).toMatch(/^19-99 /);
   });
 
-  it('tokens: only a hash is stored, revoked tokens stop verifying, revision moves', () => {
+  it('tokens: only a hash is stored, revoked tokens stop verifying, revision moves', async () => {
     const s = setup();
     const { tokens } = s.core;
     const rev0 = tokens.revision();
-    const t = tokens.create('api', 'ops', 'admin');
+    const t = await tokens.create('api', 'ops', 'admin');
     expect(t).toMatch(/^vgl_[a-f0-9]{12}_[A-Za-z0-9_-]{43}$/);
     const stored = s.ctx.db.prepare('SELECT * FROM tokens').all() as Array<Record<string, unknown>>;
     expect(JSON.stringify(stored)).not.toContain(t.slice(t.indexOf('_', 4) + 1)); // the secret (base64url: may hold '_')
@@ -164,9 +164,9 @@ describe('core store', () => {
     expect(tokens.verify(t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A'))).toBeUndefined();
     expect(tokens.revision()).toBeGreaterThan(rev0);
     expect(tokens.list()[0].last_used).toBeNull(); // verifying records nothing: the caller may still refuse it
-    tokens.used(id!.id, Date.now());
+    await tokens.used(id!.id, Date.now());
     expect(tokens.list()[0].last_used).not.toBeNull();
-    expect(tokens.revoke('ops', Date.now())).toBe(1);
+    expect(await tokens.revoke('ops', Date.now())).toBe(1);
     expect(tokens.verify(t)).toBeUndefined();
     expect(tokens.list()[0].revoked).not.toBeNull();
   });

@@ -42,7 +42,7 @@ describe('TLS', () => {
   });
 
   it('accepts agents over wss on the same port', async () => {
-    const token = c.core.tokens.create('agent', 'secure1');
+    const token = await c.core.tokens.create('agent', 'secure1');
     const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'secure1' }, { ca });
     expect(a.ws.url).toMatch(/^wss:/);
     a.send({ hello: { agentName: 'secure1', instanceId: 's1' } });

@@ -25,7 +25,7 @@ async function collector(): Promise<{ c: RunningCollector; stop(): Promise<void>
 
 /** Five sshd failures from `ip` (ssh-brute-force's threshold) sent by a real agent session. */
 async function bruteForce(c: RunningCollector, ip: string): Promise<void> {
-  const token = c.core.tokens.create('agent', 'web1');
+  const token = await c.core.tokens.create('agent', 'web1');
   const a = await AgentClient.connect(c.url, { authorization: `Bearer ${token}`, 'x-vigil-agent': 'web1' });
   try {
     a.send({ hello: { agentName: 'web1', instanceId: 'inst-a', version: '0.1.0', clockMs: Date.now(), host: { hostname: 'web1.example' } } });
@@ -63,8 +63,8 @@ describe('two collectors in one process', () => {
   it("keep their events and alerts apart, and stopping one leaves the other's modules running", async () => {
     const a = await collector();
     const b = await collector();
-    const tokA = a.c.core.tokens.create('api', 'alice', 'admin');
-    const tokB = b.c.core.tokens.create('api', 'bob', 'admin');
+    const tokA = await a.c.core.tokens.create('api', 'alice', 'admin');
+    const tokB = await b.c.core.tokens.create('api', 'bob', 'admin');
     expect(a.c.modules.order).toEqual(b.c.modules.order);
 
     await bruteForce(a.c, '203.0.113.7');

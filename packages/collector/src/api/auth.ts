@@ -56,7 +56,7 @@ export class Authenticator {
   }
 
   private accept(id: TokenIdentity): AuthResult {
-    this.tokens.used(id.id, this.now());
+    void this.tokens.used(id.id, this.now()); // sent, not awaited: never slows authentication (failures are logged)
     return { ok: true, identity: id };
   }
 

@@ -2,12 +2,15 @@
  * `vigil token create|list|revoke --data DIR`: manages agent and API tokens in the same
  * database file a running collector uses (it sees changes at once and closes revoked
  * tokens' connections). A new token is printed once, alone, on stdout; only its hash is kept.
+ * Writes go through an in-process write queue on the CLI's own connection (the same
+ * commands as the collector's), timed by this process's clock.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../store/db.js';
 import { migrateCore } from '../store/schema.js';
-import { createTokenStore, type TokenInfo } from '../store/tokens.js';
+import { createTokenStore, type TokenInfo, type TokenStore } from '../store/tokens.js';
+import { LocalWriteQueue } from '../store/writer/queue.js';
 import { isRole, ROLES } from '../api/roles.js';
 import { DB_FILE } from '../store/schema.js';
 import { dataDirFlag, optionalFlag, parseArgs, UsageError } from './args.js';
@@ -21,15 +24,22 @@ const HELP = `usage:
 
 const NAME_RE = /^[^\u0000-\u001f\u007f]{1,256}$/;
 
-function openStore(dir: string, create: boolean) {
+/** Runs `fn` on the token store of the database in `dir`; closes it (after every write sent) however fn ends. */
+async function withStore<T>(dir: string, create: boolean, fn: (tokens: TokenStore) => T | Promise<T>): Promise<T> {
   const file = join(dir, DB_FILE);
   if (!create && !existsSync(file)) throw new Error(`no Vigil database in ${dir}`);
   const db = openDatabase(file);
-  migrateCore(db);
-  return { db, tokens: createTokenStore(db) };
+  const writer = new LocalWriteQueue(db);
+  try {
+    migrateCore(db);
+    return await fn(createTokenStore(writer, db, { now: Date.now }));
+  } finally {
+    await writer.close();
+    db.close();
+  }
 }
 
-function create(argv: string[]): number {
+async function create(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { data: 'string', agent: 'string', api: 'string', role: 'string' });
   if (args.help) { process.stdout.write(HELP); return 0; }
   if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
@@ -42,21 +52,16 @@ function create(argv: string[]): number {
   if (role !== undefined && !isRole(role)) throw new UsageError(`--role: expected ${ROLES.join(' or ')}, got ${JSON.stringify(role)}`);
   const name = (agent ?? api)!;
   if (!NAME_RE.test(name)) throw new UsageError(`${agent !== undefined ? '--agent' : '--api'}: a name is 1-256 characters without control characters`);
-  const { db, tokens } = openStore(dir, true);
-  try {
-    const token = agent !== undefined ? tokens.create('agent', name) : tokens.create('api', name, role ?? 'viewer');
-    process.stdout.write(token + '\n');
-  } finally { db.close(); }
+  const token = await withStore(dir, true, (tokens) => agent !== undefined ? tokens.create('agent', name) : tokens.create('api', name, role ?? 'viewer'));
+  process.stdout.write(token + '\n');
   return 0;
 }
 
-function list(argv: string[]): number {
+async function list(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { data: 'string', json: 'boolean' });
   if (args.help) { process.stdout.write(HELP); return 0; }
   if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
-  const { db, tokens } = openStore(dataDirFlag(args), false);
-  let rows: TokenInfo[];
-  try { rows = tokens.list(); } finally { db.close(); }
+  const rows: TokenInfo[] = await withStore(dataDirFlag(args), false, (tokens) => tokens.list());
   if (args.flags.json) {
     process.stdout.write(JSON.stringify({ tokens: rows }) + '\n');
     return 0;
@@ -68,21 +73,19 @@ function list(argv: string[]): number {
   return 0;
 }
 
-function revoke(argv: string[]): number {
+async function revoke(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { data: 'string' });
   if (args.help) { process.stdout.write(HELP); return 0; }
   if (args.positionals.length !== 1) throw new UsageError(args.positionals.length ? `unexpected argument ${JSON.stringify(args.positionals[1])}` : 'missing the NAME of the token to revoke');
   const dir = dataDirFlag(args);
   const name = args.positionals[0];
-  const { db, tokens } = openStore(dir, false);
-  let n: number;
-  try { n = tokens.revoke(name, Date.now()); } finally { db.close(); }
+  const n = await withStore(dir, false, (tokens) => tokens.revoke(name, Date.now()));
   if (n === 0) { process.stderr.write(`vigil: no active token named ${JSON.stringify(name)}\n`); return 1; }
   process.stderr.write(`revoked ${n} token${n === 1 ? '' : 's'} named ${JSON.stringify(name)}\n`);
   return 0;
 }
 
-const SUB: Record<string, (argv: string[]) => number> = { create, list, revoke };
+const SUB: Record<string, (argv: string[]) => Promise<number>> = { create, list, revoke };
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

@@ -3,12 +3,16 @@
  * A token is `vgl_<id>_<secret>`: the id finds the row, the secret is kept only as its
  * SHA-256 hash and compared in constant time. Revocation is a timestamp; a revision row
  * bumped by triggers lets a running collector see CLI changes at once (see revision()).
+ * Writes are commands of the write queue (token-writes.ts); reads use the read connection.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from '@vigil/proto';
 import type { DB } from './db.js';
 import type { Role } from '../api/roles.js';
+import type { WriteQueue } from './writer/queue.js';
+import type { TokenKind } from './token-writes.js';
 
-export type TokenKind = 'agent' | 'api';
+export type { TokenKind } from './token-writes.js';
 
 export interface TokenInfo {
   id: string;
@@ -23,15 +27,19 @@ export interface TokenInfo {
 export interface TokenIdentity { id: string; name: string; kind: TokenKind; role: Role | null }
 
 export interface TokenStore {
-  create(kind: TokenKind, name: string, role?: Role): string;
+  /** Stores a new token (its hash only) and returns it: the only time it is seen whole. */
+  create(kind: TokenKind, name: string, role?: Role): Promise<string>;
   /** The active token matching this secret, or undefined. Records nothing. */
   verify(token: string): TokenIdentity | undefined;
-  /** Records that token `id` was accepted (coarsely: at most once a minute). */
-  used(id: string, nowMs: number): void;
+  /**
+   * Records that token `id` was accepted (coarsely: at most once a minute). Sent, not to be
+   * awaited by authentication: it never rejects (a failure is logged; last use is advisory).
+   */
+  used(id: string, nowMs: number): Promise<void>;
   isActive(id: string): boolean;
   list(): TokenInfo[];
   /** Revokes every active token with this name; returns how many. */
-  revoke(name: string, nowMs: number): number;
+  revoke(name: string, nowMs: number): Promise<number>;
   /** Changes whenever a token is created or revoked, by this process or another. */
   revision(): number;
 }
@@ -43,20 +51,25 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function createTokenStore(writer: DB, reader: DB = writer): TokenStore {
-  const insert = writer.prepare('INSERT INTO tokens (id, name, kind, role, hash, created) VALUES (?, ?, ?, ?, ?, ?)');
+export interface TokenStoreOptions {
+  /** The clock of new tokens' creation time (the injected one). */
+  now: () => number;
+  /** Where a failed last-use mark is reported. */
+  log?: Logger;
+}
+
+export function createTokenStore(writer: WriteQueue, reader: DB, opts: TokenStoreOptions): TokenStore {
   const byId = reader.prepare('SELECT * FROM tokens WHERE id = ? AND revoked IS NULL');
-  const touch = writer.prepare('UPDATE tokens SET last_used = ? WHERE id = ?');
   const all = reader.prepare('SELECT * FROM tokens ORDER BY created, id');
-  const revokeStmt = writer.prepare('UPDATE tokens SET revoked = ? WHERE name = ? AND revoked IS NULL');
   const rev = reader.prepare("SELECT rev FROM revisions WHERE name = 'tokens'").pluck();
   const lastTouched = new Map<string, number>();
 
   return {
-    create(kind, name, role) {
+    async create(kind, name, role) {
       const id = randomBytes(6).toString('hex');
       const secret = randomBytes(32).toString('base64url');
-      insert.run(id, name, kind, kind === 'api' ? (role ?? 'viewer') : null, sha256(secret), Date.now());
+      const hash = sha256(secret).toString('hex');
+      await writer.run('tokens.create', { id, name, kind, role: kind === 'api' ? (role ?? 'viewer') : null, hash, now: opts.now() });
       return `vgl_${id}_${secret}`;
     },
     verify(token) {
@@ -69,10 +82,12 @@ export function createTokenStore(writer: DB, reader: DB = writer): TokenStore {
       if (!timingSafeEqual(presented, expected) || !row) return undefined;
       return { id: row.id, name: row.name, kind: row.kind, role: row.role };
     },
-    used(id, now) {
+    async used(id, now) {
       if (now - (lastTouched.get(id) ?? 0) < LAST_USED_GRANULARITY_MS) return;
       lastTouched.set(id, now);
-      try { touch.run(now, id); } catch { /* busy: last use is advisory */ }
+      try { await writer.run('tokens.used', { id, now }); } catch (err) {
+        opts.log?.warn('token last use not recorded', { id, error: (err as Error).message });
+      }
     },
     isActive(id) { return byId.get(id) !== undefined; },
     list() {
@@ -81,7 +96,7 @@ export function createTokenStore(writer: DB, reader: DB = writer): TokenStore {
         created: iso(r.created)!, last_used: iso(r.last_used), revoked: iso(r.revoked),
       }));
     },
-    revoke(name, now) { return revokeStmt.run(now, name).changes; },
+    revoke(name, now) { return writer.run('tokens.revoke', { name, now }); },
     revision() { return rev.get() as number; },
   };
 }

@@ -7,6 +7,7 @@
 import type { CommandTable } from './types.js';
 import { eventCommands } from '../event-commands.js';
 import { agentCommands } from '../agent-writes.js';
+import { tokenCommands } from '../token-writes.js';
 import { retentionCommands } from '../retention-writes.js';
 import { telemetryCommands } from '../../telemetry/store.js';
 import { probeCommands } from '../../compliance/probe-commands.js';
@@ -17,6 +18,7 @@ import { complianceCommands } from '../../compliance/commands.js';
 export const COMMANDS = {
   ...eventCommands,
   ...agentCommands,
+  ...tokenCommands,
   ...retentionCommands,
   ...telemetryCommands,
   ...probeCommands,
