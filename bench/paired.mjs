@@ -16,6 +16,8 @@ import { median, fmt, VIGIL } from './lib/procs.mjs';
 const BASE = process.env.VIGIL_BENCH_BASE || '2d539fe7f69fbc3aebdd494e5bef8a8f610389f9';
 const LINES = Number(process.env.VIGIL_BENCH_LINES || 1_000_000);
 const RUNS = Number(process.env.VIGIL_BENCH_RUNS || 3);
+/** VIGIL_BENCH_PAIRED=e2e or =ingest runs one of the two. */
+const ONLY = process.env.VIGIL_BENCH_PAIRED;
 
 const base = baselineTree(BASE);
 if (!base.bin) {
@@ -29,11 +31,12 @@ try {
   const frames = batchFrames(file);
   const trees = [['base', base.bin], ['this', VIGIL]];
   const cases = [
-    ['End to end (agent start -> all committed)', (bin) => e2eRun(work, file, LINES, bin)],
-    ['Collector ingest (one session, 1000-line batches, window 8)', (bin) => wsIngestRun(work, frames, bin)],
+    ['End to end (agent start -> all committed)', (bin) => e2eRun(work, file, LINES, bin), 'e2e'],
+    ['Collector ingest (one session, 1000-line batches, window 8)', (bin) => wsIngestRun(work, frames, bin), 'ingest'],
   ];
   console.log(`baseline ${base.sha.slice(0, 12)} (${BASE === base.sha ? 'before issue 14' : BASE}); ${fmt(LINES)} lines; ${RUNS} pairs, order alternating`);
-  for (const [title, run] of cases) {
+  for (const [title, run, name] of cases) {
+    if (ONLY && ONLY !== name) continue;
     console.log(`\n== ${title} ==`);
     const got = { base: [], this: [] };
     const ratios = [];
