@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeAgentFrame, decodeAgentFrame } from '../packages/proto/dist/index.js';
+import { decodeAgentFrame } from '../packages/proto/dist/index.js';
 import { openDatabase } from '../packages/collector/dist/store/db.js';
 import { migrateCore } from '../packages/collector/dist/store/schema.js';
 import { createAgentRegistry } from '../packages/collector/dist/store/agents.js';
@@ -20,9 +20,9 @@ import { WorkerWriteQueue } from '../packages/collector/dist/store/writer/thread
 import { BodyHandlers } from '../packages/collector/dist/ingest/handlers.js';
 import { DecoderCache } from '../packages/collector/dist/ingest/decoder-cache.js';
 import { writeAuthLog } from './lib/authlog.mjs';
+import { batchFrames, BATCH } from './lib/frames.mjs';
 
 const LINES = Number(process.env.VIGIL_BENCH_LINES ?? 200_000);
-const BATCH = 1000;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 
@@ -30,16 +30,7 @@ try {
   await writeAuthLog(join(dir, 'auth.log'), LINES);
   const text = readFileSync(join(dir, 'auth.log'), 'utf8').split('\n').filter(Boolean);
   const now = Date.now();
-  const frames = [];
-  let offset = 0;
-  for (let i = 0; i < text.length; i += BATCH) {
-    const events = text.slice(i, i + BATCH).map((t) => {
-      const ev = { timeMs: now, line: { type: 'auth', path: '/var/log/auth.log', offset, text: t } };
-      offset += Buffer.byteLength(t) + 1;
-      return ev;
-    });
-    frames.push(encodeAgentFrame({ batch: { firstSeq: i + 1, sentMs: now, events } }));
-  }
+  const frames = batchFrames(join(dir, 'auth.log')).map((f) => f.bytes);
 
   const fresh = (name) => {
     const db = openDatabase(join(dir, `${name}.db`));

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeAuthLog } from './lib/authlog.mjs';
 import { e2eRun } from './lib/e2e-run.mjs';
-import { batchFrames, wsIngestRun } from './lib/ws-ingest.mjs';
+import { wsIngestRun } from './lib/ws-ingest.mjs';
+import { batchFrames } from './lib/frames.mjs';
 import { baselineTree } from './lib/baseline-tree.mjs';
 import { median, fmt, VIGIL } from './lib/procs.mjs';
 

@@ -3,31 +3,13 @@
 // frames in flight, as the agent's transport keeps), timed from the first frame to the last
 // ack. Frames are encoded once, outside the timing, with this tree's wire codec (the wire
 // format is the contract, the same for every tree compared).
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { encodeAgentFrame, decodeCollectorFrame } from '../../packages/proto/dist/index.js';
 import { start, stop, vigilSync, freePort, waitFor, cpuSeconds, VIGIL } from './procs.mjs';
 
-const BATCH = 1000;
 const WINDOW = 8;
-
-/** Wire frames for the lines of `file`, BATCH lines each. */
-export function batchFrames(file) {
-  const text = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  const now = Date.now();
-  const frames = [];
-  let offset = 0;
-  for (let i = 0; i < text.length; i += BATCH) {
-    const events = text.slice(i, i + BATCH).map((t) => {
-      const ev = { timeMs: now, line: { type: 'auth', path: '/var/log/auth.log', offset, text: t } };
-      offset += Buffer.byteLength(t) + 1;
-      return ev;
-    });
-    frames.push({ last: i + events.length, bytes: encodeAgentFrame({ batch: { firstSeq: i + 1, sentMs: now, events } }) });
-  }
-  return frames;
-}
 
 export async function wsIngestRun(work, frames, bin = VIGIL) {
   const data = join(work, `ingest-${Math.random().toString(36).slice(2)}`);
