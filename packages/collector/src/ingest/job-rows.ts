@@ -24,7 +24,6 @@ export class JobRows {
   readonly templates: Array<[number, number, string]> = [];
   readonly derived: DerivedOp[] = [];
   private values: unknown[] = [];
-  private readonly totals = new Map<EventKind, number>();
   private readonly templateIds = new Set<string>();
   private readonly keys = new BatchKeys();
   /** The bucket of the job's first row. */
@@ -43,7 +42,6 @@ export class JobRows {
     if (sent) this.slot.part(sent);
     const cols = encodeRows(rows, ids, this.encoders, sent, this.keys);
     this.values = cols.values;
-    for (const [kind, n] of cols.totals) this.totals.set(kind, (this.totals.get(kind) ?? 0) + n);
     for (const t of cols.templates) {
       const key = `${t[0]}:${t[1]}`;
       if (!this.templateIds.has(key)) { this.templateIds.add(key); this.templates.push(t); }
@@ -61,7 +59,7 @@ export class JobRows {
 
   /** The job's own rows (those not sent ahead), its per-kind totals and summary counts. */
   finish(): { values: unknown[]; totals: Array<[EventKind, number]>; keys: unknown[]; spans: unknown[]; seal: number } {
-    return { values: this.values, totals: [...this.totals], keys: this.keys.keys(), spans: this.keys.spans(), seal: Math.max(0, this.seal) };
+    return { values: this.values, totals: this.keys.totals(), keys: this.keys.keys(), spans: this.keys.spans(), seal: Math.max(0, this.seal) };
   }
 
   /** The batch failed before its command was sent: its place is given up, the parts sent ahead dropped. */

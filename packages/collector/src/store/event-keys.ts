@@ -109,6 +109,13 @@ export class BatchKeys {
     return out;
   }
 
+  /** Rows counted per kind (the per-kind totals of event_totals). */
+  totals(): Array<[EventKind, number]> {
+    const n = new Map<EventKind, number>();
+    for (const g of this.groups) n.set(g.kind, (n.get(g.kind) ?? 0) + g.n);
+    return [...n];
+  }
+
   /** Flat PUT_SPAN_SQL arguments, SPAN_WIDTH per bucket and kind. */
   spans(): unknown[] {
     const out: unknown[] = [];

@@ -10,9 +10,10 @@ import type { EcsFields, EventKind, NewEvent, StoredEvent } from '../model.js';
 import { isKindOnly, whereClause, type EventFilter } from './event-filter.js';
 import { unpackFields } from './event-row.js';
 import { bytesOf, fitPage, fitSerialized, rowsByIds, type SizedRow } from './page-budget.js';
-import { BucketTemplates, PUT_TEMPLATE_SQL, templateKey } from './field-templates.js';
-import { BUMP_TOTAL_SQL, encodeRows, INSERT_EVENT_SQL, ROW_WIDTH } from './row-columns.js';
-import { applyKeys, LAST_ID_SQL, NEXT_ID_SQL, PUT_KEY_SQL, PUT_SPAN_SQL, SEAL_SQL, SEALED_BELOW_SQL } from './event-keys.js';
+import { BucketTemplates, templateKey } from './field-templates.js';
+import { encodeRows } from './row-columns.js';
+import { NEXT_ID_SQL } from './event-keys.js';
+import { eventCommands } from './event-commands.js';
 import { bucketOf } from './buckets.js';
 import { createEventLookup, planned } from './event-lookup.js';
 import type Database from 'better-sqlite3';
@@ -48,15 +49,9 @@ const SIZE = `id, ${bytesOf('fields')} + coalesce(${bytesOf('message')}, 0) AS n
 
 /** `templates`: the store's encoder (its own unless given, e.g. with smaller bounds in a test). */
 export function createEventStore(writer: DB, reader: DB, templates = new BucketTemplates({}, templateKey(writer))): EventStore {
-  const insert = writer.prepare(INSERT_EVENT_SQL);
-  const bump = writer.prepare(BUMP_TOTAL_SQL);
-  const putTemplate = writer.prepare(PUT_TEMPLATE_SQL);
-  const putKey = writer.prepare(PUT_KEY_SQL);
-  const putSpan = writer.prepare(PUT_SPAN_SQL);
-  const seal = SEAL_SQL.map((sql) => writer.prepare(sql));
-  const below = writer.prepare(SEALED_BELOW_SQL).pluck();
+  // The same executor the writer runs for events.batch (rows outside any sequence): one write path.
+  const batch = eventCommands['events.batch'](writer, () => { throw new Error('insertBatch rows have no derived operations'); });
   const nextId = writer.prepare(NEXT_ID_SQL).pluck();
-  const lastId = writer.prepare(LAST_ID_SQL);
   const toEvent = (row: EventRow) => rowToStoredEvent(row, reader);
   const total = reader.prepare('SELECT n FROM event_totals WHERE kind = ?').pluck();
   const byId = reader.prepare('SELECT * FROM events WHERE id = ?');
@@ -71,21 +66,13 @@ export function createEventStore(writer: DB, reader: DB, templates = new BucketT
   return {
     templates,
     insertBatch(events) {
-      // The ids SQLite would give (max + 1 on): the bucket of each row decides its templates' scope.
+      // Ids above every id given: the bucket of each row decides its templates' scope.
       const first = nextId.get() as number;
       const ids = Array.from({ length: events.length }, (_, i) => first + i);
       const { values, totals, templates: used, keys } = encodeRows(events, ids, templates);
-      for (const t of used) putTemplate.run(t);
-      const out: StoredEvent[] = new Array(events.length);
-      for (let i = 0; i < events.length; i++) {
-        insert.run(values.slice(i * ROW_WIDTH, (i + 1) * ROW_WIDTH));
-        const e = events[i];
-        out[i] = { id: ids[i], agent: e.agent, seq: e.seq, kind: e.kind, fields: e.fields };
-      }
-      for (const [kind, n] of totals) bump.run(n, kind);
-      applyKeys(putKey, putSpan, below, seal, keys.keys(), keys.spans(), bucketOf(first));
-      if (events.length > 0) lastId.run({ last: ids[ids.length - 1] });
-      return out;
+      batch({ agent: events[0]?.agent ?? '', instance: null, expect: 0, ack: 0, lag: null, now: 0, values, totals, templates: used,
+        keys: keys.keys(), spans: keys.spans(), seal: bucketOf(first), derived: [] });
+      return events.map((e, i) => ({ id: ids[i], agent: e.agent, seq: e.seq, kind: e.kind, fields: e.fields }));
     },
     query(filter, limit, beforeId, maxBytes = Infinity) {
       // Sizes first, then only the rows the page's byte budget takes.

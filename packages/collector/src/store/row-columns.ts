@@ -56,7 +56,13 @@ class Derived {
  * its rows use (bucket, id, body), written with the rows (PUT_TEMPLATE_SQL), and its
  * summary counts.
  */
-export interface RowColumns { values: unknown[]; totals: Array<[EventKind, number]>; templates: Array<[number, number, string]>; keys: BatchKeys }
+export interface RowColumns {
+  values: unknown[];
+  /** Rows per kind that `keys` has counted (across every chunk it was given). */
+  totals: Array<[EventKind, number]>;
+  templates: Array<[number, number, string]>;
+  keys: BatchKeys;
+}
 
 /**
  * Encodes the events as ROW_WIDTH values each (strings, numbers and nulls only, so the
@@ -68,7 +74,6 @@ export interface RowColumns { values: unknown[]; totals: Array<[EventKind, numbe
 export function encodeRows(events: NewEvent[], ids: number[], encoders: BucketTemplates, into?: unknown[], keys = new BatchKeys()): RowColumns {
   // Grown by push: `new Array(n)` beyond ~100k slots starts in slow dictionary mode.
   const values: unknown[] = into ?? [];
-  const perKind = new Map<EventKind, number>();
   const d = new Derived();
   let bucket = -1;
   const used = new Set<number>(); // templates listed for `bucket`
@@ -94,9 +99,8 @@ export function encodeRows(events: NewEvent[], ids: number[], encoders: BucketTe
     values[k++] = ip; values[k++] = user;
     values[k++] = str(f['event.outcome']); values[k++] = str(f['event.action']);
     values[k++] = message; values[k++] = json; values[k++] = SHAPE_TEMPLATE;
-    perKind.set(e.kind, (perKind.get(e.kind) ?? 0) + 1);
     keys.add(b, e.kind, d.ts, e.agent, type, ip, user);
   }
   if (values.length !== k) values.length = k;
-  return { values, totals: [...perKind], templates, keys };
+  return { values, totals: keys.totals(), templates, keys };
 }
