@@ -138,10 +138,7 @@ export class LocalWriteQueue extends OrderedQueue {
   protected post(op: string, args: unknown, parts: number): Promise<unknown> {
     const ahead = this.parts;
     this.parts = [];
-    const p = this.tail.then(() => {
-      if (ahead.length !== parts) throw new Error(`rows of the batch went missing (${ahead.length} of ${parts} parts arrived)`);
-      return this.runner.run(op, parts > 0 ? { ...(args as object), ahead } : args);
-    });
+    const p = this.tail.then(() => this.runner.run(op, args, ahead, parts));
     this.tail = p.catch(() => undefined);
     return p;
   }

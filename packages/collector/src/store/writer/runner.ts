@@ -25,9 +25,14 @@ export class CommandRunner {
     return exec;
   }
 
-  /** Runs `op` in one transaction; throws its error (nothing of it stored). */
-  run(op: string, args: unknown): unknown {
+  /**
+   * Runs `op` in one transaction; throws its error (nothing of it stored). `ahead`: the rows
+   * sent ahead of it, of which `parts` were sent: the command fails whole if some went missing.
+   */
+  run(op: string, args: unknown, ahead: unknown[][] = [], parts = 0): unknown {
+    if (ahead.length !== parts) throw new Error(`rows of the batch went missing (${ahead.length} of ${parts} parts arrived)`);
     const exec = this.executor(op);
-    return this.db.transaction(() => exec(args))();
+    const a = parts > 0 ? { ...(args as object), ahead } : args;
+    return this.db.transaction(() => exec(a))();
   }
 }

@@ -22,9 +22,7 @@ port.on('message', (m: ToWriter) => {
   parts = [];
   let reply: FromWriter;
   try {
-    if (ahead.length !== m.parts) throw new Error(`rows of the batch went missing (${ahead.length} of ${m.parts} parts arrived)`);
-    if (m.parts > 0) (m.args as { ahead?: unknown[][] }).ahead = ahead;
-    reply = { ok: true, result: runner.run(m.op, m.args) };
+    reply = { ok: true, result: runner.run(m.op, m.args, ahead, m.parts) };
   } catch (err) {
     reply = { ok: false, error: String((err as Error)?.message ?? err) };
   }
